@@ -1,0 +1,17 @@
+"""c2c_sim: an agent-based model of mutual learning in city-to-city partnerships.
+
+Entry points for other tools:
+
+* ``c2c_sim.run(**params, seed=...) -> dict`` of outcomes for one replication;
+* ``c2c_sim.C2CModel(**params, seed=...)``, a Mesa model (runs under ``mesa.batch_run``);
+* ``c2c_sim.run_replications(...)`` for tidy tables of many replications.
+"""
+
+from .config import Config, ConfigError, make_config
+from .metrics import OUTCOMES
+from .model import C2CModel
+from .runner import RunResult, replication_seeds, run, run_replications
+
+__all__ = ["C2CModel", "Config", "ConfigError", "OUTCOMES", "RunResult", "make_config", "replication_seeds", "run",
+           "run_replications"]
+__version__ = "0.1.0"

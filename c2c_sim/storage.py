@@ -1,0 +1,104 @@
+"""Writing and reading results folders: atomic files and a completion marker.
+
+A job folder holds ``series.parquet``, ``summary.parquet``, ``summary.csv``,
+``initiatives.parquet``, ``config.yaml`` and figures, and, written last,
+``DONE.json`` with a hash of the configuration. Every file is written under a
+temporary name and renamed into place, so a killed job leaves either a complete
+file or none, and a folder without ``DONE.json`` is unfinished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .config import RUN_KEYS, Config, flatten, to_dict
+
+MARKER = "DONE.json"
+TABLES = ("series", "summary", "initiatives")
+
+
+class ResultsError(RuntimeError):
+    """A results folder is missing, partial or corrupt (one-line message)."""
+
+
+def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    return atomic_write(path, lambda p: p.write_text(text))
+
+
+def config_hash(cfg: Config) -> str:
+    """Hash of everything that changes what the replications compute (not the label or worker count)."""
+    flat = {k: v for k, v in flatten(cfg).items() if k not in RUN_KEYS or k == "replications"}
+    return hashlib.sha256(json.dumps(flat, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def is_done(folder: Path, cfg: Config | None = None) -> bool:
+    """True if ``folder`` holds a finished job (for ``cfg``, if given)."""
+    marker = Path(folder) / MARKER
+    if not marker.is_file():
+        return False
+    try:
+        info = json.loads(marker.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return cfg is None or info.get("config_hash") == config_hash(cfg)
+
+
+def write_job(folder: Path, cfg: Config, tables: dict[str, pd.DataFrame], extra: dict | None = None) -> None:
+    """Write a job's tables and config atomically, then its marker."""
+    folder = Path(folder)
+    (folder / MARKER).unlink(missing_ok=True)
+    for name, df in tables.items():
+        atomic_write(folder / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
+    if "summary" in tables:
+        atomic_write(folder / "summary.csv", lambda p: tables["summary"].to_csv(p, index=False))
+    atomic_write_text(folder / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    info = {"config_hash": config_hash(cfg), "rows": {k: len(v) for k, v in tables.items()}, **(extra or {})}
+    atomic_write_text(folder / MARKER, json.dumps(info, indent=2))
+
+
+def read_table(folder: Path, name: str = "summary") -> pd.DataFrame:
+    """Read one table of a finished job, or raise ResultsError saying what is wrong."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultsError(f"results folder '{folder}' does not exist")
+    if not is_done(folder):
+        raise ResultsError(f"'{folder}' is unfinished or corrupt: no valid {MARKER} (rerun the job to complete it)")
+    path = folder / f"{name}.parquet"
+    try:
+        df = pd.read_parquet(path)
+    except FileNotFoundError:
+        raise ResultsError(f"'{path}' is missing although the job is marked done") from None
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise ResultsError(f"'{path}' is corrupt ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+    expected = json.loads((folder / MARKER).read_text()).get("rows", {}).get(name)
+    if expected is not None and expected != len(df):
+        raise ResultsError(f"'{path}' has {len(df)} rows, its marker says {expected}: the file is damaged")
+    return df
+
+
+def read_config(folder: Path) -> dict:
+    return yaml.safe_load((Path(folder) / "config.yaml").read_text())

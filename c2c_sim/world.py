@@ -1,0 +1,340 @@
+"""The model's state: numpy arrays for actors, municipalities, partnerships and ties.
+
+All knowledge and trust lives here, owned by the model (``model.world``); Mesa
+agents hold a row index and read their state as views. Rows are laid out so that
+the staff of municipality ``m`` are the contiguous block
+``m * S : (m + 1) * S`` and the migrants of partnership ``p`` the block
+``migrant_start + p * Mc : ... + Mc`` (reshapes instead of group-bys).
+
+The tie network is built with networkx from the model's own generator
+(:func:`build_world`), then flattened to arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import networkx as nx
+import numpy as np
+
+from .config import DOMAINS, Config
+
+
+class Kind(IntEnum):
+    """Actor types (rows of the actor arrays)."""
+
+    STAFF = 0
+    CSO = 1
+    MIGRANT = 2
+    HIGHER_GOVERNMENT = 3
+    KNOWLEDGE_INSTITUTION = 4
+
+
+class Country(IntEnum):
+    NETHERLANDS = 0
+    MOROCCO = 1
+    TURKEY = 2
+
+
+class TieType(IntEnum):
+    """Tie types of the governance network (recommendation 2)."""
+
+    PARTNERSHIP = 0  # staff of two partner municipalities
+    LOCAL = 1  # government and citizens/CSOs within a city
+    TRANSNATIONAL = 2  # via migrants and CSOs across the partnership
+    MULTILEVEL = 3  # municipalities, higher government level and knowledge institution
+
+
+TIE_TYPES_BY_MODEL: dict[str, frozenset[TieType]] = {
+    "classic": frozenset({TieType.PARTNERSHIP, TieType.LOCAL}),
+    "multi_actor": frozenset({TieType.PARTNERSHIP, TieType.LOCAL, TieType.TRANSNATIONAL}),
+    "multilevel_hybrid": frozenset(TieType),
+}
+"""Which tie types each network model promises (van Ewijk's classic local-government
+model and multi-actor model; the LOGO South multilevel hybrid network)."""
+
+
+@dataclass
+class World:
+    """Every array of the model state. ``A`` actors, ``M`` municipalities, ``P`` partnerships, ``T`` ties, ``D`` domains."""
+
+    # actors
+    kind: np.ndarray  # (A,) int8 Kind
+    country: np.ndarray  # (A,) int8 Country
+    city: np.ndarray  # (A,) int32 municipality index, -1 for national bodies
+    partnership: np.ndarray  # (A,) int32 partnership of the actor's city (or origin city), -1 if none
+    explicit: np.ndarray  # (A, D) float64 in [0, 1]
+    tacit: np.ndarray  # (A, D) float64 in [0, 1]
+    explicit0: np.ndarray  # (A, D) starting values (baseline for gains and forgetting)
+    tacit0: np.ndarray
+    openness: np.ndarray  # (A,) openness to learn
+    participated: np.ndarray  # (A,) bool: ever took part in a partnership exchange (reset on turnover)
+    involved: np.ndarray  # (A,) bool: engaged in the partnership network (migrants may be uninvolved)
+    employed: np.ndarray  # (A,) bool: migrant employed by the municipality
+    migrant_org: np.ndarray  # (A,) bool: CSO that is a migrant organisation
+    # municipalities
+    muni_country: np.ndarray  # (M,) int8
+    muni_partnership: np.ndarray  # (M,) int32, -1 if unpartnered
+    memory: np.ndarray  # (M, D) institutional memory (explicit, codified)
+    memory0: np.ndarray
+    proactivity: np.ndarray  # (M,)
+    objectives: np.ndarray  # (M, D) weights summing to 1
+    adopted: np.ndarray  # (M, D) bool: practice adopted
+    adoption_month: np.ndarray  # (M, D) int32, -1 never, -2 practised from the start
+    # partnerships
+    p_north: np.ndarray  # (P,) municipality index
+    p_south: np.ndarray  # (P,)
+    alive: np.ndarray  # (P,) bool
+    last_exchange: np.ndarray  # (P,) int32 month of the last exchange event
+    # ties (undirected, stored once: src < dst not required)
+    src: np.ndarray  # (T,) int32
+    dst: np.ndarray  # (T,) int32
+    tie_type: np.ndarray  # (T,) int8 TieType
+    tie_partnership: np.ndarray  # (T,) int32 partnership the tie belongs to, -1 if none
+    trust: np.ndarray  # (T,) float64 in [0, 1]
+    trust0: np.ndarray  # (T,) initial trust (a newcomer's tie starts here again)
+    last_contact: np.ndarray  # (T,) int32, -10**6 if never
+    distance: np.ndarray  # (T,) cultural/language distance of the tie's endpoints
+    # CSO initiatives, one slot per actor row (used for CSOs only)
+    momentum: np.ndarray  # (A,) float64
+    initiative_start: np.ndarray  # (A,) int32, -1 if idle
+    cooldown_until: np.ndarray  # (A,) int32
+    # layout
+    staff_per_muni: int
+    n_munis: int
+    migrant_start: int
+    migrants_per_city: int
+    cso_start: int
+    csos_per_muni: int
+    # derived helpers, filled by build_world
+    partnership_tie_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    partnership_tie_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    cso_local_tie: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @property
+    def n_actors(self) -> int:
+        return len(self.kind)
+
+    @property
+    def n_partnerships(self) -> int:
+        return len(self.p_north)
+
+    @property
+    def n_domains(self) -> int:
+        return self.explicit.shape[1]
+
+    def staff_block(self, m: int) -> slice:
+        return slice(m * self.staff_per_muni, (m + 1) * self.staff_per_muni)
+
+    def state_nbytes(self) -> int:
+        """Bytes held by the state arrays."""
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+
+def _profile_array(profile: dict) -> np.ndarray:
+    return np.array([profile[d] for d in DOMAINS], dtype=np.float64)
+
+
+def build_world(cfg: Config, rng: np.random.Generator) -> World:
+    """Create municipalities, actors and ties for ``cfg`` using only ``rng``.
+
+    Municipality order: the North side of each partnership, the South side of each
+    partnership (Moroccan ones first), then the unpartnered Dutch, Moroccan and
+    Turkish municipalities. Actor order: all staff, then CSOs, then migrants, then
+    one higher-government body and one knowledge institution per country.
+    """
+    w, k = cfg.world, cfg.knowledge
+    n_ma, n_tr = w.partnerships_morocco, w.partnerships_turkey
+    P = n_ma + n_tr
+    un, us = w.unpartnered_north, w.unpartnered_south
+    muni_country = np.concatenate([
+        np.zeros(P, np.int8), np.ones(n_ma, np.int8), np.full(n_tr, 2, np.int8),
+        np.zeros(un, np.int8), np.ones(us, np.int8), np.full(us, 2, np.int8)])
+    M = len(muni_country)
+    muni_partnership = np.full(M, -1, np.int32)
+    muni_partnership[:P] = np.arange(P)
+    muni_partnership[P:2 * P] = np.arange(P)
+    p_north = np.arange(P, dtype=np.int32)
+    p_south = np.arange(P, 2 * P, dtype=np.int32)
+    south_muni = muni_country > 0
+
+    S, C, Mc = w.staff_per_municipality, w.csos_per_municipality, w.migrants_per_city
+    n_staff, n_cso, n_mig = M * S, M * C, P * Mc
+    n_nat = 6  # higher government + knowledge institution for each of 3 countries
+    A = n_staff + n_cso + n_mig + n_nat
+    kind = np.concatenate([np.full(n_staff, Kind.STAFF), np.full(n_cso, Kind.CSO), np.full(n_mig, Kind.MIGRANT),
+                           np.array([Kind.HIGHER_GOVERNMENT] * 3 + [Kind.KNOWLEDGE_INSTITUTION] * 3)]).astype(np.int8)
+    city = np.concatenate([np.repeat(np.arange(M), S), np.repeat(np.arange(M), C),
+                           np.repeat(p_north, Mc), np.full(n_nat, -1)]).astype(np.int32)
+    country = np.concatenate([muni_country[city[:n_staff + n_cso + n_mig]],
+                              np.array([0, 1, 2, 0, 1, 2])]).astype(np.int8)
+    partnership = np.where(city >= 0, muni_partnership[np.maximum(city, 0)], -1).astype(np.int32)
+
+    # starting knowledge profiles by actor type and side
+    D = len(DOMAINS)
+    base = np.empty((A, D))
+    north = country == 0
+    for kd, prof_n, prof_s in ((Kind.STAFF, k.staff_north, k.staff_south), (Kind.CSO, k.cso_north, k.cso_south),
+                               (Kind.MIGRANT, k.migrant, k.migrant),
+                               (Kind.HIGHER_GOVERNMENT, k.national_north, k.national_south),
+                               (Kind.KNOWLEDGE_INSTITUTION, k.national_north, k.national_south)):
+        sel = kind == kd
+        base[sel & north] = _profile_array(prof_n)
+        base[sel & ~north] = _profile_array(prof_s)
+    explicit = np.clip(base + rng.normal(0.0, k.heterogeneity, (A, D)), 0.0, 1.0)
+    tacit = np.clip(explicit * k.tacit_ratio, 0.0, 1.0)
+
+    mu = cfg.municipality
+    openness = np.full(A, k.openness_other)
+    staff = kind == Kind.STAFF
+    openness[staff] = np.where(north[staff], mu.openness_north, mu.openness_south)
+    proactivity = np.where(south_muni, mu.proactivity_south, mu.proactivity_north).astype(np.float64)
+    obj_n = _profile_array(mu.objectives_north)
+    obj_s = _profile_array(mu.objectives_south)
+    objectives = np.where(south_muni[:, None], obj_s / obj_s.sum(), obj_n / max(obj_n.sum(), 1e-12))
+
+    # institutional memory starts at what the organisation's staff know in common (their mean)
+    memory = explicit[:n_staff].reshape(M, S, D).mean(axis=1)
+
+    # migrants: some employed by the municipality; the involved are drawn employed-first (as found in the field)
+    employed = np.zeros(A, bool)
+    involved = np.ones(A, bool)
+    mig_start = n_staff + n_cso
+    if n_mig:
+        mig_emp = rng.random((P, Mc)) < cfg.migrants.employed_share
+        n_inv = int(round(cfg.migrants.involvement * Mc))
+        priority = rng.random((P, Mc)) - mig_emp  # employed first, then at random
+        rank = priority.argsort(axis=1).argsort(axis=1)
+        employed[mig_start:mig_start + n_mig] = mig_emp.ravel()
+        involved[mig_start:mig_start + n_mig] = (rank < n_inv).ravel()
+    migrant_org = np.zeros(A, bool)
+    if n_cso:
+        cso_north = np.repeat(muni_country == 0, C)
+        migrant_org[n_staff:n_staff + n_cso] = cso_north & (rng.random(n_cso) < w.migrant_org_share)
+
+    src, dst, ttype, tpart = _build_ties(cfg, rng, M=M, P=P, S=S, C=C, Mc=Mc, n_staff=n_staff, mig_start=mig_start,
+                                         muni_country=muni_country, p_north=p_north, p_south=p_south,
+                                         employed=employed, migrant_org=migrant_org)
+    T = len(src)
+    trust0 = np.where((ttype == TieType.PARTNERSHIP) | (ttype == TieType.TRANSNATIONAL),
+                      cfg.trust.initial, cfg.trust.initial_local).astype(np.float64)
+    cross = country[src] != country[dst]
+    distance = np.where(cross, k.distance_north_south, k.distance_within).astype(np.float64)
+
+    world = World(
+        kind=kind, country=country, city=city, partnership=partnership,
+        explicit=explicit, tacit=tacit, explicit0=explicit.copy(), tacit0=tacit.copy(),
+        openness=openness, participated=np.zeros(A, bool), involved=involved, employed=employed,
+        migrant_org=migrant_org,
+        muni_country=muni_country, muni_partnership=muni_partnership, memory=memory, memory0=memory.copy(),
+        proactivity=proactivity, objectives=objectives,
+        adopted=memory >= cfg.dissemination.adoption_threshold,
+        adoption_month=np.where(memory >= cfg.dissemination.adoption_threshold, -2, -1).astype(np.int32),
+        p_north=p_north, p_south=p_south, alive=np.ones(P, bool), last_exchange=np.zeros(P, np.int32),
+        src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0.copy(), trust0=trust0,
+        last_contact=np.full(T, -10**6, np.int32), distance=distance,
+        momentum=np.zeros(A), initiative_start=np.full(A, -1, np.int32), cooldown_until=np.zeros(A, np.int32),
+        staff_per_muni=S, n_munis=M, migrant_start=mig_start, migrants_per_city=Mc,
+        cso_start=n_staff, csos_per_muni=C,
+    )
+    # partnership ties grouped by partnership (for exchange events)
+    pt = np.flatnonzero(ttype == TieType.PARTNERSHIP)
+    order = pt[np.argsort(tpart[pt], kind="stable")]
+    world.partnership_tie_order = order
+    world.partnership_tie_ptr = np.concatenate([[0], np.cumsum(np.bincount(tpart[order], minlength=P))])
+    # each CSO's local tie to its contact person in the municipality (legitimacy and support)
+    cso_tie = np.full(A, -1, np.int64)
+    loc = np.flatnonzero((ttype == TieType.LOCAL) & (kind[dst] == Kind.CSO) & (kind[src] == Kind.STAFF))
+    cso_tie[dst[loc]] = loc
+    world.cso_local_tie = cso_tie
+    return world
+
+
+def _build_ties(cfg: Config, rng: np.random.Generator, *, M: int, P: int, S: int, C: int, Mc: int, n_staff: int,
+                mig_start: int, muni_country: np.ndarray, p_north: np.ndarray, p_south: np.ndarray,
+                employed: np.ndarray, migrant_org: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The tie lists of the chosen network model; see :data:`TIE_TYPES_BY_MODEL`."""
+    types = TIE_TYPES_BY_MODEL[cfg.network.model]
+    parts: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = []
+
+    def add(s: np.ndarray, d: np.ndarray, t: TieType, p: np.ndarray | int) -> None:
+        s = np.asarray(s, np.int32)
+        parts.append((s, np.asarray(d, np.int32), int(t), np.broadcast_to(np.asarray(p, np.int32), s.shape)))
+
+    def nx_seed() -> int:
+        return int(rng.integers(2**31 - 1))
+
+    # partnership ties: a random bipartite graph between the staff of each partner pair
+    for p in range(P):
+        g = nx.bipartite.random_graph(S, S, cfg.network.partnership_density, seed=nx_seed())
+        e = np.array([(a, b - S) if a < S else (b, a - S) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
+        add(p_north[p] * S + e[:, 0], p_south[p] * S + e[:, 1], TieType.PARTNERSHIP, p)
+
+    # local ties: each CSO has a contact person among its municipality's staff
+    if C:
+        cso_rows = n_staff + np.arange(M * C)
+        cso_city = np.repeat(np.arange(M), C)
+        contact = cso_city * S + rng.integers(0, S, M * C)
+        add(contact, cso_rows, TieType.LOCAL, np.where(cso_city < 2 * P, cso_city % max(P, 1), -1))
+
+    mig_rows = mig_start + np.arange(P * Mc)
+    mig_p = np.repeat(np.arange(P), Mc)
+    if TieType.TRANSNATIONAL in types:
+        # migrants: government-citizen tie at home, migrant organisation, and ties to the city of origin
+        if Mc:
+            add(p_north[mig_p] * S + rng.integers(0, S, P * Mc), mig_rows, TieType.LOCAL, mig_p)
+            if C:
+                add(mig_rows, n_staff + p_south[mig_p] * C + rng.integers(0, C, P * Mc), TieType.TRANSNATIONAL, mig_p)
+                for p in range(P):
+                    orgs = n_staff + p_north[p] * C + np.flatnonzero(migrant_org[n_staff + p_north[p] * C:
+                                                                                 n_staff + (p_north[p] + 1) * C])
+                    if len(orgs):
+                        rows = mig_rows[mig_p == p]
+                        add(rows, rng.choice(orgs, len(rows)), TieType.LOCAL, p)
+            add(mig_rows, p_south[mig_p] * S + rng.integers(0, S, P * Mc), TieType.TRANSNATIONAL, mig_p)
+        # CSOs of partner cities
+        for p in range(P):
+            a = n_staff + p_north[p] * C + np.arange(C)
+            b = n_staff + p_south[p] * C + np.arange(C)
+            aa, bb = np.meshgrid(a, b, indexing="ij")
+            add(aa.ravel(), bb.ravel(), TieType.TRANSNATIONAL, p)
+    elif Mc:
+        # classic model: only migrants employed by the municipality are linked, as colleagues
+        emp = mig_rows[employed[mig_rows]]
+        add(p_north[mig_p[emp - mig_start]] * S + rng.integers(0, S, len(emp)), emp, TieType.LOCAL,
+            mig_p[emp - mig_start])
+
+    if TieType.MULTILEVEL in types:
+        nat = n_staff + M * C + P * Mc
+        higher = nat + muni_country.astype(np.int64)
+        knowinst = nat + 3 + muni_country.astype(np.int64)
+        k = min(cfg.network.multilevel_contacts, S)
+        if k:
+            pos = rng.random((M, S)).argsort(axis=1)[:, :k]
+            staff_rows = (np.arange(M)[:, None] * S + pos).ravel()
+            add(staff_rows, np.repeat(higher, k), TieType.MULTILEVEL, -1)
+        add(np.arange(M) * S + rng.integers(0, S, M), knowinst, TieType.MULTILEVEL, -1)
+        add(nat + np.arange(3), nat + 3 + np.arange(3), TieType.MULTILEVEL, -1)
+        add(np.full(2, nat), nat + np.array([1, 2]), TieType.MULTILEVEL, -1)  # national associations meet
+
+    if not parts:
+        z = np.zeros(0, np.int32)
+        return z, z, z.astype(np.int8), z
+    src = np.concatenate([p[0] for p in parts])
+    dst = np.concatenate([p[1] for p in parts])
+    ttype = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in parts])
+    tpart = np.concatenate([p[3] for p in parts]).astype(np.int32)
+    return src, dst, ttype, tpart
+
+
+def to_networkx(world: World) -> nx.Graph:
+    """The current tie network as a networkx graph (nodes carry kind/country/city, edges type/trust)."""
+    g = nx.Graph()
+    for i in range(world.n_actors):
+        g.add_node(i, kind=Kind(world.kind[i]).name, country=Country(world.country[i]).name,
+                   city=int(world.city[i]), involved=bool(world.involved[i]))
+    for e in range(len(world.src)):
+        g.add_edge(int(world.src[e]), int(world.dst[e]), type=TieType(world.tie_type[e]).name,
+                   trust=float(world.trust[e]))
+    return g
