@@ -10,8 +10,8 @@ Entry points for other tools:
 from .config import Config, ConfigError, make_config
 from .metrics import OUTCOMES
 from .model import C2CModel
-from .runner import RunResult, replication_seeds, run, run_replications
+from .runner import RunResult, replication_seeds, run, run_replications, simulate
 
 __all__ = ["C2CModel", "Config", "ConfigError", "OUTCOMES", "RunResult", "make_config", "replication_seeds", "run",
-           "run_replications"]
+           "run_replications", "simulate"]
 __version__ = "0.1.0"

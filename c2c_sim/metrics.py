@@ -30,69 +30,112 @@ def mutuality(gain_north: float, gain_south: float) -> float:
 
     No learning on either side counts as no mutual learning (0).
     """
-    lo, hi = min(gain_north, gain_south), max(gain_north, gain_south)
-    if hi <= 1e-12 or lo <= 0:
-        return 0.0
-    return float(lo / hi)
+    return float(mutuality_array(np.array([gain_north]), np.array([gain_south]))[0])
 
 
-def institutionalised_share(memory_gain: np.ndarray, staff_gain: np.ndarray) -> float:
-    """Share of the municipalities' learning that is embedded in institutional memory.
+def institutionalised_share(memory_gain: np.ndarray, staff_gain: np.ndarray, group: np.ndarray,
+                            n_groups: int) -> np.ndarray:
+    """Share of the municipalities' learning that is embedded in institutional memory, per group.
 
-    ``memory_gain`` is (M, D) and ``staff_gain`` (M, S, D), gains over the start.
+    ``memory_gain`` is (M, D) and ``staff_gain`` (M, S, D): gains over the start
+    of M municipalities, each in group ``group[m]`` (its replication).
     Embedded knowledge is the memory's gain; knowledge held only by individuals
     is what staff know beyond the memory, ``max(0, staff - memory)`` averaged
     over staff. The share is embedded / (embedded + individual-only): 1 when the
-    organisation holds everything its staff learnt, 0 when it holds nothing.
+    organisation holds everything its staff learnt, 0 when it holds nothing
+    (also when nobody learnt anything); NaN for a group without municipalities.
     """
     mem = np.maximum(memory_gain, 0.0)
     individual = np.maximum(staff_gain - mem[:, None, :], 0.0).mean(axis=1)
-    den = mem.sum() + individual.sum()
-    return float(mem.sum() / den) if den > 1e-12 else 0.0
+    mem_sum = np.bincount(group, weights=mem.sum(axis=1), minlength=n_groups)
+    ind_sum = np.bincount(group, weights=individual.sum(axis=1), minlength=n_groups)
+    count = np.bincount(group, minlength=n_groups)
+    return np.where(count > 0, np.nan_to_num(_ratio(mem_sum, mem_sum + ind_sum)), np.nan)
 
 
-def _mean(x: np.ndarray) -> float:
-    return float(x.mean()) if x.size else float("nan")
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
 
 
-def step_metrics(w: World, enabled: np.ndarray, month: int, active_window: int, counters: dict) -> dict[str, float]:
-    """All per-month outcomes from the state (``counters`` holds event counts kept by the model)."""
-    gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
-    people = (w.kind != Kind.HIGHER_GOVERNMENT) & (w.kind != Kind.KNOWLEDGE_INSTITUTION)
-    partnered = people & (w.partnership >= 0)
-    north = w.country == 0
-    gn_d = gain[partnered & north].mean(axis=0) if (partnered & north).any() else np.full(len(DOMAINS), np.nan)
-    gs_d = gain[partnered & ~north].mean(axis=0) if (partnered & ~north).any() else np.full(len(DOMAINS), np.nan)
-    gn, gs = float(gn_d.mean()), float(gs_d.mean())
-    M, S = w.n_munis, w.staff_per_muni
-    pm = w.muni_partnership >= 0
-    staff_gain = (w.explicit[:M * S] - w.explicit0[:M * S]).reshape(M, S, -1)
-    memory_gain = (w.memory - w.memory0)[pm]
-    inst = institutionalised_share(memory_gain, staff_gain[pm])
-    outsiders = people & ~w.participated
-    trust, ttype = w.trust[enabled], w.tie_type[enabled]
-    out = {
-        "learning_gain_north": gn,
-        "learning_gain_south": gs,
-        "mutuality": mutuality(gn, gs) if gn == gn and gs == gs else float("nan"),
-        "institutionalised_share": inst,
-        "institutional_knowledge_gain": float(memory_gain.mean()) if memory_gain.size else float("nan"),
-        "mean_trust": _mean(trust),
-        "active_ties": float(np.count_nonzero(enabled & (w.last_contact > month - active_window))),
-        "circulation": float(gain[outsiders].mean()) if outsiders.any() else float("nan"),
-        "partnerships_alive": float(w.alive.sum()),
-        "migrants_involved": float(np.count_nonzero(w.involved[w.kind == Kind.MIGRANT])),
-        "initiatives_active": float(np.count_nonzero(w.initiative_start[w.kind == Kind.CSO] >= 0)),
-        "policy_adoptions": float(np.count_nonzero(w.adoption_month >= 0)),
-        "policy_adoptions_unpartnered": float(np.count_nonzero(w.adoption_month[~pm] >= 0)),
-    }
-    for t in TieType:
-        out[f"mean_trust_{t.name.lower()}"] = _mean(trust[ttype == t])
-    for d, a, b in zip(DOMAINS, gn_d, gs_d):
-        out[f"learning_gain_north__{d}"] = float(a)
-        out[f"learning_gain_south__{d}"] = float(b)
-    out.update(counters)
-    return out
+def mutuality_array(gn: np.ndarray, gs: np.ndarray) -> np.ndarray:
+    """:func:`mutuality` elementwise over replications (NaN where a side is absent)."""
+    lo, hi = np.minimum(gn, gs), np.maximum(gn, gs)
+    out = np.where((hi > 1e-12) & (lo > 0), lo / np.where(hi > 1e-12, hi, 1.0), 0.0)
+    return np.where(np.isnan(gn) | np.isnan(gs), np.nan, out)
+
+
+class Measures:
+    """Computes every per-month outcome for each replication of a (stacked) world.
+
+    Group sums use ``np.bincount`` over replication ids, which adds each
+    replication's values in the same order whatever the batch, so outcomes are
+    bit-identical whether a replication runs alone or with others.
+    """
+
+    def __init__(self, w: World) -> None:
+        self.R = R = w.n_reps
+        self.D = D = w.n_domains
+        people = (w.kind == Kind.STAFF) | (w.kind == Kind.CSO) | (w.kind == Kind.MIGRANT)
+        partnered = people & (w.partnership >= 0)
+        north = w.country == 0
+        self.people = np.flatnonzero(people)
+        self.people_rep = w.rep[self.people]
+        self.groups = {}
+        for side, mask in (("north", partnered & north), ("south", partnered & ~north)):
+            rows = np.flatnonzero(mask)
+            idx = (w.rep[rows][:, None] * D + np.arange(D)).ravel()
+            self.groups[side] = (rows, idx, np.bincount(w.rep[rows], minlength=R).astype(float))
+        self.pm = w.muni_partnership >= 0
+        self.pm_rep = w.muni_rep[self.pm]
+        self.pm_count = np.bincount(self.pm_rep, minlength=R).astype(float)
+        self.M, self.S = w.n_munis, w.staff_per_muni
+        self.tie_key = w.tie_rep.astype(np.int64) * len(TieType) + w.tie_type
+        self.mig = w.kind == Kind.MIGRANT
+        self.cso = w.kind == Kind.CSO
+
+    def __call__(self, w: World, enabled: np.ndarray, month: int, active_window: int,
+                 counters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        R, D = self.R, self.D
+        gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
+        out: dict[str, np.ndarray] = {}
+        side_mean = {}
+        for side, (rows, idx, count) in self.groups.items():
+            per_domain = np.bincount(idx, weights=gain[rows].ravel(), minlength=R * D).reshape(R, D)
+            per_domain = _ratio(per_domain.ravel(), np.repeat(count, D)).reshape(R, D)
+            side_mean[side] = per_domain.mean(axis=1)
+            out[f"learning_gain_{side}"] = side_mean[side]
+            for j, d in enumerate(DOMAINS):
+                out[f"learning_gain_{side}__{d}"] = per_domain[:, j]
+        out["mutuality"] = mutuality_array(side_mean["north"], side_mean["south"])
+        M, S = self.M, self.S
+        memory_gain = (w.memory - w.memory0)[self.pm]
+        staff_gain = (w.explicit[:M * S] - w.explicit0[:M * S]).reshape(M, S, D)[self.pm]
+        out["institutionalised_share"] = institutionalised_share(memory_gain, staff_gain, self.pm_rep, R)
+        out["institutional_knowledge_gain"] = _ratio(
+            np.bincount(self.pm_rep, weights=memory_gain.sum(axis=1), minlength=R), self.pm_count * D)
+        n_types = len(TieType)
+        en = enabled.astype(float)
+        by_type = np.bincount(self.tie_key, weights=w.trust * en, minlength=R * n_types)
+        n_by_type = np.bincount(self.tie_key, weights=en, minlength=R * n_types)
+        out["mean_trust"] = _ratio(by_type.reshape(R, n_types).sum(axis=1), n_by_type.reshape(R, n_types).sum(axis=1))
+        for t in TieType:
+            out[f"mean_trust_{t.name.lower()}"] = _ratio(by_type[t::n_types], n_by_type[t::n_types])
+        recent = en * (w.last_contact > month - active_window)
+        out["active_ties"] = np.bincount(w.tie_rep, weights=recent, minlength=R)
+        outsider = (~w.participated[self.people]).astype(float)
+        row_gain = gain[self.people].mean(axis=1)
+        out["circulation"] = _ratio(np.bincount(self.people_rep, weights=row_gain * outsider, minlength=R),
+                                    np.bincount(self.people_rep, weights=outsider, minlength=R))
+        out["partnerships_alive"] = np.bincount(w.p_rep, weights=w.alive, minlength=R)
+        out["migrants_involved"] = np.bincount(w.rep[self.mig], weights=w.involved[self.mig], minlength=R)
+        out["initiatives_active"] = np.bincount(w.rep[self.cso], weights=w.initiative_start[self.cso] >= 0,
+                                                minlength=R)
+        adopted = (w.adoption_month >= 0).sum(axis=1)
+        out["policy_adoptions"] = np.bincount(w.muni_rep, weights=adopted, minlength=R)
+        out["policy_adoptions_unpartnered"] = np.bincount(w.muni_rep[~self.pm], weights=adopted[~self.pm],
+                                                          minlength=R)
+        out.update(counters)
+        return out
 
 
 def restricted_mean_survival(durations: np.ndarray, horizon_left: np.ndarray) -> float:

@@ -1,6 +1,6 @@
 """The rules of the model: one named, pure, vectorised function per rule.
 
-Each function takes arrays (and a generator where it draws), returns new arrays,
+Each function takes arrays (and random draws where it needs chance), returns new arrays,
 and says in its docstring which recommendation (R1-R7, ``shared/seeds``) or
 mechanism from the literature it encodes. ``C2CModel.step`` calls them in a
 fixed order (see :mod:`c2c_sim.model`). Updates within a month are synchronous:
@@ -115,39 +115,42 @@ def exchange_agenda(obj_north: np.ndarray, obj_south: np.ndarray, coherence: np.
     return agenda / np.where(total > 0, total, 1.0) * content.shape[1]
 
 
-def plan_exchanges(rng: np.random.Generator, rate: np.ndarray, alive: np.ndarray, *, staff_per_muni: int,
-                   delegation_size: int, p_north: np.ndarray, p_south: np.ndarray, event_ties: np.ndarray,
-                   event_ptr: np.ndarray, tie_src: np.ndarray, tie_dst: np.ndarray, is_staff_tie: np.ndarray,
-                   migrants_involved: np.ndarray | None, facilitator: bool,
-                   ) -> tuple[Interactions, np.ndarray, np.ndarray, np.ndarray]:
-    """Draw this month's exchange events and who meets whom.
+def plan_exchanges(n_events: np.ndarray, keys_north: np.ndarray, keys_south: np.ndarray,
+                   facilitator_keys: np.ndarray | None, *, staff_per_muni: int, delegation_size: int,
+                   p_north: np.ndarray, p_south: np.ndarray, event_ties: np.ndarray, event_ptr: np.ndarray,
+                   tie_src: np.ndarray, tie_dst: np.ndarray, is_staff_tie: np.ndarray,
+                   migrants_involved: np.ndarray | None,
+                   ) -> tuple[Interactions, np.ndarray, np.ndarray]:
+    """Who meets whom in this month's exchange events.
 
-    Rule 1. Each live partnership holds Poisson(``rate``) events. For each event
-    both municipalities choose ``delegation_size`` of their staff (who travels
-    and who hosts; uniformly among staff). Two staff meet face to face if a
-    partnership tie links them; CSO-CSO ties of the partnership meet at every
-    event (multi-actor model). If migrant facilitation is on and the partnership
-    has involved migrants, one of them joins (R7: facilitator, bridging language
-    and culture), which marks the event's interactions as facilitated.
+    Rule 1. Partnership ``p`` holds ``n_events[p]`` events (the engine draws
+    them as Poisson with the rate of :func:`exchange_intensity`). For each event
+    both municipalities choose ``delegation_size`` of their staff, who travels
+    and who hosts: the staff with the smallest random keys (uniform choice).
+    Two staff meet face to face if a partnership tie links them; CSO-CSO ties
+    of the partnership meet at every event (multi-actor model). If
+    ``facilitator_keys`` is given (migrant facilitation on) and the partnership
+    has involved migrants, the involved migrant with the smallest key joins
+    (R7: facilitator, bridging language and culture), which marks the event's
+    interactions as facilitated.
 
-    ``event_ties``/``event_ptr`` list each partnership's ties (CSR);
+    ``keys_north``/``keys_south`` are (E, S) uniforms, ``facilitator_keys``
+    (E, Mc); ``event_ties``/``event_ptr`` list each partnership's ties (CSR);
     ``migrants_involved`` is (P, Mc) or None.
 
-    Returns (interactions, events per partnership, participating staff rows,
-    facilitating migrant positions as (partnership, index) pairs).
+    Returns (interactions, participating staff rows, facilitating migrants as
+    (partnership, index) pairs).
     """
-    P = len(rate)
+    P = len(n_events)
     S = staff_per_muni
-    n_events = rng.poisson(np.maximum(rate, 0.0)) * alive
     E = int(n_events.sum())
     empty = np.zeros(0, np.int64)
     if E == 0:
-        return (Interactions(empty, empty.astype(bool), empty.astype(bool), empty), n_events, empty,
-                np.zeros((0, 2), np.int64))
+        return Interactions(empty, empty.astype(bool), empty.astype(bool), empty), empty, np.zeros((0, 2), np.int64)
     ev_p = np.repeat(np.arange(P), n_events)
     k = min(delegation_size, S)
-    pos_n = rng.random((E, S)).argsort(axis=1)[:, :k]
-    pos_s = rng.random((E, S)).argsort(axis=1)[:, :k]
+    pos_n = keys_north.argsort(axis=1)[:, :k]
+    pos_s = keys_south.argsort(axis=1)[:, :k]
     chosen_n = np.zeros((E, S), bool)
     chosen_s = np.zeros((E, S), bool)
     rows = np.arange(E)[:, None]
@@ -158,9 +161,8 @@ def plan_exchanges(rng: np.random.Generator, rate: np.ndarray, alive: np.ndarray
 
     fac = np.zeros(E, bool)
     fac_pairs = np.zeros((0, 2), np.int64)
-    if facilitator and migrants_involved is not None and migrants_involved.shape[1]:
-        keys = rng.random((E, migrants_involved.shape[1]))
-        keys[~migrants_involved[ev_p]] = 2.0
+    if facilitator_keys is not None and migrants_involved is not None and migrants_involved.shape[1]:
+        keys = np.where(migrants_involved[ev_p], facilitator_keys, 2.0)
         j = keys.argmin(axis=1)
         fac = keys[np.arange(E), j] < 1.0
         fac_pairs = np.stack([ev_p[fac], j[fac]], axis=1)
@@ -171,11 +173,11 @@ def plan_exchanges(rng: np.random.Generator, rate: np.ndarray, alive: np.ndarray
     tie = event_ties[event_ptr[ev_p][ev_rep] + offs]
     met = ~is_staff_tie[tie] | (chosen_n[ev_rep, tie_src[tie] % S] & chosen_s[ev_rep, tie_dst[tie] % S])
     inter = Interactions(tie[met], np.ones(int(met.sum()), bool), fac[ev_rep[met]], ev_p[ev_rep[met]])
-    return inter, n_events, participants, fac_pairs
+    return inter, participants, fac_pairs
 
 
 # ---------------------------------------------------------------- Rule 6: external dissemination
-def routine_contacts(rng: np.random.Generator, contact_rate: np.ndarray, enabled: np.ndarray,
+def routine_contacts(u: np.ndarray, contact_rate: np.ndarray, enabled: np.ndarray,
                      f2f: np.ndarray, context: np.ndarray) -> Interactions:
     """Everyday contacts on ties outside exchange visits.
 
@@ -187,8 +189,9 @@ def routine_contacts(rng: np.random.Generator, contact_rate: np.ndarray, enabled
     and policy transfer), transnational ties of migrants and CSOs, and remote
     contact on partnership ties between visits. Contacts within a country are
     face to face; across countries they are remote (explicit knowledge only).
+    ``u`` holds one uniform draw per tie.
     """
-    hit = enabled & (rng.random(len(contact_rate)) < contact_rate)
+    hit = enabled & (u < contact_rate)
     tie = np.flatnonzero(hit)
     return Interactions(tie, f2f[tie], np.zeros(len(tie), bool), context[tie])
 
@@ -321,21 +324,21 @@ def disseminate_internally(gain: np.ndarray, tacit_gain: np.ndarray, participate
     return shared_gain, shared_tacit, memory
 
 
-def staff_turnover(rng: np.random.Generator, n_staff: int, rate: float) -> np.ndarray:
+def staff_turnover(u: np.ndarray, rate: float) -> np.ndarray:
     """Which staff leave this month (bool mask).
 
     Rule 5 (March 1991 turnover; R2 embedding knowledge in the organisation).
     A leaver's knowledge goes with them; the newcomer starts from the starting
     profile plus a share of the institutional memory (see ``C2CModel``), and the
-    leaver's personal ties restart at their initial trust.
+    leaver's personal ties restart at their initial trust. ``u``: one uniform per staff member.
     """
-    return rng.random(n_staff) < rate
+    return u < rate
 
 
 # ---------------------------------------------------------------- Rule 7: CSO initiatives
-def update_initiatives(rng: np.random.Generator, momentum: np.ndarray, start: np.ndarray,
-                       cooldown_until: np.ndarray, start_prob: np.ndarray, support: np.ndarray, month: int, *,
-                       volunteer_decay: float, momentum_noise: float, support_gain: float,
+def update_initiatives(momentum: np.ndarray, start: np.ndarray, cooldown_until: np.ndarray,
+                       start_prob: np.ndarray, support: np.ndarray, noise: np.ndarray, u_start: np.ndarray,
+                       month: int, *, volunteer_decay: float, support_gain: float,
                        stall_threshold: float, cooldown: int,
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """CSO initiatives start, lose momentum, are supported, and stall.
@@ -347,20 +350,20 @@ def update_initiatives(rng: np.random.Generator, momentum: np.ndarray, start: np
     status). Below ``stall_threshold`` it stalls, and the CSO waits ``cooldown``
     months. An idle CSO starts a new initiative with probability ``start_prob``
     (higher with involved migrants and transnational ties, computed by the
-    model). Arrays are per CSO.
+    model). Arrays are per CSO; ``noise`` is the month's fluctuation of
+    volunteer input (normal, sd ``cso.momentum_noise``), ``u_start`` uniforms.
 
     Returns (momentum, start, cooldown_until, stalled mask, started mask).
     """
     active = start >= 0
     m = momentum.copy()
-    noise = rng.normal(0.0, momentum_noise, len(m)) if momentum_noise > 0 else 0.0
     m = np.where(active, np.minimum(1.0, m - volunteer_decay + support_gain * support + noise), m)
     stalled = active & (m < stall_threshold)
     new_start = np.where(stalled, -1, start)
     cool = np.where(stalled, month + cooldown, cooldown_until)
     m = np.where(stalled, 0.0, m)
     idle = (new_start < 0) & ~stalled & (month >= cool)
-    started = idle & (rng.random(len(m)) < start_prob)
+    started = idle & (u_start < start_prob)
     new_start = np.where(started, month, new_start)
     m = np.where(started, 1.0, m)
     return m, new_start, cool, stalled, started
@@ -389,11 +392,10 @@ def sustain_partnerships(alive: np.ndarray, last_exchange: np.ndarray, month: in
     return alive & (month - last_exchange <= dormancy_months)
 
 
-def migrant_outreach(rng: np.random.Generator, involved: np.ndarray, outreach: float) -> np.ndarray:
+def migrant_outreach(involved: np.ndarray, u: np.ndarray, outreach: float) -> np.ndarray:
     """Migrants involved after this month's outreach (R7: inform a wider public, involve more migrants).
 
-    Each uninvolved migrant is drawn in with probability ``outreach``; no one drops out.
+    Each uninvolved migrant is drawn in with probability ``outreach`` (``u``: one
+    uniform per migrant); no one drops out.
     """
-    if outreach <= 0:
-        return involved
-    return involved | (rng.random(len(involved)) < outreach)
+    return involved | (u < outreach)

@@ -2,9 +2,11 @@
 
 Replication ``i`` of base seed ``s`` gets its own integer seed, spawned with
 ``numpy.random.SeedSequence(s).spawn``; the summary row records it, so
-``c2c_sim.run(seed=<that seed>, ...)`` reproduces that replication alone.
-Results do not depend on how many workers run them: each replication depends
-only on its seed, and rows are ordered by replication index.
+``c2c_sim.run(seed=<that seed>, ...)`` or ``C2CModel(seed=<that seed>)``
+reproduces that replication alone. Replications are stepped in batches by one
+:class:`~c2c_sim.engine.Engine` (much faster than one by one), each with its
+own generator: results do not depend on the batch size or the number of
+workers, and rows are ordered by replication index.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 from .config import Config, make_config
+from .engine import Engine
 from .metrics import activity_after_programme, restricted_mean_survival
-from .model import C2CModel
+
+BATCH_SIZE = 64
+"""Replications stepped together by one engine (a speed setting only)."""
 
 
 def replication_seeds(base_seed: int, n: int) -> list[int]:
@@ -25,31 +30,12 @@ def replication_seeds(base_seed: int, n: int) -> list[int]:
     return [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1)) for s in np.random.SeedSequence(base_seed).spawn(n)]
 
 
-def summarise(model: C2CModel) -> dict[str, float]:
-    """One run's outcomes: the final month's values plus whole-run outcomes."""
-    cfg = model.config
-    out = dict(model.metrics)
-    for k in ("exchange_events", "programme_budget"):
-        out.pop(k, None)
-    inits = model.initiatives()
-    out["initiative_survival_months"] = restricted_mean_survival(
-        inits.loc[inits.stalled, "months"].to_numpy(), inits.loc[~inits.stalled, "months"].to_numpy())
+def programme_end(cfg: Config) -> int:
+    """Month programme money stops: its end, or an earlier funding cut (0 without a programme)."""
     end = cfg.programme.start + cfg.programme.duration if cfg.programme.budget_per_year > 0 else 0
-    if 0 <= cfg.shocks.funding_cut_month:
+    if cfg.shocks.funding_cut_month >= 0:
         end = min(end, cfg.shocks.funding_cut_month)
-    events = np.asarray(model.events_per_month)
-    out["activity_after_programme"] = activity_after_programme(events, end, model.world.n_partnerships)
-    out["exchange_events_total"] = float(events.sum())
-    return out
-
-
-def run(config: Config | None = None, *, seed: int | None = None, **params: Any) -> dict[str, float]:
-    """Run one replication and return its outcomes as a dict (EMA Workbench style).
-
-    ``params`` are flat names or presets (``run(programme="long_term", trust_initial=0.3, seed=1)``).
-    """
-    model = C2CModel(config, seed=seed, **params)
-    return summarise(model.run())
+    return end
 
 
 @dataclass
@@ -60,42 +46,86 @@ class RunResult:
     summary: pd.DataFrame  # one row per replication
     initiatives: pd.DataFrame  # one row per CSO initiative
 
+    @staticmethod
+    def concat(parts: list["RunResult"]) -> "RunResult":
+        return RunResult(*(pd.concat([getattr(p, f) for p in parts], ignore_index=True)
+                           for f in ("series", "summary", "initiatives")))
 
-def _one(cfg: Config, rep: int, seed: int) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
-    model = C2CModel(cfg, seed=seed).run()
-    series = model.series()
-    series.insert(0, "seed", seed)
-    series.insert(0, "replication", rep)
-    summary = {"replication": rep, "seed": seed, **summarise(model)}
-    inits = model.initiatives()
-    inits.insert(0, "replication", rep)
-    return series, summary, inits
+
+def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunResult:
+    """Run the replications with ``seeds`` as one batch and return their tables."""
+    engine = Engine(cfg, [np.random.default_rng(s) for s in seeds])
+    history = [engine.metrics]
+    while engine.month < cfg.months:
+        engine.step()
+        history.append(engine.metrics)
+    R, T = len(seeds), len(history)
+    reps = np.arange(first_replication, first_replication + R)
+    names = [k for k in history[0] if k != "programme_budget"]
+    cols = {k: np.stack([h[k] for h in history], axis=1).ravel() for k in names}  # (R, T) -> rep-major
+    series = pd.DataFrame({"replication": np.repeat(reps, T), "seed": np.repeat(np.asarray(seeds, np.int64), T),
+                           "month": np.tile(np.arange(T), R), **cols,
+                           "programme_budget": np.tile([float(h["programme_budget"][0]) for h in history], R)})
+    final = {k: v for k, v in engine.metrics.items() if k not in ("exchange_events", "programme_budget")}
+    summary = pd.DataFrame({"replication": reps, "seed": np.asarray(seeds, np.int64), **final})
+    rec = engine.initiative_records()
+    inits = pd.DataFrame({"replication": reps[rec[:, 0]] if len(rec) else np.zeros(0, np.int64),
+                          "cso": rec[:, 1], "start": rec[:, 2], "end": rec[:, 3], "stalled": rec[:, 4].astype(bool)})
+    inits["months"] = inits["end"] - inits["start"]
+    events = np.stack(engine.events_per_month, axis=1)  # (R, T)
+    end = programme_end(cfg)
+    P = engine.world.n_partnerships // R
+    survival, after = [], []
+    for i, r in enumerate(reps):
+        mine = inits[inits.replication == r]
+        survival.append(restricted_mean_survival(mine.loc[mine.stalled, "months"].to_numpy(),
+                                                 mine.loc[~mine.stalled, "months"].to_numpy()))
+        after.append(activity_after_programme(events[i], end, P))
+    summary["initiative_survival_months"] = survival
+    summary["activity_after_programme"] = after
+    summary["exchange_events_total"] = events.sum(axis=1).astype(float)
+    return RunResult(series, summary, inits)
+
+
+def run(config: Config | None = None, *, seed: int | None = None, **params: Any) -> dict[str, float]:
+    """Run one replication and return its outcomes as a dict (EMA Workbench style).
+
+    ``params`` are flat names or presets (``run(programme="long_term", trust_initial=0.3, seed=1)``).
+    """
+    cfg = config if config is not None else make_config(params)
+    row = simulate(cfg, [cfg.seed if seed is None else seed]).summary.iloc[0]
+    return {k: float(v) for k, v in row.items() if k not in ("replication", "seed")}
 
 
 def run_replications(config: Config | None = None, *, replications: int | None = None, seed: int | None = None,
-                     workers: int | None = None, progress: bool = False, **params: Any) -> RunResult:
+                     workers: int | None = None, progress: bool = False, batch_size: int = BATCH_SIZE,
+                     **params: Any) -> RunResult:
     """Run ``replications`` independent replications of one configuration.
 
-    ``workers`` > 1 runs them in processes (joblib); the tables are identical
-    whatever the number of workers. ``progress`` shows a tqdm bar.
+    ``workers`` > 1 runs batches in processes (joblib); the tables are identical
+    whatever the number of workers or the batch size. ``progress`` shows a tqdm bar.
     """
     cfg = config if config is not None else make_config(params)
     n = replications or cfg.replications
     seeds = replication_seeds(cfg.seed if seed is None else seed, n)
     nw = workers or cfg.workers
-    if nw > 1 and n > 1:
+    size = max(1, min(batch_size, -(-n // nw)))
+    batches = [(i, seeds[i:i + size]) for i in range(0, n, size)]
+    if nw > 1 and len(batches) > 1:
         from joblib import Parallel, delayed
 
-        par = Parallel(n_jobs=nw, return_as="generator")
-        it = par(delayed(_one)(cfg, i, s) for i, s in enumerate(seeds))
+        it = Parallel(n_jobs=nw, return_as="generator")(delayed(simulate)(cfg, s, i) for i, s in batches)
     else:
-        it = (_one(cfg, i, s) for i, s in enumerate(seeds))
+        it = (simulate(cfg, s, i) for i, s in batches)
     if progress:
         from tqdm.auto import tqdm
 
-        it = tqdm(it, total=n, desc=f"{cfg.name}: replications", unit="run", leave=False)
-    parts = list(it)
-    parts.sort(key=lambda p: p[1]["replication"])
-    return RunResult(series=pd.concat([p[0] for p in parts], ignore_index=True),
-                     summary=pd.DataFrame([p[1] for p in parts]),
-                     initiatives=pd.concat([p[2] for p in parts], ignore_index=True))
+        bar = tqdm(total=n, desc=f"{cfg.name}: replications", unit="run", leave=False)
+        parts = []
+        for part in it:
+            parts.append(part)
+            bar.update(len(part.summary))
+        bar.close()
+    else:
+        parts = list(it)
+    return RunResult.concat(parts)

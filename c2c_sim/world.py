@@ -107,10 +107,22 @@ class World:
     migrants_per_city: int
     cso_start: int
     csos_per_muni: int
-    # derived helpers, filled by build_world
-    partnership_tie_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    partnership_tie_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    cso_local_tie: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cso_local_tie: np.ndarray  # (A,) each CSO's local tie to its contact in the municipality, -1 if none
+    # replications stacked in one world (see stack_worlds): which replication each row belongs to
+    n_reps: int = 1
+    rep: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (A,)
+    muni_rep: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (M,)
+    p_rep: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (P,)
+    tie_rep: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (T,)
+    tie_ptr: np.ndarray = field(default_factory=lambda: np.zeros(2, np.int64))  # ties of replication r: ptr[r]:ptr[r+1]
+
+    def __post_init__(self) -> None:
+        if len(self.rep) == 0:
+            self.rep = np.zeros(len(self.kind), np.int32)
+            self.muni_rep = np.zeros(len(self.muni_country), np.int32)
+            self.p_rep = np.zeros(len(self.p_north), np.int32)
+            self.tie_rep = np.zeros(len(self.src), np.int32)
+            self.tie_ptr = np.array([0, len(self.src)], np.int64)
 
     @property
     def n_actors(self) -> int:
@@ -217,6 +229,10 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
                                          muni_country=muni_country, p_north=p_north, p_south=p_south,
                                          employed=employed, migrant_org=migrant_org)
     T = len(src)
+    # each CSO's local tie to its contact person in the municipality (legitimacy and support)
+    cso_tie = np.full(A, -1, np.int64)
+    loc = np.flatnonzero((ttype == TieType.LOCAL) & (kind[dst] == Kind.CSO) & (kind[src] == Kind.STAFF))
+    cso_tie[dst[loc]] = loc
     trust0 = np.where((ttype == TieType.PARTNERSHIP) | (ttype == TieType.TRANSNATIONAL),
                       cfg.trust.initial, cfg.trust.initial_local).astype(np.float64)
     cross = country[src] != country[dst]
@@ -236,18 +252,8 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
         last_contact=np.full(T, -10**6, np.int32), distance=distance,
         momentum=np.zeros(A), initiative_start=np.full(A, -1, np.int32), cooldown_until=np.zeros(A, np.int32),
         staff_per_muni=S, n_munis=M, migrant_start=mig_start, migrants_per_city=Mc,
-        cso_start=n_staff, csos_per_muni=C,
+        cso_start=n_staff, csos_per_muni=C, cso_local_tie=cso_tie,
     )
-    # partnership ties grouped by partnership (for exchange events)
-    pt = np.flatnonzero(ttype == TieType.PARTNERSHIP)
-    order = pt[np.argsort(tpart[pt], kind="stable")]
-    world.partnership_tie_order = order
-    world.partnership_tie_ptr = np.concatenate([[0], np.cumsum(np.bincount(tpart[order], minlength=P))])
-    # each CSO's local tie to its contact person in the municipality (legitimacy and support)
-    cso_tie = np.full(A, -1, np.int64)
-    loc = np.flatnonzero((ttype == TieType.LOCAL) & (kind[dst] == Kind.CSO) & (kind[src] == Kind.STAFF))
-    cso_tie[dst[loc]] = loc
-    world.cso_local_tie = cso_tie
     return world
 
 
@@ -326,6 +332,65 @@ def _build_ties(cfg: Config, rng: np.random.Generator, *, M: int, P: int, S: int
     ttype = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in parts])
     tpart = np.concatenate([p[3] for p in parts]).astype(np.int32)
     return src, dst, ttype, tpart
+
+
+def stack_worlds(worlds: list[World]) -> World:
+    """Stack independent replications of one configuration into one world.
+
+    Rows keep the section layout (all staff, then all CSOs, migrants, national
+    bodies), replication by replication within each section, so the staff of
+    global municipality ``g = r * M + m`` are still rows ``g * S:(g + 1) * S``.
+    Ties are concatenated replication by replication. Rules see one big world
+    whose parts never touch; a replication's results do not depend on which
+    others share its batch.
+    """
+    if len(worlds) == 1:
+        return worlds[0]
+    R, w0 = len(worlds), worlds[0]
+    A, M, P = w0.n_actors, w0.n_munis, w0.n_partnerships
+    S, C, Mc = w0.staff_per_muni, w0.csos_per_muni, w0.migrants_per_city
+    bounds = [0, M * S, M * S + M * C, M * S + M * C + P * Mc, A]
+    sizes = np.diff(bounds)
+    # new row of (replication r, old row i): section start * R + r * section size + offset
+    sec = np.searchsorted(bounds[1:], np.arange(A), side="right")
+    local = np.arange(A) - np.asarray(bounds)[sec]
+    newrow = np.asarray(bounds)[sec][None, :] * R + np.arange(R)[:, None] * sizes[sec][None, :] + local[None, :]
+    order = np.argsort(newrow.ravel(), kind="stable")  # stacked position -> (r, i) flat index
+
+    def actors(name: str) -> np.ndarray:
+        return np.concatenate([getattr(w, name) for w in worlds])[order]
+
+    def shift(x: np.ndarray, by: np.ndarray) -> np.ndarray:
+        return np.where(x >= 0, x + by, x)
+
+    rows_r = np.repeat(np.arange(R), A)[order]
+    city = shift(actors("city"), (rows_r * M).astype(np.int32))
+    partnership = shift(actors("partnership"), (rows_r * P).astype(np.int32))
+    T = np.array([len(w.src) for w in worlds])
+    tie_off = np.concatenate([[0], np.cumsum(T)])
+    tie_r = np.repeat(np.arange(R), T)
+    remap = newrow.ravel()
+    src = remap[np.concatenate([w.src + r * A for r, w in enumerate(worlds)])].astype(np.int32)
+    dst = remap[np.concatenate([w.dst + r * A for r, w in enumerate(worlds)])].astype(np.int32)
+    cso_tie = shift(actors("cso_local_tie"), tie_off[rows_r])
+    cat = lambda name: np.concatenate([getattr(w, name) for w in worlds])  # noqa: E731
+    arrays = {name: actors(name) for name in (
+        "kind", "country", "explicit", "tacit", "explicit0", "tacit0", "openness", "participated", "involved",
+        "employed", "migrant_org", "momentum", "initiative_start", "cooldown_until")}
+    arrays.update({name: cat(name) for name in (
+        "muni_country", "memory", "memory0", "proactivity", "objectives", "adopted", "adoption_month", "alive",
+        "last_exchange", "tie_type", "trust", "trust0", "last_contact", "distance")})
+    return World(
+        **arrays, city=city, partnership=partnership,
+        muni_partnership=shift(cat("muni_partnership"), np.repeat(np.arange(R) * P, M).astype(np.int32)),
+        p_north=cat("p_north") + np.repeat(np.arange(R) * M, P).astype(np.int32),
+        p_south=cat("p_south") + np.repeat(np.arange(R) * M, P).astype(np.int32),
+        src=src, dst=dst, tie_partnership=shift(cat("tie_partnership"), (tie_r * P).astype(np.int32)),
+        staff_per_muni=S, n_munis=R * M, migrant_start=R * bounds[2], migrants_per_city=Mc,
+        cso_start=R * bounds[1], csos_per_muni=C, cso_local_tie=cso_tie,
+        n_reps=R, rep=rows_r.astype(np.int32), muni_rep=np.repeat(np.arange(R), M).astype(np.int32),
+        p_rep=np.repeat(np.arange(R), P).astype(np.int32), tie_rep=tie_r.astype(np.int32), tie_ptr=tie_off,
+    )
 
 
 def to_networkx(world: World) -> nx.Graph:

@@ -1,0 +1,304 @@
+"""The engine: steps one or many replications of a configuration as one stacked world.
+
+The order of a month is written out once, in :meth:`Engine.step`::
+
+    1. shocks ............ partnerships terminated when due                (Rule 1)
+    2. outreach .......... uninvolved migrants may be drawn in             (R7)
+    3. exchanges ......... programme- and own-funded events, delegations   (Rules 1, 3, 9)
+    4. routine contacts .. local, transnational, multilevel, remote        (Rule 6)
+    5. transfer .......... knowledge moves on all of the month's contacts  (Rules 2, 3)
+    6. trust ............. grows on contacted ties, decays elsewhere       (Rule 4)
+    7. forgetting ........ unused individual gains fade                    (SKIN)
+    8. internal .......... colleagues, institutional memory, turnover      (Rule 5)
+    9. initiatives ....... CSO initiatives start, are supported, stall     (Rule 7)
+   10. adoption .......... practices adopted past the threshold            (Rule 8)
+   11. sustain ........... dormant partnerships end                        (Rule 9)
+   12. measure ........... the month's outcomes, per replication
+
+Each replication has its own numpy generator and draws, phase by phase, the
+same numbers whether it runs alone or in a batch of hundreds: batching changes
+speed, never results. :class:`~c2c_sim.model.C2CModel` is the Mesa face of an
+engine with one replication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import rules
+from .config import Config
+from .metrics import Measures
+from .world import Kind, TieType, World, build_world, stack_worlds
+
+
+class Engine:
+    """A batch of independent replications of ``cfg``, one generator each."""
+
+    def __init__(self, cfg: Config, rngs: list[np.random.Generator]) -> None:
+        self.config = cfg
+        self.rngs = rngs
+        self.R = len(rngs)
+        self.world = stack_worlds([build_world(cfg, rng) for rng in rngs])
+        self.month = 0
+        self._precompute()
+        R = self.R
+        self.counters = {"initiatives_started": np.zeros(R), "initiatives_stalled": np.zeros(R),
+                         "exchange_events": np.zeros(R), "programme_budget": np.zeros(R)}
+        self.events_per_month: list[np.ndarray] = [np.zeros(R, np.int64)]
+        self.initiative_log: list[tuple[int, int, int]] = []  # (cso row, start month, stall month)
+        self.metrics: dict[str, np.ndarray] = {}
+        self.measure()
+
+    # ------------------------------------------------------------------ setup
+    def _precompute(self) -> None:
+        """Per-tie and per-row constants used every month."""
+        w, d = self.world, self.config.dissemination
+        kind_src, kind_dst = w.kind[w.src], w.kind[w.dst]
+        cso_cso = (w.tie_type == TieType.TRANSNATIONAL) & (kind_src == Kind.CSO) & (kind_dst == Kind.CSO)
+        self._is_staff_tie = w.tie_type == TieType.PARTNERSHIP
+        self._needs_partnership = self._is_staff_tie | cso_cso
+        self._context = np.where(self._needs_partnership, w.tie_partnership, -1)
+        self._f2f = w.country[w.src] == w.country[w.dst]
+        rate = np.select(
+            [w.tie_type == TieType.PARTNERSHIP, w.tie_type == TieType.LOCAL, w.tie_type == TieType.TRANSNATIONAL],
+            [d.remote_contact_rate, d.local_contact_rate * d.external_rate, d.transnational_contact_rate],
+            d.multilevel_contact_rate * d.external_rate)
+        self._contact_rate = np.clip(rate, 0.0, 1.0)
+        P = w.n_partnerships
+        event = np.flatnonzero(self._needs_partnership)
+        order = event[np.argsort(w.tie_partnership[event], kind="stable")]
+        self._event_ties = order
+        self._event_ptr = np.concatenate([[0], np.cumsum(np.bincount(w.tie_partnership[order], minlength=P))])
+        self._ptie = np.flatnonzero(self._is_staff_tie)
+        self._ptie_count = np.bincount(w.tie_partnership[self._ptie], minlength=P)
+        M, S, C, Mc = w.n_munis, w.staff_per_muni, w.csos_per_muni, w.migrants_per_city
+        self._staff = slice(0, M * S)
+        self._cso = slice(w.cso_start, w.cso_start + M * C)
+        self._mig = slice(w.migrant_start, w.migrant_start + P * Mc)
+        self._cso_city = w.city[self._cso]
+        self._people = (w.kind == Kind.STAFF) | (w.kind == Kind.CSO) | (w.kind == Kind.MIGRANT)
+        self._north = w.country == 0
+        self._obj_n = w.objectives[w.p_north]
+        self._obj_s = w.objectives[w.p_south]
+        self._proactivity_pair = 0.5 * (w.proactivity[w.p_north] + w.proactivity[w.p_south])
+        self._transnational = w.tie_type == TieType.TRANSNATIONAL
+        # per-replication sizes (equal across replications except ties)
+        self._n = {"staff": M * S // self.R, "cso": M * C // self.R, "migrant": P * Mc // self.R,
+                   "p": P // self.R, "ties": np.diff(w.tie_ptr)}
+        self._enabled = self._enabled_ties()
+        self._measures = Measures(w)
+
+    def _enabled_ties(self) -> np.ndarray:
+        """Ties whose both ends are engaged and whose partnership (if it needs one) is alive."""
+        w = self.world
+        alive = np.ones(len(w.src), bool)
+        if w.n_partnerships:
+            alive = ~self._needs_partnership | w.alive[np.maximum(w.tie_partnership, 0)]
+        return w.involved[w.src] & w.involved[w.dst] & alive
+
+    def _draw(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+        """Concatenate ``draw(rng_r, r)`` over replications (each from its own generator)."""
+        if self.R == 1:
+            return draw(self.rngs[0], 0)
+        return np.concatenate([draw(rng, r) for r, rng in enumerate(self.rngs)])
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """One month for every replication, in the order listed in the module docstring."""
+        cfg, w = self.config, self.world
+        self.month = t = self.month + 1
+        self.apply_shocks(t)
+        if cfg.migrants.outreach > 0 and self._n["migrant"]:
+            u = self._draw(lambda g, r: g.random(self._n["migrant"]))
+            w.involved[self._mig] = rules.migrant_outreach(w.involved[self._mig], u, cfg.migrants.outreach)
+        self._enabled = self._enabled_ties()
+        events, n_events, participants = self.run_exchanges(t)
+        ties = self._n["ties"]
+        u = self._draw(lambda g, r: g.random(ties[r]))
+        contacts = rules.routine_contacts(u, self._contact_rate, self._enabled, self._f2f, self._context)
+        inter = rules.Interactions.concat(events, contacts)
+        self.exchange_knowledge(inter)
+        w.participated[participants] = True
+        T = len(w.src)
+        contacts_per_tie = np.bincount(inter.tie, minlength=T)
+        bridged = np.bincount(inter.tie, weights=inter.facilitated, minlength=T) > 0
+        w.trust = rules.update_trust(w.trust, contacts_per_tie, bridged,
+                                     w.distance * (1.0 - cfg.migrants.bridge * bridged),
+                                     growth=cfg.trust.growth, decay=cfg.trust.decay,
+                                     bridge_boost=cfg.trust.bridge_boost)
+        w.last_contact[contacts_per_tie > 0] = t
+        self.disseminate()
+        self.run_initiatives(t)
+        new = rules.adopt_policies(w.memory, w.adopted, cfg.dissemination.adoption_threshold)
+        w.adopted |= new
+        w.adoption_month[new] = t
+        w.alive = rules.sustain_partnerships(w.alive, w.last_exchange, t, cfg.municipality.dormancy_months)
+        per_rep = n_events.reshape(self.R, -1).sum(axis=1) if len(n_events) else np.zeros(self.R, np.int64)
+        self.counters["exchange_events"] = per_rep.astype(float)
+        self.events_per_month.append(per_rep)
+        self.measure()
+
+    def run(self) -> "Engine":
+        """Step to the configured horizon."""
+        while self.month < self.config.months:
+            self.step()
+        return self
+
+    def apply_shocks(self, t: int) -> None:
+        """Terminate partnerships when the termination shock falls due (e.g. Istanbul-Rotterdam, March 2017)."""
+        sh, w = self.config.shocks, self.world
+        P = self._n["p"]
+        if sh.termination_month == t and P:
+            n = int(round(sh.terminated_share * P))
+            ended = self._draw(lambda g, r: r * P + g.choice(P, size=n, replace=False))
+            w.alive[ended] = False
+
+    def run_exchanges(self, t: int) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
+        """Rules 1, 3, 9: how many exchanges each partnership holds, on what, and who meets."""
+        cfg, w = self.config, self.world
+        P = w.n_partnerships
+        budget = rules.programme_budget(cfg.programme, cfg.shocks, t)
+        self.counters["programme_budget"] = np.full(self.R, budget)
+        if P == 0:
+            empty = np.zeros(0, np.int64)
+            return rules.Interactions(empty, empty.astype(bool), empty.astype(bool), empty), empty, empty
+        trust_pair = np.bincount(w.tie_partnership[self._ptie], weights=w.trust[self._ptie], minlength=P) / \
+            np.maximum(self._ptie_count, 1)
+        Mc, S = w.migrants_per_city, w.staff_per_muni
+        involved = w.involved[self._mig].reshape(P, Mc) if Mc else None
+        share = involved.mean(axis=1) if involved is not None else np.zeros(P)
+        paid, own = rules.exchange_intensity(budget, cfg.programme.cost_per_visit, self._proactivity_pair,
+                                             trust_pair, share, own_activity_rate=cfg.municipality.own_activity_rate,
+                                             initiator_boost=cfg.migrants.initiator_boost)
+        total = paid + own
+        coherence = np.where(total > 0, (paid * cfg.programme.coherence + own) / np.where(total > 0, total, 1), 1.0)
+        self._agenda = np.vstack([
+            rules.exchange_agenda(self._obj_n, self._obj_s, coherence,
+                                  learning_strategy=cfg.programme.learning_strategy,
+                                  strategy_focus=cfg.programme.strategy_focus),
+            np.ones((1, w.n_domains))])
+        Pr = self._n["p"]
+        n_events = self._draw(lambda g, r: g.poisson(total[r * Pr:(r + 1) * Pr])) * w.alive
+        per_rep = n_events.reshape(self.R, Pr).sum(axis=1)
+        # each replication draws its delegations' keys, then its facilitators' keys
+        keys = [(g.random((e, S)), g.random((e, S)),
+                 g.random((e, Mc)) if cfg.migrants.facilitator and Mc else None)
+                for g, e in zip(self.rngs, per_rep)]
+        fac_keys = np.concatenate([k[2] for k in keys]) if keys[0][2] is not None else None
+        inter, participants, fac = rules.plan_exchanges(
+            n_events, np.concatenate([k[0] for k in keys]), np.concatenate([k[1] for k in keys]), fac_keys,
+            staff_per_muni=S, delegation_size=cfg.municipality.delegation_size, p_north=w.p_north,
+            p_south=w.p_south, event_ties=self._event_ties, event_ptr=self._event_ptr, tie_src=w.src,
+            tie_dst=w.dst, is_staff_tie=self._is_staff_tie, migrants_involved=involved)
+        w.last_exchange[n_events > 0] = t
+        fac_rows = w.migrant_start + fac[:, 0] * Mc + fac[:, 1]
+        met_rows = np.concatenate([w.src[inter.tie], w.dst[inter.tie]])
+        return inter, n_events, np.concatenate([participants, fac_rows, met_rows]).astype(np.int64)
+
+    def exchange_knowledge(self, inter: rules.Interactions) -> None:
+        """Rules 2 and 3 on every contact of the month, then forgetting of unused gains (SKIN)."""
+        cfg, w = self.config, self.world
+        k = cfg.knowledge
+        a, b = w.src[inter.tie], w.dst[inter.tie]
+        receiver, source = np.concatenate([a, b]), np.concatenate([b, a])
+        tie = np.concatenate([inter.tie, inter.tie])
+        fac = np.concatenate([inter.facilitated, inter.facilitated])
+        ctx = np.concatenate([inter.context, inter.context])
+        weight = rules.direction_weights(self._north[receiver], self._north[source], ctx >= 0, cfg.programme.mode)
+        e, tc = rules.transfer_knowledge(
+            w.explicit, w.tacit, receiver, source, w.trust[tie], w.distance[tie] * (1.0 - cfg.migrants.bridge * fac),
+            np.concatenate([inter.f2f, inter.f2f]), self._agenda[ctx], weight, w.openness,
+            explicit_rate=k.explicit_rate, tacit_rate=k.tacit_rate, absorptive_base=k.absorptive_base,
+            bounded_gap=k.bounded_gap, tacit_exponent=cfg.trust.tacit_exponent)
+        used = ~self._people.copy()  # national bodies are institutions: they do not forget
+        used[receiver] = True
+        w.explicit = rules.forget_unused(e, w.explicit0, used, k.forget_rate)
+        w.tacit = rules.forget_unused(tc, w.tacit0, used, k.forget_rate)
+
+    def disseminate(self) -> None:
+        """Rule 5: colleagues, institutional memory, then turnover with socialisation of newcomers."""
+        cfg, w = self.config, self.world
+        d = cfg.dissemination
+        M, S, D = w.n_munis, w.staff_per_muni, w.n_domains
+        st = self._staff
+        gain, tgain, mem = rules.disseminate_internally(
+            (w.explicit[st] - w.explicit0[st]).reshape(M, S, D), (w.tacit[st] - w.tacit0[st]).reshape(M, S, D),
+            w.participated[st].reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
+            institutionalisation_rate=d.institutionalisation_rate)
+        w.memory = w.memory0 + mem
+        gain = gain.reshape(M * S, D)
+        tgain = tgain.reshape(M * S, D)
+        if d.turnover_rate > 0:
+            leave = rules.staff_turnover(self._draw(lambda g, r: g.random(self._n["staff"])), d.turnover_rate)
+            if leave.any():
+                gain[leave] = d.socialisation * mem[w.city[st][leave]]
+                tgain[leave] = 0.0
+                w.participated[st][leave] = False
+                touched = np.zeros(w.n_actors, bool)
+                touched[np.flatnonzero(leave)] = True
+                reset = touched[w.src] | touched[w.dst]
+                w.trust[reset] = w.trust0[reset]
+                w.last_contact[reset] = -10**6
+        w.explicit[st] = np.minimum(w.explicit0[st] + gain, 1.0)
+        w.tacit[st] = np.minimum(w.tacit0[st] + tgain, 1.0)
+
+    def run_initiatives(self, t: int) -> None:
+        """Rule 7: CSO initiatives, with migrant and transnational start boosts and local-government support."""
+        cfg, w = self.config, self.world
+        c, sh = cfg.cso, cfg.shocks
+        cs = self._cso
+        n = self._n["cso"]
+        if n == 0:
+            return
+        P, Mc = w.n_partnerships, w.migrants_per_city
+        has_migrants = np.zeros(w.n_munis, bool)
+        if P and Mc:
+            has_migrants[w.p_north] = w.involved[self._mig].reshape(P, Mc).any(axis=1)
+        recent = self._transnational & self._enabled & (w.last_contact > t - cfg.dissemination.active_window)
+        linked = np.zeros(w.n_actors, bool)
+        linked[w.src[recent]] = True
+        linked[w.dst[recent]] = True
+        mig_flag = w.migrant_org[cs] & has_migrants[self._cso_city]
+        start_prob = np.clip(c.start_rate * (1 + c.migrant_boost * mig_flag) * (1 + c.transnational_boost * linked[cs]),
+                             0.0, 1.0)
+        cut = sh.support_cut_factor if 0 <= sh.support_cut_month <= t else 1.0
+        tie = w.cso_local_tie[cs]
+        support = c.support * cut * np.where(tie >= 0, w.trust[np.maximum(tie, 0)], 0.0)
+        draws = [(g.normal(0.0, c.momentum_noise, n) if c.momentum_noise > 0 else np.zeros(n), g.random(n))
+                 for g in self.rngs]
+        noise = np.concatenate([d[0] for d in draws])
+        u_start = np.concatenate([d[1] for d in draws])
+        m, start, cool, stalled, started = rules.update_initiatives(
+            w.momentum[cs], w.initiative_start[cs], w.cooldown_until[cs], start_prob, support, noise, u_start, t,
+            volunteer_decay=c.volunteer_decay, support_gain=c.support_gain, stall_threshold=c.stall_threshold,
+            cooldown=c.cooldown)
+        for i in np.flatnonzero(stalled):
+            self.initiative_log.append((cs.start + int(i), int(w.initiative_start[cs][i]), t))
+        w.momentum[cs], w.initiative_start[cs], w.cooldown_until[cs] = m, start, cool
+        self.counters["initiatives_started"] = self.counters["initiatives_started"] + \
+            started.reshape(self.R, n).sum(axis=1)
+        self.counters["initiatives_stalled"] = self.counters["initiatives_stalled"] + \
+            stalled.reshape(self.R, n).sum(axis=1)
+
+    def measure(self) -> None:
+        """The month's outcomes, one value per replication."""
+        self.metrics = self._measures(self.world, self._enabled, self.month,
+                                      self.config.dissemination.active_window, self.counters)
+
+    # ------------------------------------------------------------------ results
+    def initiative_records(self) -> np.ndarray:
+        """(n, 5) int array: replication, CSO row (within its replication), start, end, stalled (1) or censored (0)."""
+        w = self.world
+        rows = [(c, s, e, 1) for c, s, e in self.initiative_log]
+        cs = self._cso
+        for i in np.flatnonzero(w.initiative_start[cs] >= 0):
+            rows.append((cs.start + int(i), int(w.initiative_start[cs][i]), self.month, 0))
+        if not rows:
+            return np.zeros((0, 5), np.int64)
+        arr = np.array(rows, np.int64)
+        rep = w.rep[arr[:, 0]]
+        local = (arr[:, 0] - cs.start) % self._n["cso"] + cs.start // self.R
+        out = np.column_stack([rep, local, arr[:, 1:]])
+        return out[np.lexsort((out[:, 2], out[:, 1], out[:, 0]))]

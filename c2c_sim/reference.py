@@ -1,0 +1,565 @@
+"""The hot rules twice: an idiomatic Mesa reference and the array engine, on one synthetic population.
+
+This module is the correctness oracle and the speed baseline of issue 4. It
+builds a *hot-rules kernel*: the rules that cost the model its time each month,
+on a synthetic population that both implementations share:
+
+* ``N`` agents in organisations of ``org_size`` (10: a municipality's staff),
+  organisations alternating between two countries (North, South);
+* an undirected random network (G(n, m): ``mean_degree * N / 2`` distinct ties,
+  mean degree 6) with cultural distance 0.1 within a country and 0.5 across it
+  (knowledge config defaults); ties within a country are face to face (tacit
+  knowledge can move), ties across countries are remote;
+* ``D = 6`` knowledge domains, explicit knowledge drawn around the staff
+  profiles of :mod:`c2c_sim.config` (tacit = 0.8 x explicit), trust 0.5 on
+  ties within a country and 0.2 across (the trust config defaults).
+
+One step (a month) of the kernel, on both sides:
+
+1. **contacts**: each agent reaches out on each of its ties with probability
+   ``p_contact``. Both ends of a tie draw, so a tie gets 0, 1 or 2 contacts in
+   a step (Binomial(2, p)); a contact is undirected (both ends learn).
+2. **knowledge transfer** (Rule 2, :func:`c2c_sim.rules.transfer_knowledge`):
+   every contact moves explicit knowledge both ways, and tacit knowledge on face
+   to face ties, using the trust and knowledge the step started with.
+3. **trust** (Rule 4, :func:`c2c_sim.rules.update_trust`): each contact closes a
+   share ``growth * (1 - distance)`` of the missing trust; a tie without contact
+   loses ``decay`` of its trust. Two contacts on a tie count twice.
+4. **forgetting** (SKIN, :func:`c2c_sim.rules.forget_unused`): agents without
+   contact lose ``forget_rate`` of their gains over their starting level.
+5. **internal dissemination** (Rule 5, :func:`c2c_sim.rules.disseminate_internally`):
+   within each organisation, colleagues without contact this step close
+   ``internal_rate`` of the gap to the mean gain of colleagues with contact;
+   the organisation's memory takes up what its staff know beyond it; staff
+   are socialised toward the memory. (In :class:`c2c_sim.model.C2CModel`
+   "participated" is sticky, "ever took part in an exchange"; here it is "had a
+   contact this step", so the colleague-sharing branch keeps being exercised.)
+
+**Activation: synchronous.** In both implementations every agent reads the
+state the step started with (knowledge and trust), and all updates are applied
+together at the end of each phase: this is the order
+:class:`c2c_sim.model.C2CModel` uses (all transfers of a month read the
+knowledge and trust the month started with). The Mesa reference does it the
+Mesa way, with a staged ``step`` and a committing ``advance`` (Mesa's
+"simultaneous activation"). ``ReferenceModel(synchronous=False)`` instead lets
+agents update one after another in random order, each committing at once (so
+later agents read earlier agents' new knowledge and trust); that choice shifts
+the trajectories a little (more learning per step) and the benchmark reports by
+how much.
+
+The two sides share the population (built by :func:`make_population` from a
+seed) but not their random streams: :class:`VectorKernel` draws contacts with
+numpy, :class:`ReferenceModel` with the Mesa model's ``random.Random``; the
+draws have the same distribution, so over seeds the mean trajectories agree
+(:func:`compare`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import mesa
+import numpy as np
+
+from . import rules
+from .config import DOMAINS, Config
+
+OUTCOMES = ("explicit", "tacit", "trust", "memory")
+"""Per-step outcomes recorded by both implementations (population means)."""
+
+
+# ---------------------------------------------------------------- shared setup
+@dataclass(frozen=True)
+class KernelParams:
+    """Rule parameters of the kernel: the defaults of :class:`c2c_sim.config.Config` plus the contact rate."""
+
+    p_contact: float = 0.1
+    explicit_rate: float = 0.3
+    tacit_rate: float = 0.15
+    absorptive_base: float = 0.3
+    bounded_gap: float = 1.0
+    tacit_exponent: float = 2.0
+    growth: float = 0.2
+    decay: float = 0.02
+    forget_rate: float = 0.02
+    internal_rate: float = 0.1
+    institutionalisation_rate: float = 0.05
+
+    @classmethod
+    def from_config(cls, cfg: Config | None = None, p_contact: float = 0.1) -> "KernelParams":
+        cfg = cfg or Config()
+        k, t, d = cfg.knowledge, cfg.trust, cfg.dissemination
+        return cls(p_contact=p_contact, explicit_rate=k.explicit_rate, tacit_rate=k.tacit_rate,
+                   absorptive_base=k.absorptive_base, bounded_gap=k.bounded_gap, tacit_exponent=t.tacit_exponent,
+                   growth=t.growth, decay=t.decay, forget_rate=k.forget_rate, internal_rate=d.internal_rate,
+                   institutionalisation_rate=d.institutionalisation_rate)
+
+
+@dataclass
+class Population:
+    """The synthetic population both implementations start from (arrays; ``N`` agents, ``E`` ties)."""
+
+    org_size: int
+    country: np.ndarray  # (N,) int8: 0 North, 1 South (by organisation)
+    openness: np.ndarray  # (N,) float64
+    explicit0: np.ndarray  # (N, D) float64
+    tacit0: np.ndarray  # (N, D) float64
+    src: np.ndarray  # (E,) int32
+    dst: np.ndarray  # (E,) int32
+    trust0: np.ndarray  # (E,) float64
+    distance: np.ndarray  # (E,) float64
+    f2f: np.ndarray  # (E,) bool
+    agenda: np.ndarray  # (D,) exchange agenda weights (mean 1), the same for every contact
+    params: KernelParams = field(default_factory=KernelParams)
+
+    @property
+    def n(self) -> int:
+        return len(self.country)
+
+    @property
+    def n_orgs(self) -> int:
+        return self.n // self.org_size
+
+    @property
+    def n_ties(self) -> int:
+        return len(self.src)
+
+    @property
+    def n_domains(self) -> int:
+        return self.explicit0.shape[1]
+
+    @property
+    def memory0(self) -> np.ndarray:
+        """Each organisation's starting memory: its staff's mean explicit knowledge (as in the model)."""
+        return self.explicit0.reshape(self.n_orgs, self.org_size, -1).mean(axis=1)
+
+
+def random_ties(rng: np.random.Generator, n: int, n_ties: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n_ties`` distinct undirected ties among ``n`` nodes, uniformly (G(n, m)), as (src, dst) with src < dst."""
+    if n_ties > n * (n - 1) // 2:
+        raise ValueError(f"{n_ties} ties do not fit among {n} nodes")
+    keys = np.zeros(0, np.int64)
+    while len(keys) < n_ties:
+        k = n_ties - len(keys)
+        a = rng.integers(0, n, 2 * k + 16)
+        b = rng.integers(0, n, 2 * k + 16)
+        ok = a != b
+        lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
+        new = lo.astype(np.int64) * n + hi
+        new = new[np.sort(np.unique(new, return_index=True)[1])]  # first occurrences, in draw order
+        new = new[~np.isin(new, keys)][:k]
+        keys = np.concatenate([keys, new])
+    return (keys // n).astype(np.int32), (keys % n).astype(np.int32)
+
+
+def make_population(n: int, seed: int, *, org_size: int = 10, mean_degree: float = 6.0,
+                    params: KernelParams | None = None, cfg: Config | None = None) -> Population:
+    """The synthetic population of the hot-rules kernel (see the module docstring); ``n`` a multiple of ``org_size``."""
+    if n % org_size:
+        raise ValueError(f"n={n} must be a multiple of org_size={org_size}")
+    cfg = cfg or Config()
+    k = cfg.knowledge
+    rng = np.random.default_rng(seed)
+    D = len(DOMAINS)
+    country = ((np.arange(n) // org_size) % 2).astype(np.int8)
+    north = country == 0
+    prof = np.array([[k.staff_north[d] for d in DOMAINS], [k.staff_south[d] for d in DOMAINS]])
+    explicit0 = np.clip(prof[country] + rng.normal(0.0, k.heterogeneity, (n, D)), 0.0, 1.0)
+    tacit0 = np.clip(explicit0 * k.tacit_ratio, 0.0, 1.0)
+    openness = np.where(north, cfg.municipality.openness_north, cfg.municipality.openness_south)
+    src, dst = random_ties(rng, n, int(round(mean_degree * n / 2)))
+    same = country[src] == country[dst]
+    trust0 = np.where(same, cfg.trust.initial_local, cfg.trust.initial)
+    distance = np.where(same, k.distance_within, k.distance_north_south)
+    obj_n = np.array([[cfg.municipality.objectives_north[d] for d in DOMAINS]])
+    obj_s = np.array([[cfg.municipality.objectives_south[d] for d in DOMAINS]])
+    agenda = rules.exchange_agenda(obj_n / obj_n.sum(), obj_s / obj_s.sum(), np.zeros(1),
+                                   learning_strategy=cfg.programme.learning_strategy,
+                                   strategy_focus=cfg.programme.strategy_focus)[0]
+    return Population(org_size=org_size, country=country, openness=openness, explicit0=explicit0, tacit0=tacit0,
+                      src=src, dst=dst, trust0=trust0.astype(np.float64), distance=distance.astype(np.float64),
+                      f2f=same, agenda=agenda, params=params or KernelParams.from_config(cfg))
+
+
+# ---------------------------------------------------------------- the engine side: arrays and c2c_sim.rules
+class VectorKernel:
+    """The hot rules on arrays: a thin driver over :mod:`c2c_sim.rules` (the project's engine).
+
+    Synchronous: each rule reads the arrays the phase started with and returns
+    new ones. Contacts are drawn per tie end (two uniform arrays of length E);
+    contacts per tie are counted with ``np.bincount``, never assigned by fancy
+    index, so a tie contacted from both ends gains trust twice.
+
+    ``transfer`` may replace :func:`c2c_sim.rules.transfer_knowledge` by a
+    function of the same signature (e.g. :func:`c2c_sim.kernels.transfer_knowledge`).
+    """
+
+    def __init__(self, pop: Population, seed: int | None = None, *, transfer=None) -> None:
+        self.pop = pop
+        self.p = pop.params
+        self.rng = np.random.default_rng(seed)
+        self.explicit = pop.explicit0.copy()
+        self.tacit = pop.tacit0.copy()
+        self.memory = pop.memory0.copy()
+        self.trust = pop.trust0.copy()
+        self.transfer = transfer or rules.transfer_knowledge
+        self.steps = 0
+        # per-directed-contact lookups: direction 0 is src <- dst, direction 1 is dst <- src
+        self._recv = np.concatenate([pop.src, pop.dst]).astype(np.intp)
+        self._send = np.concatenate([pop.dst, pop.src]).astype(np.intp)
+        self._dist2 = np.concatenate([pop.distance, pop.distance])
+        self._f2f2 = np.concatenate([pop.f2f, pop.f2f])
+        self._no_bridge = np.zeros(pop.n_ties, bool)
+
+    def draw_contacts(self) -> np.ndarray:
+        """This step's contacts as tie indices (a tie appears once per end that reached out)."""
+        E = self.pop.n_ties
+        u = self.rng.random(2 * E)
+        return np.flatnonzero(u < self.p.p_contact) % E
+
+    def step(self) -> None:
+        self.apply(self.draw_contacts())
+
+    def apply(self, tie: np.ndarray) -> None:
+        """One step given its contacts (tie indices, repeated for a tie contacted twice)."""
+        pop, p = self.pop, self.p
+        N, E, D, M, S = pop.n, pop.n_ties, pop.n_domains, pop.n_orgs, pop.org_size
+        # Rule 2: every contact moves knowledge both ways
+        both = np.concatenate([tie, tie + E])
+        receiver, source = self._recv[both], self._send[both]
+        n_dir = len(both)
+        e, t = self.transfer(
+            self.explicit, self.tacit, receiver, source, self.trust[np.concatenate([tie, tie])], self._dist2[both],
+            self._f2f2[both],
+            np.broadcast_to(pop.agenda, (n_dir, D)), np.ones(n_dir), pop.openness,
+            explicit_rate=p.explicit_rate, tacit_rate=p.tacit_rate, absorptive_base=p.absorptive_base,
+            bounded_gap=p.bounded_gap, tacit_exponent=p.tacit_exponent)
+        # Rule 4: contacts counted per tie
+        contacts = np.bincount(tie, minlength=E)
+        self.trust = rules.update_trust(self.trust, contacts, self._no_bridge, pop.distance,
+                                        growth=p.growth, decay=p.decay, bridge_boost=0.0)
+        # SKIN: gains fade without contact
+        used = np.zeros(N, bool)
+        used[receiver] = True
+        e = rules.forget_unused(e, pop.explicit0, used, p.forget_rate)
+        t = rules.forget_unused(t, pop.tacit0, used, p.forget_rate)
+        # Rule 5: colleagues, memory, socialisation
+        gain, tgain, mem = rules.disseminate_internally(
+            (e - pop.explicit0).reshape(M, S, D), (t - pop.tacit0).reshape(M, S, D), used.reshape(M, S),
+            self.memory - pop.memory0, internal_rate=p.internal_rate,
+            institutionalisation_rate=p.institutionalisation_rate)
+        self.memory = pop.memory0 + mem
+        self.explicit = np.minimum(pop.explicit0 + gain.reshape(N, D), 1.0)
+        self.tacit = np.minimum(pop.tacit0 + tgain.reshape(N, D), 1.0)
+        self.steps += 1
+
+    def outcomes(self) -> dict[str, float]:
+        return {"explicit": float(self.explicit.mean()), "tacit": float(self.tacit.mean()),
+                "trust": float(self.trust.mean()), "memory": float(self.memory.mean())}
+
+    def state_nbytes(self) -> int:
+        """Bytes of the kernel's state and constant arrays (population included)."""
+        arrays = [self.explicit, self.tacit, self.memory, self.trust, self._recv, self._send, self._dist2,
+                  self._f2f2, self._no_bridge]
+        arrays += [v for v in vars(self.pop).values() if isinstance(v, np.ndarray)]
+        return sum(a.nbytes for a in arrays)
+
+
+# ---------------------------------------------------------------- the reference: idiomatic Mesa
+class Tie:
+    """An undirected tie shared by its two agents; ``a`` owns it (updates its trust)."""
+
+    __slots__ = ("a", "b", "trust", "next_trust", "distance", "f2f", "contacts")
+
+    def __init__(self, a: "ReferenceAgent", b: "ReferenceAgent", trust: float, distance: float, f2f: bool) -> None:
+        self.a, self.b = a, b
+        self.trust = self.next_trust = trust
+        self.distance = distance
+        self.f2f = f2f
+        self.contacts = 0
+
+    def other(self, agent: "ReferenceAgent") -> "ReferenceAgent":
+        return self.b if agent is self.a else self.a
+
+
+class ReferenceAgent(mesa.Agent):
+    """A staff member who learns over its ties, written the idiomatic Mesa way (Python loops, Python floats).
+
+    Phases of a step (called by :meth:`ReferenceModel.step`): :meth:`reach_out`
+    (draw contacts on own ties), :meth:`step` (learn from this step's contacts
+    and stage the owned ties' trust, reading only start-of-step state),
+    :meth:`advance` (commit). With ``synchronous=False`` the model calls
+    :meth:`step` and :meth:`advance` agent by agent.
+    """
+
+    model: "ReferenceModel"
+
+    def __init__(self, model: "ReferenceModel", explicit: list[float], tacit: list[float], openness: float,
+                 organisation: int) -> None:
+        super().__init__(model)
+        self.explicit = list(explicit)
+        self.tacit = list(tacit)
+        self.explicit0 = list(explicit)
+        self.tacit0 = list(tacit)
+        self.next_explicit = list(explicit)
+        self.next_tacit = list(tacit)
+        self.openness = openness
+        self.organisation = organisation
+        self.ties: list[Tie] = []
+        self.contacted = False
+
+    def reach_out(self) -> None:
+        """Each of my ties: reach out with probability ``p_contact`` (the other end draws too)."""
+        p = self.model.params.p_contact
+        rnd = self.model.random.random
+        for tie in self.ties:
+            if rnd() < p:
+                tie.contacts += 1
+
+    def step(self) -> None:
+        """Learn from every contact of this step (Rule 2), stage my ties' trust (Rule 4), forget if idle (SKIN)."""
+        prm = self.model.params
+        agenda = self.model.agenda
+        base, bound = prm.absorptive_base, prm.bounded_gap
+        D = len(self.explicit)
+        own_e, own_t = self.explicit, self.tacit
+        inc_e, inc_t = [0.0] * D, [0.0] * D
+        best_e, best_t = list(own_e), list(own_t)
+        contacted = False
+        for tie in self.ties:
+            n = tie.contacts
+            if tie.a is self:  # the owner updates the tie's trust: each contact closes a share of the missing trust
+                trust = tie.trust
+                if n:
+                    g = min(max(prm.growth * (1.0 - tie.distance), 0.0), 1.0)
+                    for _ in range(n):
+                        trust += g * (1.0 - trust)
+                else:
+                    trust *= 1.0 - prm.decay
+                tie.next_trust = min(max(trust, 0.0), 1.0)
+            if not n:
+                continue
+            contacted = True
+            other = tie.other(self)
+            close = (1.0 - tie.distance) * self.openness
+            levels = [(own_e, other.explicit, inc_e, best_e, prm.explicit_rate * tie.trust * close)]
+            if tie.f2f:
+                levels.append((own_t, other.tacit, inc_t, best_t,
+                               prm.tacit_rate * tie.trust ** prm.tacit_exponent * close))
+            for _ in range(n):
+                for mine, theirs, inc, best, f in levels:
+                    for d in range(D):
+                        kr, ks = mine[d], theirs[d]
+                        gap = ks - kr
+                        if gap <= 0.0 or gap > bound:
+                            continue
+                        share = f * (base + (1.0 - base) * kr) * agenda[d]
+                        inc[d] += gap * (share if share < 1.0 else 1.0)
+                        if ks > best[d]:
+                            best[d] = ks
+        self.contacted = contacted
+        keep = 1.0 if contacted else 1.0 - prm.forget_rate
+        for mine, inc, best, nxt, zero in ((own_e, inc_e, best_e, self.next_explicit, self.explicit0),
+                                           (own_t, inc_t, best_t, self.next_tacit, self.tacit0)):
+            for d in range(D):
+                v = mine[d] + inc[d]
+                if v > best[d]:
+                    v = best[d]
+                nxt[d] = zero[d] + (v - zero[d]) * keep
+
+    def advance(self) -> None:
+        """Commit my staged knowledge and my owned ties' trust; clear my ties' contact counts."""
+        self.explicit, self.next_explicit = self.next_explicit, self.explicit
+        self.tacit, self.next_tacit = self.next_tacit, self.tacit
+        for tie in self.ties:
+            if tie.a is self:
+                tie.trust = tie.next_trust
+
+    def clear_contacts(self) -> None:
+        for tie in self.ties:
+            tie.contacts = 0
+
+
+class Organisation(mesa.Agent):
+    """A municipality: its staff share what they learned (Rule 5), written the idiomatic Mesa way."""
+
+    model: "ReferenceModel"
+
+    def __init__(self, model: "ReferenceModel", members: list[ReferenceAgent], memory: list[float]) -> None:
+        super().__init__(model)
+        self.members = members
+        self.memory = list(memory)
+        self.memory0 = list(memory)
+
+    def step(self) -> None:
+        """Colleagues without contact learn from those with contact; memory takes up; staff are socialised."""
+        prm = self.model.params
+        rate, inst = prm.internal_rate, prm.institutionalisation_rate
+        staff = self.members
+        D = len(self.memory)
+        gains = [[a.explicit[d] - a.explicit0[d] for d in range(D)] for a in staff]
+        tgains = [[a.tacit[d] - a.tacit0[d] for d in range(D)] for a in staff]
+        part = [i for i, a in enumerate(staff) if a.contacted]
+        if part:
+            for g in (gains, tgains):
+                mean = [sum(g[i][d] for i in part) / len(part) for d in range(D)]
+                for i, a in enumerate(staff):
+                    if not a.contacted:
+                        for d in range(D):
+                            if mean[d] > g[i][d]:
+                                g[i][d] += rate * (mean[d] - g[i][d])
+        mem_gain = [self.memory[d] - self.memory0[d] for d in range(D)]
+        for d in range(D):
+            mem_gain[d] += inst * sum(max(0.0, g[d] - mem_gain[d]) for g in gains) / len(staff)
+            self.memory[d] = self.memory0[d] + mem_gain[d]
+        for i, a in enumerate(staff):
+            g, tg = gains[i], tgains[i]
+            for d in range(D):
+                if mem_gain[d] > g[d]:
+                    g[d] += rate * (mem_gain[d] - g[d])
+                a.explicit[d] = min(a.explicit0[d] + g[d], 1.0)
+                a.tacit[d] = min(a.tacit0[d] + tg[d], 1.0)
+
+
+class ReferenceModel(mesa.Model):
+    """The hot-rules kernel as an idiomatic Mesa model: one :class:`ReferenceAgent` per person.
+
+    ``synchronous=True`` (the default, and the engine's semantics): contacts are
+    drawn, every agent stages its learning from start-of-step state
+    (``shuffle_do("step")``), then all commit (``do("advance")``). With
+    ``synchronous=False`` agents learn and commit one after another in random
+    order (Mesa's random activation).
+    """
+
+    def __init__(self, pop: Population, seed: int | None = None, *, synchronous: bool = True) -> None:
+        super().__init__(seed=seed)
+        self.params = pop.params
+        self.synchronous = synchronous
+        self.agenda = pop.agenda.tolist()
+        self.people = [ReferenceAgent(self, pop.explicit0[i].tolist(), pop.tacit0[i].tolist(),
+                                      float(pop.openness[i]), i // pop.org_size) for i in range(pop.n)]
+        self.ties: list[Tie] = []
+        for s, d, tr, dist, f in zip(pop.src.tolist(), pop.dst.tolist(), pop.trust0.tolist(),
+                                     pop.distance.tolist(), pop.f2f.tolist()):
+            tie = Tie(self.people[s], self.people[d], tr, dist, f)
+            self.people[s].ties.append(tie)
+            self.people[d].ties.append(tie)
+            self.ties.append(tie)
+        mem0 = pop.memory0
+        S = pop.org_size
+        self.orgs = [Organisation(self, self.people[m * S:(m + 1) * S], mem0[m].tolist()) for m in range(pop.n_orgs)]
+        self.staff = self.agents_by_type[ReferenceAgent]
+        self.organisations = self.agents_by_type[Organisation]
+
+    def step(self) -> None:
+        self.staff.shuffle_do("reach_out")
+        self.apply()
+
+    def apply(self, tie: np.ndarray | None = None) -> None:
+        """The rest of a step once contacts are drawn; ``tie`` (tie indices) sets them instead (for exact checks)."""
+        if tie is not None:
+            for i in np.asarray(tie).tolist():
+                self.ties[i].contacts += 1
+        if self.synchronous:
+            self.staff.shuffle_do("step")
+            self.staff.do("advance")
+        else:
+            for agent in self.staff.shuffle():
+                agent.step()
+                agent.advance()
+        self.staff.do("clear_contacts")
+        self.organisations.shuffle_do("step")
+
+    def outcomes(self) -> dict[str, float]:
+        n, D = len(self.people), len(self.agenda)
+        return {"explicit": sum(sum(a.explicit) for a in self.people) / (n * D),
+                "tacit": sum(sum(a.tacit) for a in self.people) / (n * D),
+                "trust": sum(t.trust for t in self.ties) / max(len(self.ties), 1),
+                "memory": sum(sum(o.memory) for o in self.orgs) / (len(self.orgs) * D)}
+
+
+# ---------------------------------------------------------------- the oracle
+def trajectories(make, seeds: list[int], steps: int) -> dict[str, np.ndarray]:
+    """Outcome trajectories (seeds, steps + 1) of ``make(seed)`` models, step 0 included."""
+    out = {k: np.zeros((len(seeds), steps + 1)) for k in OUTCOMES}
+    for i, s in enumerate(seeds):
+        m = make(s)
+        for t in range(steps + 1):
+            if t:
+                m.step()
+            for k, v in m.outcomes().items():
+                out[k][i, t] = v
+    return out
+
+
+def z_scores(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per outcome and step, z of the difference of means (Welch); 0 where both are exactly equal."""
+    z = {}
+    for k in a:
+        x, y = a[k], b[k]
+        diff = x.mean(axis=0) - y.mean(axis=0)
+        se = np.sqrt(x.var(axis=0, ddof=1) / len(x) + y.var(axis=0, ddof=1) / len(y))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z[k] = np.where(diff == 0, 0.0, diff / se)
+    return z
+
+
+@dataclass
+class OracleResult:
+    n: int
+    steps: int
+    seeds: int
+    synchronous: bool
+    max_abs_z: dict[str, float]
+    worst_step: dict[str, int]
+    final_mean: dict[str, tuple[float, float]]  # outcome -> (engine, reference)
+    seconds: float
+
+    @property
+    def overall(self) -> float:
+        return max(self.max_abs_z.values())
+
+
+def compare(n: int = 200, steps: int = 12, seeds: int = 20, *, synchronous: bool = True, base_seed: int = 1,
+            params: KernelParams | None = None, engine=None) -> OracleResult:
+    """Engine vs Mesa reference: mean trajectories over ``seeds`` replications, z per step and outcome.
+
+    Replication ``i`` builds the population from seed ``base_seed + i`` and gives
+    each side its own stream derived from it. ``engine(pop, seed)`` replaces the
+    :class:`VectorKernel` (to check that the oracle catches a faulty engine).
+    """
+    t0 = time.perf_counter()
+    ss = [base_seed + i for i in range(seeds)]
+
+    def pop(s: int) -> Population:
+        p = make_population(n, s)
+        return p if params is None else replace(p, params=params)
+
+    engine = engine or (lambda p, s: VectorKernel(p, seed=s))
+    a = trajectories(lambda s: engine(pop(s), np.random.SeedSequence([s, 1])), ss, steps)
+    b = trajectories(lambda s: ReferenceModel(pop(s), seed=s * 7919 + 2, synchronous=synchronous), ss, steps)
+    z = z_scores(a, b)
+    absz = {k: np.abs(v) for k, v in z.items()}
+    return OracleResult(n=n, steps=steps, seeds=seeds, synchronous=synchronous,
+                        max_abs_z={k: float(v.max()) for k, v in absz.items()},
+                        worst_step={k: int(v.argmax()) for k, v in absz.items()},
+                        final_mean={k: (float(a[k][:, -1].mean()), float(b[k][:, -1].mean())) for k in OUTCOMES},
+                        seconds=time.perf_counter() - t0)
+
+
+def time_steps(model, steps: int, n_agents: int, min_seconds: float = 0.0) -> float:
+    """Microseconds per agent-step of ``model.step`` (repeats until ``min_seconds`` have passed)."""
+    done, t0 = 0, time.perf_counter()
+    while True:
+        for _ in range(steps):
+            model.step()
+        done += steps
+        el = time.perf_counter() - t0
+        if el >= min_seconds:
+            return el / (done * n_agents) * 1e6
+
+
+__all__ = ["KernelParams", "Population", "make_population", "random_ties", "VectorKernel", "ReferenceAgent",
+           "Organisation", "ReferenceModel", "Tie", "compare", "trajectories", "z_scores", "time_steps", "OUTCOMES",
+           "OracleResult"]
