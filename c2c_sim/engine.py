@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import rules
+from . import fast, rules
 from .config import Config
 from .metrics import Measures
 from .world import Kind, TieType, World, build_world, stack_worlds
@@ -36,8 +36,10 @@ from .world import Kind, TieType, World, build_world, stack_worlds
 class Engine:
     """A batch of independent replications of ``cfg``, one generator each."""
 
-    def __init__(self, cfg: Config, rngs: list[np.random.Generator]) -> None:
+    def __init__(self, cfg: Config, rngs: list[np.random.Generator], compiled: bool | None = None) -> None:
+        """``compiled``: use the numba kernels of :mod:`c2c_sim.fast` (default: when numba is available)."""
         self.config = cfg
+        self._compiled = fast.enabled() if compiled is None else (compiled and fast.enabled())
         self.rngs = rngs
         self.R = len(rngs)
         self.world = stack_worlds([build_world(cfg, rng) for rng in rngs])
@@ -88,15 +90,31 @@ class Engine:
         self._n = {"staff": M * S // self.R, "cso": M * C // self.R, "migrant": P * Mc // self.R,
                    "p": P // self.R, "ties": np.diff(w.tie_ptr)}
         self._enabled = self._enabled_ties()
-        self._measures = Measures(w)
+        self._measures = Measures(w, compiled=self._compiled)
+        A, D, T = w.n_actors, w.n_domains, len(w.src)
+        self._scratch_actors = (np.zeros((A, D)), np.zeros((A, D)), np.full((A, D), -1.0), np.full((A, D), -1.0),
+                                np.zeros(A, bool))
+        self._scratch_ties = (np.zeros(T, np.int64), np.zeros(T, bool))
+
+    def _stale_ties(self) -> bool:
+        """Whether involvement or live partnerships changed since enabled ties were computed."""
+        w = self.world
+        return not (np.array_equal(self._seen_alive, w.alive) and np.array_equal(self._seen_involved, w.involved))
 
     def _enabled_ties(self) -> np.ndarray:
-        """Ties whose both ends are engaged and whose partnership (if it needs one) is alive."""
+        """Ties whose both ends are engaged and whose partnership (if it needs one) is alive.
+
+        Also caches the enabled ties' indices and their count per replication
+        (routine contacts draw one uniform per enabled tie)."""
         w = self.world
+        self._seen_alive, self._seen_involved = w.alive.copy(), w.involved.copy()
         alive = np.ones(len(w.src), bool)
         if w.n_partnerships:
             alive = ~self._needs_partnership | w.alive[np.maximum(w.tie_partnership, 0)]
-        return w.involved[w.src] & w.involved[w.dst] & alive
+        enabled = w.involved[w.src] & w.involved[w.dst] & alive
+        self._candidates = np.flatnonzero(enabled)
+        self._n_candidates = np.bincount(w.tie_rep[self._candidates], minlength=self.R)
+        return enabled
 
     def _draw(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """Concatenate ``draw(rng_r, r)`` over replications (each from its own generator)."""
@@ -113,24 +131,17 @@ class Engine:
         if cfg.migrants.outreach > 0 and self._n["migrant"]:
             u = self._draw(lambda g, r: g.random(self._n["migrant"]))
             w.involved[self._mig] = rules.migrant_outreach(w.involved[self._mig], u, cfg.migrants.outreach)
-        self._enabled = self._enabled_ties()
+        if self._stale_ties():
+            self._enabled = self._enabled_ties()
         events, n_events, participants = self.run_exchanges(t)
-        ties = self._n["ties"]
-        u = self._draw(lambda g, r: g.random(ties[r]))
-        contacts = rules.routine_contacts(u, self._contact_rate, self._enabled, self._f2f, self._context)
+        u_ties, u_staff, u_cso, noise = self.draw_month()
+        contacts = rules.routine_contacts(u_ties, self._candidates, self._contact_rate, self._f2f, self._context)
         inter = rules.Interactions.concat(events, contacts)
         self.exchange_knowledge(inter)
         w.participated[participants] = True
-        T = len(w.src)
-        contacts_per_tie = np.bincount(inter.tie, minlength=T)
-        bridged = np.bincount(inter.tie, weights=inter.facilitated, minlength=T) > 0
-        w.trust = rules.update_trust(w.trust, contacts_per_tie, bridged,
-                                     w.distance * (1.0 - cfg.migrants.bridge * bridged),
-                                     growth=cfg.trust.growth, decay=cfg.trust.decay,
-                                     bridge_boost=cfg.trust.bridge_boost)
-        w.last_contact[contacts_per_tie > 0] = t
-        self.disseminate()
-        self.run_initiatives(t)
+        self.build_trust(inter, t)
+        self.disseminate(u_staff)
+        self.run_initiatives(t, u_cso, noise)
         new = rules.adopt_policies(w.memory, w.adopted, cfg.dissemination.adoption_threshold)
         w.adopted |= new
         w.adoption_month[new] = t
@@ -139,6 +150,21 @@ class Engine:
         self.counters["exchange_events"] = per_rep.astype(float)
         self.events_per_month.append(per_rep)
         self.measure()
+
+    def draw_month(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The month's draws of known size, per replication in one call each: uniforms for routine contacts
+        (one per enabled tie), turnover (one per staff member) and initiative starts (one per CSO), and the
+        normal fluctuation of volunteer input (one per CSO)."""
+        n_staff, n_cso, ties = self._n["staff"], self._n["cso"], self._n_candidates
+        sd = self.config.cso.momentum_noise
+        parts = []
+        for r, g in enumerate(self.rngs):
+            u = g.random(ties[r] + n_staff + n_cso)
+            z = g.normal(0.0, sd, n_cso) if sd > 0 and n_cso else np.zeros(n_cso)
+            parts.append((u[:ties[r]], u[ties[r]:ties[r] + n_staff], u[ties[r] + n_staff:], z))
+        if self.R == 1:
+            return parts[0]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
 
     def run(self) -> "Engine":
         """Step to the configured horizon."""
@@ -183,12 +209,11 @@ class Engine:
         n_events = self._draw(lambda g, r: g.poisson(total[r * Pr:(r + 1) * Pr])) * w.alive
         per_rep = n_events.reshape(self.R, Pr).sum(axis=1)
         # each replication draws its delegations' keys, then its facilitators' keys
-        keys = [(g.random((e, S)), g.random((e, S)),
-                 g.random((e, Mc)) if cfg.migrants.facilitator and Mc else None)
-                for g, e in zip(self.rngs, per_rep)]
-        fac_keys = np.concatenate([k[2] for k in keys]) if keys[0][2] is not None else None
+        width = 2 * S + (Mc if cfg.migrants.facilitator else 0)
+        keys = np.concatenate([g.random((e, width)) for g, e in zip(self.rngs, per_rep)])
+        fac_keys = keys[:, 2 * S:] if cfg.migrants.facilitator and Mc else None
         inter, participants, fac = rules.plan_exchanges(
-            n_events, np.concatenate([k[0] for k in keys]), np.concatenate([k[1] for k in keys]), fac_keys,
+            n_events, keys[:, :S], keys[:, S:2 * S], fac_keys,
             staff_per_muni=S, delegation_size=cfg.municipality.delegation_size, p_north=w.p_north,
             p_south=w.p_south, event_ties=self._event_ties, event_ptr=self._event_ptr, tie_src=w.src,
             tie_dst=w.dst, is_staff_tie=self._is_staff_tie, migrants_involved=involved)
@@ -201,15 +226,23 @@ class Engine:
         """Rules 2 and 3 on every contact of the month, then forgetting of unused gains (SKIN)."""
         cfg, w = self.config, self.world
         k = cfg.knowledge
+        if self._compiled:
+            fast.transfer_and_forget(
+                w.explicit, w.tacit, w.explicit0, w.tacit0, inter.tie, inter.facilitated, inter.f2f, inter.context,
+                w.src, w.dst, w.trust, w.distance, self._north, self._agenda, cfg.programme.mode == "donor",
+                cfg.migrants.bridge, w.openness, self._people, k.explicit_rate, k.tacit_rate, k.absorptive_base,
+                k.bounded_gap, cfg.trust.tacit_exponent, k.forget_rate, *self._scratch_actors)
+            return
         a, b = w.src[inter.tie], w.dst[inter.tie]
         receiver, source = np.concatenate([a, b]), np.concatenate([b, a])
         tie = np.concatenate([inter.tie, inter.tie])
         fac = np.concatenate([inter.facilitated, inter.facilitated])
         ctx = np.concatenate([inter.context, inter.context])
         weight = rules.direction_weights(self._north[receiver], self._north[source], ctx >= 0, cfg.programme.mode)
+        distance = w.distance[tie] * (1.0 - cfg.migrants.bridge * fac)
+        f2f = np.concatenate([inter.f2f, inter.f2f])
         e, tc = rules.transfer_knowledge(
-            w.explicit, w.tacit, receiver, source, w.trust[tie], w.distance[tie] * (1.0 - cfg.migrants.bridge * fac),
-            np.concatenate([inter.f2f, inter.f2f]), self._agenda[ctx], weight, w.openness,
+            w.explicit, w.tacit, receiver, source, w.trust[tie], distance, f2f, self._agenda[ctx], weight, w.openness,
             explicit_rate=k.explicit_rate, tacit_rate=k.tacit_rate, absorptive_base=k.absorptive_base,
             bounded_gap=k.bounded_gap, tacit_exponent=cfg.trust.tacit_exponent)
         used = ~self._people.copy()  # national bodies are institutions: they do not forget
@@ -217,34 +250,54 @@ class Engine:
         w.explicit = rules.forget_unused(e, w.explicit0, used, k.forget_rate)
         w.tacit = rules.forget_unused(tc, w.tacit0, used, k.forget_rate)
 
-    def disseminate(self) -> None:
+    def build_trust(self, inter: rules.Interactions, t: int) -> None:
+        """Rule 4 on the month's contacts (counted per tie) and decay elsewhere."""
+        cfg, w = self.config, self.world
+        if self._compiled:
+            fast.update_trust(w.trust, w.last_contact, inter.tie, inter.facilitated, w.distance, cfg.migrants.bridge,
+                              cfg.trust.growth, cfg.trust.decay, cfg.trust.bridge_boost, t, *self._scratch_ties)
+            return
+        T = len(w.src)
+        contacts_per_tie = np.bincount(inter.tie, minlength=T)
+        bridged = np.bincount(inter.tie, weights=inter.facilitated, minlength=T) > 0
+        w.trust = rules.update_trust(w.trust, contacts_per_tie, bridged,
+                                     w.distance * (1.0 - cfg.migrants.bridge * bridged),
+                                     growth=cfg.trust.growth, decay=cfg.trust.decay,
+                                     bridge_boost=cfg.trust.bridge_boost)
+        w.last_contact[contacts_per_tie > 0] = t
+
+    def disseminate(self, u_turnover: np.ndarray) -> None:
         """Rule 5: colleagues, institutional memory, then turnover with socialisation of newcomers."""
         cfg, w = self.config, self.world
         d = cfg.dissemination
         M, S, D = w.n_munis, w.staff_per_muni, w.n_domains
         st = self._staff
-        gain, tgain, mem = rules.disseminate_internally(
-            (w.explicit[st] - w.explicit0[st]).reshape(M, S, D), (w.tacit[st] - w.tacit0[st]).reshape(M, S, D),
-            w.participated[st].reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
-            institutionalisation_rate=d.institutionalisation_rate)
-        w.memory = w.memory0 + mem
-        gain = gain.reshape(M * S, D)
-        tgain = tgain.reshape(M * S, D)
-        if d.turnover_rate > 0:
-            leave = rules.staff_turnover(self._draw(lambda g, r: g.random(self._n["staff"])), d.turnover_rate)
-            if leave.any():
-                gain[leave] = d.socialisation * mem[w.city[st][leave]]
-                tgain[leave] = 0.0
-                w.participated[st][leave] = False
-                touched = np.zeros(w.n_actors, bool)
-                touched[np.flatnonzero(leave)] = True
-                reset = touched[w.src] | touched[w.dst]
-                w.trust[reset] = w.trust0[reset]
-                w.last_contact[reset] = -10**6
-        w.explicit[st] = np.minimum(w.explicit0[st] + gain, 1.0)
-        w.tacit[st] = np.minimum(w.tacit0[st] + tgain, 1.0)
+        leave = rules.staff_turnover(u_turnover, d.turnover_rate)
+        if self._compiled:
+            fast.disseminate_and_turnover(w.explicit, w.tacit, w.explicit0, w.tacit0, w.memory, w.memory0,
+                                          w.participated, leave, M, S, d.internal_rate,
+                                          d.institutionalisation_rate, d.socialisation)
+        else:
+            gain, tgain, mem = rules.disseminate_internally(
+                (w.explicit[st] - w.explicit0[st]).reshape(M, S, D), (w.tacit[st] - w.tacit0[st]).reshape(M, S, D),
+                w.participated[st].reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
+                institutionalisation_rate=d.institutionalisation_rate)
+            w.memory = w.memory0 + mem
+            gain = gain.reshape(M * S, D)
+            tgain = tgain.reshape(M * S, D)
+            gain[leave] = d.socialisation * mem[w.city[st][leave]]
+            tgain[leave] = 0.0
+            w.participated[st][leave] = False
+            w.explicit[st] = np.minimum(w.explicit0[st] + gain, 1.0)
+            w.tacit[st] = np.minimum(w.tacit0[st] + tgain, 1.0)
+        if leave.any():
+            touched = np.zeros(w.n_actors, bool)
+            touched[np.flatnonzero(leave)] = True
+            reset = touched[w.src] | touched[w.dst]
+            w.trust[reset] = w.trust0[reset]
+            w.last_contact[reset] = -10**6
 
-    def run_initiatives(self, t: int) -> None:
+    def run_initiatives(self, t: int, u_start: np.ndarray, noise: np.ndarray) -> None:
         """Rule 7: CSO initiatives, with migrant and transnational start boosts and local-government support."""
         cfg, w = self.config, self.world
         c, sh = cfg.cso, cfg.shocks
@@ -266,10 +319,6 @@ class Engine:
         cut = sh.support_cut_factor if 0 <= sh.support_cut_month <= t else 1.0
         tie = w.cso_local_tie[cs]
         support = c.support * cut * np.where(tie >= 0, w.trust[np.maximum(tie, 0)], 0.0)
-        draws = [(g.normal(0.0, c.momentum_noise, n) if c.momentum_noise > 0 else np.zeros(n), g.random(n))
-                 for g in self.rngs]
-        noise = np.concatenate([d[0] for d in draws])
-        u_start = np.concatenate([d[1] for d in draws])
         m, start, cool, stalled, started = rules.update_initiatives(
             w.momentum[cs], w.initiative_start[cs], w.cooldown_until[cs], start_prob, support, noise, u_start, t,
             volunteer_decay=c.volunteer_decay, support_gain=c.support_gain, stall_threshold=c.stall_threshold,

@@ -72,7 +72,8 @@ class Measures:
     bit-identical whether a replication runs alone or with others.
     """
 
-    def __init__(self, w: World) -> None:
+    def __init__(self, w: World, compiled: bool = False) -> None:
+        self.compiled = compiled
         self.R = R = w.n_reps
         self.D = D = w.n_domains
         people = (w.kind == Kind.STAFF) | (w.kind == Kind.CSO) | (w.kind == Kind.MIGRANT)
@@ -85,6 +86,7 @@ class Measures:
             rows = np.flatnonzero(mask)
             idx = (w.rep[rows][:, None] * D + np.arange(D)).ravel()
             self.groups[side] = (rows, idx, np.bincount(w.rep[rows], minlength=R).astype(float))
+        self.group = np.select([partnered & north, partnered & ~north, people], [0, 1, 2], 3).astype(np.int8)
         self.pm = w.muni_partnership >= 0
         self.pm_rep = w.muni_rep[self.pm]
         self.pm_count = np.bincount(self.pm_rep, minlength=R).astype(float)
@@ -93,15 +95,29 @@ class Measures:
         self.mig = w.kind == Kind.MIGRANT
         self.cso = w.kind == Kind.CSO
 
+    def actor_sums(self, w: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(side sums (2, R, D), circulation sum (R,), non-participants (R,)); see :func:`c2c_sim.fast.actor_sums`."""
+        if self.compiled:
+            from .fast import actor_sums
+
+            return actor_sums(w.explicit, w.tacit, w.explicit0, w.tacit0, self.group, w.rep, w.participated, self.R)
+        R, D = self.R, self.D
+        gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
+        sums = np.stack([np.bincount(idx, weights=gain[rows].ravel(), minlength=R * D).reshape(R, D)
+                         for rows, idx, _ in self.groups.values()])
+        outsider = (~w.participated[self.people]).astype(float)
+        row_gain = gain[self.people].sum(axis=1) / D
+        return (sums, np.bincount(self.people_rep, weights=row_gain * outsider, minlength=R),
+                np.bincount(self.people_rep, weights=outsider, minlength=R))
+
     def __call__(self, w: World, enabled: np.ndarray, month: int, active_window: int,
                  counters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         R, D = self.R, self.D
-        gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
+        sums, circ, circ_n = self.actor_sums(w)
         out: dict[str, np.ndarray] = {}
         side_mean = {}
-        for side, (rows, idx, count) in self.groups.items():
-            per_domain = np.bincount(idx, weights=gain[rows].ravel(), minlength=R * D).reshape(R, D)
-            per_domain = _ratio(per_domain.ravel(), np.repeat(count, D)).reshape(R, D)
+        for k, (side, (rows, idx, count)) in enumerate(self.groups.items()):
+            per_domain = _ratio(sums[k].ravel(), np.repeat(count, D)).reshape(R, D)
             side_mean[side] = per_domain.mean(axis=1)
             out[f"learning_gain_{side}"] = side_mean[side]
             for j, d in enumerate(DOMAINS):
@@ -114,18 +130,21 @@ class Measures:
         out["institutional_knowledge_gain"] = _ratio(
             np.bincount(self.pm_rep, weights=memory_gain.sum(axis=1), minlength=R), self.pm_count * D)
         n_types = len(TieType)
-        en = enabled.astype(float)
-        by_type = np.bincount(self.tie_key, weights=w.trust * en, minlength=R * n_types)
-        n_by_type = np.bincount(self.tie_key, weights=en, minlength=R * n_types)
+        if self.compiled:
+            from .fast import tie_sums
+
+            by_type, n_by_type, active = tie_sums(w.trust, enabled, w.tie_rep, w.tie_type, w.last_contact, month,
+                                                  active_window, R, n_types)
+        else:
+            en = enabled.astype(float)
+            by_type = np.bincount(self.tie_key, weights=w.trust * en, minlength=R * n_types)
+            n_by_type = np.bincount(self.tie_key, weights=en, minlength=R * n_types)
+            active = np.bincount(w.tie_rep, weights=en * (w.last_contact > month - active_window), minlength=R)
         out["mean_trust"] = _ratio(by_type.reshape(R, n_types).sum(axis=1), n_by_type.reshape(R, n_types).sum(axis=1))
         for t in TieType:
             out[f"mean_trust_{t.name.lower()}"] = _ratio(by_type[t::n_types], n_by_type[t::n_types])
-        recent = en * (w.last_contact > month - active_window)
-        out["active_ties"] = np.bincount(w.tie_rep, weights=recent, minlength=R)
-        outsider = (~w.participated[self.people]).astype(float)
-        row_gain = gain[self.people].mean(axis=1)
-        out["circulation"] = _ratio(np.bincount(self.people_rep, weights=row_gain * outsider, minlength=R),
-                                    np.bincount(self.people_rep, weights=outsider, minlength=R))
+        out["active_ties"] = active
+        out["circulation"] = _ratio(circ, circ_n)
         out["partnerships_alive"] = np.bincount(w.p_rep, weights=w.alive, minlength=R)
         out["migrants_involved"] = np.bincount(w.rep[self.mig], weights=w.involved[self.mig], minlength=R)
         out["initiatives_active"] = np.bincount(w.rep[self.cso], weights=w.initiative_start[self.cso] >= 0,

@@ -177,8 +177,8 @@ def plan_exchanges(n_events: np.ndarray, keys_north: np.ndarray, keys_south: np.
 
 
 # ---------------------------------------------------------------- Rule 6: external dissemination
-def routine_contacts(u: np.ndarray, contact_rate: np.ndarray, enabled: np.ndarray,
-                     f2f: np.ndarray, context: np.ndarray) -> Interactions:
+def routine_contacts(u: np.ndarray, candidates: np.ndarray, contact_rate: np.ndarray, f2f: np.ndarray,
+                     context: np.ndarray) -> Interactions:
     """Everyday contacts on ties outside exchange visits.
 
     Rule 6 (R2: external dissemination between organisations). Each enabled tie
@@ -189,10 +189,10 @@ def routine_contacts(u: np.ndarray, contact_rate: np.ndarray, enabled: np.ndarra
     and policy transfer), transnational ties of migrants and CSOs, and remote
     contact on partnership ties between visits. Contacts within a country are
     face to face; across countries they are remote (explicit knowledge only).
-    ``u`` holds one uniform draw per tie.
+    ``candidates`` are the enabled ties (both ends engaged), ``u`` one uniform
+    draw for each of them.
     """
-    hit = enabled & (u < contact_rate)
-    tie = np.flatnonzero(hit)
+    tie = candidates[u < contact_rate[candidates]]
     return Interactions(tie, f2f[tie], np.zeros(len(tie), bool), context[tie])
 
 
