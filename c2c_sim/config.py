@@ -166,7 +166,7 @@ class DisseminationConfig:
     """Internal and external dissemination, turnover and adoption (Rules 5, 6, 8; March 1991)."""
 
     internal_rate: float = param(0.1, 0.0, 1.0, help="share of the gap to participants/memory colleagues close per month")
-    institutionalisation_rate: float = param(0.05, 0.0, 1.0, help="rate at which memory takes up what staff know beyond it")
+    institutionalisation_rate: float = param(0.02, 0.0, 1.0, help="rate at which memory takes up what staff know beyond it")
     turnover_rate: float = param(0.01, 0.0, 1.0, help="probability a staff member leaves per month")
     socialisation: float = param(0.5, 0.0, 1.0, help="share of institutional memory a newcomer picks up")
     external_rate: float = param(1.0, 0.0, 10.0, help="multiplier on local and multilevel contact rates")
@@ -174,7 +174,7 @@ class DisseminationConfig:
     transnational_contact_rate: float = param(0.1, 0.0, 1.0, help="monthly (remote) contact probability on a transnational tie")
     multilevel_contact_rate: float = param(0.15, 0.0, 1.0, help="monthly contact probability on a multilevel tie")
     remote_contact_rate: float = param(0.05, 0.0, 1.0, help="monthly remote contact probability on a partnership tie")
-    adoption_threshold: float = param(0.55, 0.0, 1.0, help="institutional knowledge at which a practice is adopted")
+    adoption_threshold: float = param(0.1, 0.0, 1.0, help="gain in institutional knowledge at which a practice is adopted")
     active_window: int = param(12, 1, 1000, help="a tie with contact within this many months counts as active")
 
 
@@ -481,3 +481,30 @@ def register_configs() -> None:
 
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
+
+
+def budget_per_year_for_total(total: float, duration: int, pattern: str = "continuous", burst_on: int = 3,
+                              burst_off: int = 9, start: int = 0) -> float:
+    """The ``budget_per_year`` that pays ``total`` k EUR over a programme's paid months.
+
+    For equal-total-budget designs (R5: the same money spent in a short, a long
+    or a piecemeal programme). Paid months are counted with the model's own rule
+    (:func:`c2c_sim.rules.programme_budget`, months 1..start+duration), so the
+    money actually paid is ``total`` whatever the duration or pattern. In YAML:
+    ``budget_per_year: ${c2c.per_year:240,${.duration},${.pattern},${.burst_on},${.burst_off},${.start}}``.
+    """
+    from .rules import programme_budget  # rules imports this module
+
+    prog = ProgrammeConfig(budget_per_year=12.0, start=int(start), duration=int(duration), pattern=str(pattern),
+                           burst_on=int(burst_on), burst_off=int(burst_off))
+    paid = sum(programme_budget(prog, ShockConfig(), t) for t in range(1, int(start) + int(duration) + 1))
+    return float(total) * 12.0 / paid if paid > 0 else 0.0
+
+
+def register_resolvers() -> None:
+    """OmegaConf resolvers usable in configs: ``c2c.per_year`` (see :func:`budget_per_year_for_total`)."""
+    if not OmegaConf.has_resolver("c2c.per_year"):
+        OmegaConf.register_new_resolver("c2c.per_year", budget_per_year_for_total)
+
+
+register_resolvers()

@@ -86,6 +86,11 @@ class Engine:
         self._obj_s = w.objectives[w.p_south]
         self._proactivity_pair = 0.5 * (w.proactivity[w.p_north] + w.proactivity[w.p_south])
         self._transnational = w.tie_type == TieType.TRANSNATIONAL
+        # staff holding a multilevel tie span the organisation's boundary: they share what they learn there
+        self._boundary = np.zeros(M * S, bool)
+        ml = w.tie_type == TieType.MULTILEVEL
+        for end in (w.src[ml], w.dst[ml]):
+            self._boundary[end[end < M * S]] = True
         # per-replication sizes (equal across replications except ties)
         self._n = {"staff": M * S // self.R, "cso": M * C // self.R, "migrant": P * Mc // self.R,
                    "p": P // self.R, "ties": np.diff(w.tie_ptr)}
@@ -142,7 +147,7 @@ class Engine:
         self.build_trust(inter, t)
         self.disseminate(u_staff)
         self.run_initiatives(t, u_cso, noise)
-        new = rules.adopt_policies(w.memory, w.adopted, cfg.dissemination.adoption_threshold)
+        new = rules.adopt_policies(w.memory - w.memory0, w.adopted, cfg.dissemination.adoption_threshold)
         w.adopted |= new
         w.adoption_month[new] = t
         w.alive = rules.sustain_partnerships(w.alive, w.last_exchange, t, cfg.municipality.dormancy_months)
@@ -273,23 +278,24 @@ class Engine:
         M, S, D = w.n_munis, w.staff_per_muni, w.n_domains
         st = self._staff
         leave = rules.staff_turnover(u_turnover, d.turnover_rate)
+        sharers = w.participated[st] | self._boundary
         if self._compiled:
             fast.disseminate_and_turnover(w.explicit, w.tacit, w.explicit0, w.tacit0, w.memory, w.memory0,
-                                          w.participated, leave, M, S, d.internal_rate,
+                                          sharers, leave, M, S, d.internal_rate,
                                           d.institutionalisation_rate, d.socialisation)
         else:
             gain, tgain, mem = rules.disseminate_internally(
                 (w.explicit[st] - w.explicit0[st]).reshape(M, S, D), (w.tacit[st] - w.tacit0[st]).reshape(M, S, D),
-                w.participated[st].reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
+                sharers.reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
                 institutionalisation_rate=d.institutionalisation_rate)
             w.memory = w.memory0 + mem
             gain = gain.reshape(M * S, D)
             tgain = tgain.reshape(M * S, D)
             gain[leave] = d.socialisation * mem[w.city[st][leave]]
             tgain[leave] = 0.0
-            w.participated[st][leave] = False
             w.explicit[st] = np.minimum(w.explicit0[st] + gain, 1.0)
             w.tacit[st] = np.minimum(w.tacit0[st] + tgain, 1.0)
+        w.participated[st] &= ~leave
         if leave.any():
             touched = np.zeros(w.n_actors, bool)
             touched[np.flatnonzero(leave)] = True

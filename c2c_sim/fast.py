@@ -166,14 +166,15 @@ def tie_sums(trust, enabled, tie_rep, tie_type, last_contact, month, active_wind
 
 
 @njit(cache=True)
-def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0, participated, leave, n_munis,
+def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, n_munis,
                              staff_per_muni, internal_rate, institutionalisation_rate,
                              socialisation):  # pragma: no cover - compiled
     """Rule 5 in place: :func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers.
 
     Staff rows are the first ``n_munis * staff_per_muni`` rows. A leaver
     (``leave``) is replaced by a newcomer with ``socialisation`` times the
-    memory's gain, no tacit gain, and no participation.
+    memory's gain and no tacit gain. ``sharers`` marks the staff who share with
+    colleagues (exchange participants and holders of multilevel ties).
     """
     M, S = n_munis, staff_per_muni
     D = explicit.shape[1]
@@ -183,7 +184,7 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
         base = m * S
         n_part = 0
         for s in range(S):
-            if participated[base + s]:
+            if sharers[base + s]:
                 n_part += 1
         for d in range(D):
             for s in range(S):
@@ -193,13 +194,13 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
                 mp = 0.0
                 mt = 0.0
                 for s in range(S):
-                    if participated[base + s]:
+                    if sharers[base + s]:
                         mp += g[s, d]
                         mt += tg[s, d]
                 mp /= n_part
                 mt /= n_part
                 for s in range(S):
-                    if not participated[base + s]:
+                    if not sharers[base + s]:
                         g[s, d] += internal_rate * max(0.0, mp - g[s, d])
                         tg[s, d] += internal_rate * max(0.0, mt - tg[s, d])
             mem_gain = memory[m, d] - memory0[m, d]
@@ -215,18 +216,16 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
                     tg[s, d] = 0.0
                 explicit[base + s, d] = min(explicit0[base + s, d] + g[s, d], 1.0)
                 tacit[base + s, d] = min(tacit0[base + s, d] + tg[s, d], 1.0)
-        for s in range(S):
-            if leave[base + s]:
-                participated[base + s] = False
 
 
 @njit(cache=True)
-def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, n_reps):  # pragma: no cover - compiled
+def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, involved,
+               n_reps):  # pragma: no cover - compiled
     """Per-replication sums for :class:`c2c_sim.metrics.Measures` in one pass over actors.
 
-    ``group``: 0 partnered North person, 1 partnered South person, 2 other
-    person, 3 not a person (national bodies). Returns (side sums (2, R, D),
-    circulation sum (R,), count of non-participants (R,)).
+    ``group``: 0 staff or CSO of a partnered Dutch city, 1 of a partnered
+    southern city, 2 anyone else. Returns (side sums (2, R, D), circulation sum
+    (R,), count of engaged actors who never took part in an exchange (R,)).
     """
     A, D = explicit.shape
     side = np.zeros((2, n_reps, D))
@@ -234,8 +233,6 @@ def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, n_r
     circ_n = np.zeros(n_reps)
     for a in range(A):
         grp = group[a]
-        if grp == 3:
-            continue
         r = rep[a]
         row = 0.0
         for d in range(D):
@@ -243,7 +240,7 @@ def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, n_r
             row += x
             if grp < 2:
                 side[grp, r, d] += x
-        if not participated[a]:
+        if involved[a] and not participated[a]:
             circ[r] += row / D
             circ_n[r] += 1.0
     return side, circ, circ_n

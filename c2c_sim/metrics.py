@@ -1,7 +1,28 @@
 """Outcomes: what is measured each month and summarised per run.
 
-Names are fixed (scripts rely on them); see README "Outputs". Plain functions
-of the state arrays, so they can be tested on hand-made states.
+Names are fixed (scripts rely on them). A knowledge *gain* is the mean of
+explicit and tacit knowledge minus its starting value (per actor and domain).
+
+* ``learning_gain_north`` / ``_south``: mean gain of the staff and CSOs of the
+  partnered municipalities on each side (mean over actors and domains);
+  ``learning_gain_<side>__<domain>`` per domain.
+* ``mutuality``: min/max of the two sides' gains (1 equal, 0 one side nothing).
+* ``institutionalised_share``: embedded / (embedded + individual-only) knowledge
+  gain of partnered municipalities (:func:`institutionalised_share`);
+  ``institutional_knowledge_gain``: mean gain of their institutional memory.
+* ``mean_trust`` and ``mean_trust_<tie type>``: over enabled ties (both ends
+  engaged, partnership alive where the tie needs one); ``active_ties``:
+  enabled ties with a contact within ``dissemination.active_window`` months.
+* ``circulation``: mean gain of engaged actors (staff, CSOs, national bodies,
+  involved migrants) who never took part in an exchange event: knowledge that
+  travelled beyond the people who travelled.
+* ``policy_adoptions`` (cumulative, all municipalities) and
+  ``policy_adoptions_unpartnered`` (municipalities outside any partnership).
+* ``initiatives_active``, ``initiatives_started``/``_stalled`` (cumulative),
+  ``exchange_events`` (this month), ``partnerships_alive``, ``migrants_involved``.
+* per run: ``initiative_survival_months`` (:func:`restricted_mean_survival`),
+  ``activity_after_programme`` (:func:`activity_after_programme`),
+  ``exchange_events_total``.
 """
 
 from __future__ import annotations
@@ -76,17 +97,15 @@ class Measures:
         self.compiled = compiled
         self.R = R = w.n_reps
         self.D = D = w.n_domains
-        people = (w.kind == Kind.STAFF) | (w.kind == Kind.CSO) | (w.kind == Kind.MIGRANT)
-        partnered = people & (w.partnership >= 0)
+        organisations = (w.kind == Kind.STAFF) | (w.kind == Kind.CSO)
+        partnered = organisations & (w.partnership >= 0)
         north = w.country == 0
-        self.people = np.flatnonzero(people)
-        self.people_rep = w.rep[self.people]
         self.groups = {}
         for side, mask in (("north", partnered & north), ("south", partnered & ~north)):
             rows = np.flatnonzero(mask)
             idx = (w.rep[rows][:, None] * D + np.arange(D)).ravel()
             self.groups[side] = (rows, idx, np.bincount(w.rep[rows], minlength=R).astype(float))
-        self.group = np.select([partnered & north, partnered & ~north, people], [0, 1, 2], 3).astype(np.int8)
+        self.group = np.select([partnered & north, partnered & ~north], [0, 1], 2).astype(np.int8)
         self.pm = w.muni_partnership >= 0
         self.pm_rep = w.muni_rep[self.pm]
         self.pm_count = np.bincount(self.pm_rep, minlength=R).astype(float)
@@ -100,15 +119,16 @@ class Measures:
         if self.compiled:
             from .fast import actor_sums
 
-            return actor_sums(w.explicit, w.tacit, w.explicit0, w.tacit0, self.group, w.rep, w.participated, self.R)
+            return actor_sums(w.explicit, w.tacit, w.explicit0, w.tacit0, self.group, w.rep, w.participated,
+                              w.involved, self.R)
         R, D = self.R, self.D
         gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
         sums = np.stack([np.bincount(idx, weights=gain[rows].ravel(), minlength=R * D).reshape(R, D)
                          for rows, idx, _ in self.groups.values()])
-        outsider = (~w.participated[self.people]).astype(float)
-        row_gain = gain[self.people].sum(axis=1) / D
-        return (sums, np.bincount(self.people_rep, weights=row_gain * outsider, minlength=R),
-                np.bincount(self.people_rep, weights=outsider, minlength=R))
+        outsider = (w.involved & ~w.participated).astype(float)
+        row_gain = gain.sum(axis=1) / D
+        return (sums, np.bincount(w.rep, weights=row_gain * outsider, minlength=R),
+                np.bincount(w.rep, weights=outsider, minlength=R))
 
     def __call__(self, w: World, enabled: np.ndarray, month: int, active_window: int,
                  counters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -303,9 +303,11 @@ def disseminate_internally(gain: np.ndarray, tacit_gain: np.ndarray, participate
     starting level, per municipality: ``gain`` and ``tacit_gain`` are (M, S, D)
     for its S staff, ``memory_gain`` (M, D). In order:
 
-    1. staff who took part in exchanges share with colleagues who did not: each
-       colleague closes ``internal_rate`` of the gap to the participants' mean
-       (explicit and, face to face at work, tacit);
+    1. staff who took part in exchanges, or who hold the municipality's
+       multilevel ties (boundary spanners), share with colleagues: each other
+       colleague closes ``internal_rate`` of the gap to the sharers' mean
+       (explicit and, face to face at work, tacit); ``participated`` marks the
+       sharers;
     2. code learning: institutional memory takes up ``institutionalisation_rate``
        of what staff know beyond it (mean over staff);
     3. socialisation: staff close ``internal_rate`` of the gap to the memory.
@@ -370,14 +372,17 @@ def update_initiatives(momentum: np.ndarray, start: np.ndarray, cooldown_until: 
 
 
 # ---------------------------------------------------------------- Rule 8: policy adoption
-def adopt_policies(memory: np.ndarray, adopted: np.ndarray, threshold: float) -> np.ndarray:
+def adopt_policies(memory_gain: np.ndarray, adopted: np.ndarray, threshold: float) -> np.ndarray:
     """Practices adopted this month: (M, D) mask of new adoptions.
 
-    Rule 8 (LOGO South: policy transfer). A municipality adopts a practice in a
-    domain when its institutional knowledge there first passes ``threshold``;
-    domains already above it at the start count as practised, not adopted.
+    Rule 8 (LOGO South: policy transfer and mobility). A municipality adopts a
+    new practice in a domain when the knowledge its organisation has embedded
+    there (institutional memory) first exceeds its starting level by
+    ``threshold``; each domain is adopted at most once. Measuring the gain, not
+    the level, makes a new practice mean new knowledge on either side, whatever
+    a municipality knew at the start.
     """
-    return (memory >= threshold) & ~adopted
+    return (memory_gain >= threshold) & ~adopted
 
 
 # ---------------------------------------------------------------- Rule 9: life after the programme

@@ -81,7 +81,7 @@ class World:
     proactivity: np.ndarray  # (M,)
     objectives: np.ndarray  # (M, D) weights summing to 1
     adopted: np.ndarray  # (M, D) bool: practice adopted
-    adoption_month: np.ndarray  # (M, D) int32, -1 never, -2 practised from the start
+    adoption_month: np.ndarray  # (M, D) int32, -1 never
     # partnerships
     p_north: np.ndarray  # (P,) municipality index
     p_south: np.ndarray  # (P,)
@@ -245,8 +245,7 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
         migrant_org=migrant_org,
         muni_country=muni_country, muni_partnership=muni_partnership, memory=memory, memory0=memory.copy(),
         proactivity=proactivity, objectives=objectives,
-        adopted=memory >= cfg.dissemination.adoption_threshold,
-        adoption_month=np.where(memory >= cfg.dissemination.adoption_threshold, -2, -1).astype(np.int32),
+        adopted=np.zeros(memory.shape, bool), adoption_month=np.full(memory.shape, -1, np.int32),
         p_north=p_north, p_south=p_south, alive=np.ones(P, bool), last_exchange=np.zeros(P, np.int32),
         src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0.copy(), trust0=trust0,
         last_contact=np.full(T, -10**6, np.int32), distance=distance,
