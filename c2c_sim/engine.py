@@ -33,6 +33,20 @@ from .metrics import Measures
 from .world import Kind, TieType, World, build_world, stack_worlds
 
 
+def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson(``lam``) counts from uniforms ``u`` by inverting the CDF (exact; fast for small rates)."""
+    k = np.zeros(len(u), np.int64)
+    p = np.exp(-np.asarray(lam, dtype=np.float64))
+    cdf = p.copy()
+    todo = u >= cdf
+    while todo.any():
+        k[todo] += 1
+        p = np.where(todo, p * lam / np.maximum(k, 1), p)
+        cdf = np.where(todo, cdf + p, cdf)
+        todo &= (u >= cdf) & (p > 0)
+    return k
+
+
 class Engine:
     """A batch of independent replications of ``cfg``, one generator each."""
 
@@ -138,8 +152,8 @@ class Engine:
             w.involved[self._mig] = rules.migrant_outreach(w.involved[self._mig], u, cfg.migrants.outreach)
         if self._stale_ties():
             self._enabled = self._enabled_ties()
-        events, n_events, participants = self.run_exchanges(t)
-        u_ties, u_staff, u_cso, noise = self.draw_month()
+        u_events, u_ties, u_staff, u_cso, noise = self.draw_month()
+        events, n_events, participants = self.run_exchanges(t, u_events)
         contacts = rules.routine_contacts(u_ties, self._candidates, self._contact_rate, self._f2f, self._context)
         inter = rules.Interactions.concat(events, contacts)
         self.exchange_knowledge(inter)
@@ -156,20 +170,22 @@ class Engine:
         self.events_per_month.append(per_rep)
         self.measure()
 
-    def draw_month(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The month's draws of known size, per replication in one call each: uniforms for routine contacts
-        (one per enabled tie), turnover (one per staff member) and initiative starts (one per CSO), and the
-        normal fluctuation of volunteer input (one per CSO)."""
-        n_staff, n_cso, ties = self._n["staff"], self._n["cso"], self._n_candidates
+    def draw_month(self) -> tuple[np.ndarray, ...]:
+        """The month's draws of known size, per replication in one call each: uniforms for the number
+        of exchange events (one per partnership), routine contacts (one per enabled tie), turnover (one
+        per staff member) and initiative starts (one per CSO), and the normal fluctuation of volunteer
+        input (one per CSO)."""
+        n_p, n_staff, n_cso, ties = self._n["p"], self._n["staff"], self._n["cso"], self._n_candidates
         sd = self.config.cso.momentum_noise
         parts = []
         for r, g in enumerate(self.rngs):
-            u = g.random(ties[r] + n_staff + n_cso)
+            cut = np.cumsum([n_p, ties[r], n_staff])
+            u = g.random(cut[-1] + n_cso)
             z = g.normal(0.0, sd, n_cso) if sd > 0 and n_cso else np.zeros(n_cso)
-            parts.append((u[:ties[r]], u[ties[r]:ties[r] + n_staff], u[ties[r] + n_staff:], z))
+            parts.append((*np.split(u, cut), z))
         if self.R == 1:
             return parts[0]
-        return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
 
     def run(self) -> "Engine":
         """Step to the configured horizon."""
@@ -186,7 +202,7 @@ class Engine:
             ended = self._draw(lambda g, r: r * P + g.choice(P, size=n, replace=False))
             w.alive[ended] = False
 
-    def run_exchanges(self, t: int) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
+    def run_exchanges(self, t: int, u_events: np.ndarray) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
         """Rules 1, 3, 9: how many exchanges each partnership holds, on what, and who meets."""
         cfg, w = self.config, self.world
         P = w.n_partnerships
@@ -211,7 +227,7 @@ class Engine:
                                   strategy_focus=cfg.programme.strategy_focus),
             np.ones((1, w.n_domains))])
         Pr = self._n["p"]
-        n_events = self._draw(lambda g, r: g.poisson(total[r * Pr:(r + 1) * Pr])) * w.alive
+        n_events = poisson_from_uniform(u_events, total) * w.alive
         per_rep = n_events.reshape(self.R, Pr).sum(axis=1)
         # each replication draws its delegations' keys, then its facilitators' keys
         width = 2 * S + (Mc if cfg.migrants.facilitator else 0)
