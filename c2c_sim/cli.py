@@ -9,6 +9,7 @@ nothing written.
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,8 @@ SUMMARY_COLUMNS = ("learning_gain_north", "learning_gain_south", "mutuality", "i
                    "mean_trust", "initiative_survival_months", "policy_adoptions", "circulation",
                    "activity_after_programme")
 MAX_PREFLIGHT_COMPOSE = 256
+JOB_FIGURE_ENV = "C2C_SIM_JOB_FIGURE"
+"""Set to 0 to skip each job's learning-over-time figure (c2c-sim-experiment --quick does)."""
 
 
 def fail(message: str) -> None:
@@ -119,7 +122,6 @@ def summary_table(summary: pd.DataFrame, columns=SUMMARY_COLUMNS) -> pd.DataFram
 
 def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> pd.DataFrame:
     """Run one configuration's replications into ``out_dir`` (skipped if already done); return the summary."""
-    from .plotting import learning_over_time
     from .runner import run_replications
     from .storage import is_done, read_table, write_job
 
@@ -133,7 +135,10 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> pd.DataFra
         return read_table(out_dir, "summary")
     t0 = time.perf_counter()
     res = run_replications(config, progress=progress)
-    learning_over_time(res.series, out_dir / "learning_over_time", title=config.name)
+    if os.environ.get(JOB_FIGURE_ENV, "1") != "0":  # experiments draw their own figures and may skip this one
+        from .plotting import learning_over_time
+
+        learning_over_time(res.series, out_dir / "learning_over_time", title=config.name)
     write_job(out_dir, config, {"series": res.series, "summary": res.summary, "initiatives": res.initiatives},
               extra={"seconds": round(time.perf_counter() - t0, 3)})
     return res.summary
@@ -142,8 +147,14 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> pd.DataFra
 def _task(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
 
+    from .storage import write_failure
+
     out_dir = Path(HydraConfig.get().runtime.output_dir)
-    summary = run_job(cfg, out_dir, progress=sys.stderr.isatty())
+    try:
+        summary = run_job(cfg, out_dir, progress=sys.stderr.isatty())
+    except (Exception, SystemExit) as exc:  # leave a trace for c2c-sim-collect, then fail as before
+        write_failure(out_dir, exc)
+        raise
     table = summary_table(summary)
     with pd.option_context("display.float_format", "{:.4f}".format, "display.width", 120):
         print(f"\n{cfg.name}: {len(summary)} replications, {cfg.months} months -> {out_dir}")

@@ -77,3 +77,278 @@ def learning_over_time(series: pd.DataFrame, path_stem: Path | str, title: str |
         ax.set_title(title)
     ax.legend(loc="upper left")
     return save(fig, path_stem)
+
+
+# ---------------------------------------------------------------- experiment figures
+LINESTYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def panels(n: int, ncols: int | None = None, width: float = DOUBLE_COLUMN, height: float = 2.1,
+           sharex: bool = False, sharey: bool = False) -> tuple[plt.Figure, list[plt.Axes]]:
+    """A figure of ``n`` panels at a journal width (``height`` per row), in the paper style."""
+    paper_style()
+    ncols = ncols or n
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height * nrows), sharex=sharex, sharey=sharey,
+                             squeeze=False, layout="constrained")
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def panel_label(ax: plt.Axes, letter: str) -> None:
+    """A bold panel letter (a, b, ...) in the top left corner, outside the axes."""
+    ax.text(-0.02, 1.04, letter, transform=ax.transAxes, fontweight="bold", ha="right", va="bottom")
+
+
+def legend_below(fig: plt.Figure, ax: plt.Axes, ncol: int = 4, **kw) -> None:
+    """One legend for the whole figure, centred below the panels (from ``ax``'s labelled artists)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, **kw)
+
+
+def line_band(ax: plt.Axes, x, mean, lo, hi, *, label: str | None = None, color: str = PALETTE[0],
+              linestyle: str = "-", marker: str | None = "o") -> None:
+    """A mean curve over a parameter with its 95 % confidence band."""
+    x, mean, lo, hi = (np.asarray(v, dtype=float) for v in (x, mean, lo, hi))
+    ax.plot(x, mean, color=color, linestyle=linestyle, marker=marker, markersize=3, label=label)
+    ax.fill_between(x, lo, hi, color=color, alpha=0.18, linewidth=0)
+
+
+def point_range(ax: plt.Axes, x, mean, lo, hi, *, label: str | None = None, color: str = PALETTE[0],
+                marker: str = "o") -> None:
+    """Points with 95 % interval bars (for categorical comparisons)."""
+    x, mean, lo, hi = (np.asarray(v, dtype=float) for v in (x, mean, lo, hi))
+    ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt=marker, color=color, markersize=3.5, capsize=2,
+                elinewidth=0.9, label=label)
+
+
+def effect_vs_parameter(ax: plt.Axes, cells: pd.DataFrame, x: str, *, group: str | None = None,
+                        labels: dict | None = None, order: list | None = None, logx: bool = False,
+                        xlabel: str | None = None, ylabel: str | None = None, zero: bool = False,
+                        styles: dict | None = None) -> None:
+    """Mean outcome (or effect) against a parameter, one line with a CI band per ``group`` level.
+
+    ``cells`` has columns ``x``, ``mean``, ``lo``, ``hi`` (and ``group``), e.g.
+    from :func:`c2c_sim.stats.cell_means` for one outcome. ``styles`` may give
+    a group's ``(colour, linestyle, marker)``; otherwise they follow the palette.
+    """
+    groups = [None] if group is None else (order or list(dict.fromkeys(cells[group])))
+    for i, g in enumerate(groups):
+        part = cells if g is None else cells[cells[group] == g]
+        if part.empty:
+            continue
+        part = part.sort_values(x)
+        label = None if g is None else (labels or {}).get(g, str(g))
+        color, ls, marker = (styles or {}).get(g, (PALETTE[i % len(PALETTE)], LINESTYLES[i % len(LINESTYLES)],
+                                                   MARKERS[i % len(MARKERS)]))
+        line_band(ax, part[x], part["mean"], part["lo"], part["hi"], label=label, color=color, linestyle=ls,
+                  marker=marker)
+    if logx:
+        ax.set_xscale("log")
+        levels = sorted(set(cells[x]))
+        ax.set_xticks(levels)
+        # a label crowded by the next level's (ratio < 1.5 on the log axis) is left out; the tick stays
+        ax.set_xticklabels([f"{v:g}" if i == len(levels) - 1 or levels[i + 1] / v >= 1.5 else ""
+                            for i, v in enumerate(levels)])
+        ax.minorticks_off()
+    if zero:
+        ax.axhline(0.0, color="0.6", linewidth=0.6, zorder=0)
+    ax.set_xlabel(xlabel or x)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+
+
+def categorical_points(ax: plt.Axes, cells: pd.DataFrame, category: str, *, group: str | None = None,
+                       order: list | None = None, group_order: list | None = None, labels: dict | None = None,
+                       group_labels: dict | None = None, ylabel: str | None = None, zero: bool = False) -> None:
+    """Means with 95 % intervals per category, dodged by ``group`` (columns mean, lo, hi)."""
+    cats = order or list(dict.fromkeys(cells[category]))
+    groups = [None] if group is None else (group_order or list(dict.fromkeys(cells[group])))
+    width = 0.5
+    for j, g in enumerate(groups):
+        part = cells if g is None else cells[cells[group] == g]
+        off = 0.0 if len(groups) == 1 else -width / 2 + width * j / (len(groups) - 1)
+        xs, rows = [], []
+        for i, c in enumerate(cats):
+            r = part[part[category] == c]
+            if len(r):
+                xs.append(i + off)
+                rows.append(r.iloc[0])
+        if not rows:
+            continue
+        sel = pd.DataFrame(rows)
+        label = None if g is None else (group_labels or {}).get(g, str(g))
+        point_range(ax, xs, sel["mean"], sel["lo"], sel["hi"], label=label, color=PALETTE[j % len(PALETTE)],
+                    marker=MARKERS[j % len(MARKERS)])
+    ax.set_xticks(range(len(cats)))
+    ax.set_xticklabels([(labels or {}).get(c, str(c)) for c in cats])
+    ax.set_xlim(-0.6, len(cats) - 0.4)
+    if zero:
+        ax.axhline(0.0, color="0.6", linewidth=0.6, zorder=0)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+
+
+def survival_curves(ax: plt.Axes, curves: dict, *, xlabel: str = "months since the initiative started",
+                    ylabel: str = "share still active", xmax: float | None = None) -> None:
+    """Kaplan-Meier step curves with their confidence bands, one per label.
+
+    ``curves`` maps a label to a table with columns ``time, survival, lo, hi``
+    (:func:`c2c_sim.stats.kaplan_meier`).
+    """
+    for i, (label, km) in enumerate(curves.items()):
+        t = km["time"].to_numpy(dtype=float)
+        if xmax is not None:
+            keep = t <= xmax
+            t = np.append(t[keep], xmax)
+            km = pd.concat([km[keep], km[keep].iloc[[-1]]])
+        color = PALETTE[i % len(PALETTE)]
+        ax.step(t, km["survival"], where="post", color=color, linestyle=LINESTYLES[i % len(LINESTYLES)], label=label)
+        ax.fill_between(t, km["lo"], km["hi"], step="post", color=color, alpha=0.15, linewidth=0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(0, xmax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+# ---------------------------------------------------------------- network snapshot
+COUNTRY_COLOURS = {"NETHERLANDS": PALETTE[0], "MOROCCO": PALETTE[1], "TURKEY": PALETTE[2]}
+KIND_MARKERS = {"STAFF": "o", "CSO": "s", "MIGRANT": "^", "HIGHER_GOVERNMENT": "D", "KNOWLEDGE_INSTITUTION": "P"}
+KIND_SIZES = {"STAFF": 9, "CSO": 14, "MIGRANT": 6, "HIGHER_GOVERNMENT": 40, "KNOWLEDGE_INSTITUTION": 40}
+KIND_LABELS = {"STAFF": "municipal staff", "CSO": "civil-society organisation", "MIGRANT": "migrant",
+               "HIGHER_GOVERNMENT": "higher government", "KNOWLEDGE_INSTITUTION": "knowledge institution"}
+TRUST_CMAP = "cividis"  # sequential and colour-blind safe
+
+
+def _disc(n: int, radius: float) -> np.ndarray:
+    """``n`` points spread evenly over a disc (sunflower pattern), innermost first."""
+    i = np.arange(n) + 0.5
+    r = radius * np.sqrt(i / max(n, 1))
+    a = i * np.pi * (3 - np.sqrt(5))
+    return np.column_stack([r * np.cos(a), r * np.sin(a)])
+
+
+def snapshot_layout(graph) -> dict:
+    """Positions for :func:`network_snapshot`: the North on the left, the South on the right.
+
+    Each city is a disc of its actors (staff in the middle, then CSOs); a Dutch
+    city's migrants form a second disc between it and its partner city, where
+    their transnational ties bridge. Partner cities share a row (found from the
+    graph's ``PARTNERSHIP`` ties); cities outside any partnership follow below;
+    each country's national bodies (city -1) sit above its column.
+    """
+    nodes = dict(graph.nodes(data=True))
+    north = "NETHERLANDS"
+    groups: dict[tuple, list] = {}
+    for v, d in nodes.items():
+        sub = "migrants" if d["kind"] == "MIGRANT" else "city"
+        groups.setdefault((d["country"], d["city"], sub), []).append(v)
+    pairs: dict[int, tuple[str, int]] = {}
+    for a, b, d in graph.edges(data=True):
+        if d.get("type") == "PARTNERSHIP":
+            ca, cb = nodes[a], nodes[b]
+            if ca["country"] == north and cb["country"] != north:
+                pairs.setdefault(ca["city"], (cb["country"], cb["city"]))
+            elif cb["country"] == north and ca["country"] != north:
+                pairs.setdefault(cb["city"], (ca["country"], ca["city"]))
+    xn, xm, xs = 0.0, 2.0, 4.5
+    centre: dict[tuple, tuple[float, float]] = {}
+    for r, (cn, (sc, cs)) in enumerate(sorted(pairs.items())):
+        centre[(north, cn, "city")] = (xn, -r)
+        centre[(north, cn, "migrants")] = (xm, -r)
+        centre[(sc, cs, "city")] = (xs, -r)
+    rest_n = [k for k in sorted(groups) if k[0] == north and k[1] >= 0 and k not in centre]
+    rest_s = [k for k in sorted(groups) if k[0] != north and k[1] >= 0 and k not in centre]
+    for i, k in enumerate(rest_n):
+        centre[k] = (xn + 0.9 * (i % 2) + (xm - xn) * (k[2] == "migrants"), -len(pairs) - i // 2 * 0.8)
+    for i, k in enumerate(rest_s):
+        centre[k] = (xs - 0.9 * (i % 2), -len(pairs) - i // 2 * 0.8)
+    national = [k for k in sorted(groups) if k[1] < 0]
+    south_nat = sorted({k[0] for k in national if k[0] != north})
+    for k in national:
+        centre[k] = (xn, 0.9) if k[0] == north else (xs - 1.1 * south_nat.index(k[0]), 0.9)
+    order = {"STAFF": 0, "CSO": 1, "HIGHER_GOVERNMENT": 2, "KNOWLEDGE_INSTITUTION": 3, "MIGRANT": 4}
+    pos = {}
+    for k, members in groups.items():
+        members = sorted(members, key=lambda v: (order.get(nodes[v]["kind"], 5), v))
+        cx, cy = centre[k]
+        if k[1] < 0:  # national bodies side by side
+            for j, v in enumerate(members):
+                pos[v] = (cx + 0.4 * j, cy)
+            continue
+        for v, (dx, dy) in zip(members, _disc(len(members), 0.06 * np.sqrt(len(members)))):
+            pos[v] = (cx + dx, cy + dy)
+    return pos
+
+
+def network_snapshot(graph, path_stem: Path | str | None = None, *, title: str | None = None,
+                     width: float = DOUBLE_COLUMN, ax: plt.Axes | None = None) -> list[Path] | plt.Axes:
+    """Draw a tie network: actors by type (marker) and country (colour), ties coloured by trust.
+
+    ``graph`` is a networkx graph whose nodes carry ``kind``, ``country``,
+    ``city`` (and optionally ``involved``) and whose edges carry ``type`` and
+    ``trust``, such as ``C2CModel(...).network()``; plotting never builds the
+    model itself. Actors not (yet) involved are drawn hollow, their ties faint grey. Saves PDF and PNG
+    when ``path_stem`` is given (returns the paths), else draws on ``ax``.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    paper_style()
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(width, width * 0.7), layout="constrained")
+    else:
+        fig = ax.figure
+    pos = snapshot_layout(graph)
+    nodes = dict(graph.nodes(data=True))
+    live = [(a, b, d) for a, b, d in graph.edges(data=True)
+            if nodes[a].get("involved", True) and nodes[b].get("involved", True)]
+    idle = [(pos[a], pos[b]) for a, b, d in graph.edges(data=True)
+            if not (nodes[a].get("involved", True) and nodes[b].get("involved", True))]
+    if idle:  # ties of actors not involved carry nothing yet: drawn faint, without trust colour
+        ax.add_collection(LineCollection(idle, colors="0.85", linewidths=0.25, zorder=0))
+    edges = sorted(live, key=lambda e: e[2].get("trust", 0.0))
+    if edges:
+        segs = [(pos[a], pos[b]) for a, b, _ in edges]
+        trust = np.array([d.get("trust", 0.0) for *_, d in edges])
+        lc = LineCollection(segs, cmap=TRUST_CMAP, norm=plt.Normalize(0, 1), linewidths=0.35, alpha=0.8, zorder=1)
+        lc.set_array(trust)
+        ax.add_collection(lc)
+        cb = fig.colorbar(lc, ax=ax, shrink=0.6, pad=0.01, aspect=30)
+        cb.set_label("trust on the tie")
+        cb.outline.set_visible(False)
+    nodes = dict(graph.nodes(data=True))
+    for kind, marker in KIND_MARKERS.items():
+        for country, colour in COUNTRY_COLOURS.items():
+            vs = [v for v, d in nodes.items() if d["kind"] == kind and d["country"] == country]
+            if not vs:
+                continue
+            xy = np.array([pos[v] for v in vs])
+            involved = np.array([nodes[v].get("involved", True) for v in vs], bool)
+            for inv in (True, False):
+                sel = xy[involved == inv]
+                if len(sel):
+                    ax.scatter(sel[:, 0], sel[:, 1], s=KIND_SIZES[kind], marker=marker, linewidths=0.5,
+                               facecolors=colour if inv else "white", edgecolors=colour, zorder=3)
+    handles = [Line2D([], [], linestyle="", marker=m, color="0.35", markersize=4, label=KIND_LABELS[k])
+               for k, m in KIND_MARKERS.items() if any(d["kind"] == k for d in nodes.values())]
+    handles += [Line2D([], [], linestyle="", marker="o", color=c, markersize=4, label=k.title())
+                for k, c in COUNTRY_COLOURS.items() if any(d["country"] == k for d in nodes.values())]
+    handles.append(Line2D([], [], linestyle="", marker="o", markerfacecolor="white", markeredgecolor="0.35",
+                          markersize=4, label="not involved"))
+    handles.append(Line2D([], [], color="0.8", linewidth=0.8, label="tie of an uninvolved actor"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=5, handletextpad=0.2,
+              columnspacing=1.0)
+    ax.text(0.0, 1.0, "Netherlands", transform=ax.transAxes, ha="left", va="bottom", fontweight="bold")
+    ax.text(1.0, 1.0, "Morocco, Turkey", transform=ax.transAxes, ha="right", va="bottom", fontweight="bold")
+    ax.autoscale_view()
+    ax.axis("off")
+    if title:
+        ax.set_title(title, pad=12)
+    if own:
+        return save(fig, path_stem) if path_stem is not None else ax
+    return ax

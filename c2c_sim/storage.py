@@ -23,6 +23,8 @@ import yaml
 from .config import RUN_KEYS, Config, flatten, to_dict
 
 MARKER = "DONE.json"
+FAILED = "FAILED.json"
+"""Written instead of the marker when a job raised (the error, one line); removed when it later succeeds."""
 TABLES = ("series", "summary", "initiatives")
 
 
@@ -78,6 +80,14 @@ def write_job(folder: Path, cfg: Config, tables: dict[str, pd.DataFrame], extra:
     atomic_write_text(folder / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))
     info = {"config_hash": config_hash(cfg), "rows": {k: len(v) for k, v in tables.items()}, **(extra or {})}
     atomic_write_text(folder / MARKER, json.dumps(info, indent=2))
+    (folder / FAILED).unlink(missing_ok=True)
+
+
+def write_failure(folder: Path, exc: BaseException) -> None:
+    """Record that the job in ``folder`` raised ``exc`` (``FAILED.json``), so a collector can tell why."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    info = {"error": f"{type(exc).__name__}: {message}" if message else type(exc).__name__}
+    atomic_write_text(Path(folder) / FAILED, json.dumps(info, indent=2))
 
 
 def read_table(folder: Path, name: str = "summary") -> pd.DataFrame:

@@ -1,0 +1,473 @@
+"""Experiments: each recommendation as a sweep, a verdict and a paper figure (``c2c-sim-experiment``).
+
+One experiment is two files a newcomer can read on their own:
+
+* ``configs/experiment/<id>.yaml``, the Hydra preset: what differs from the
+  default scenario, the swept levels (``hydra.sweeper.params``) and the sweep
+  folder ``results/<id>/sweep`` (fixed, so a rerun resumes);
+* ``experiments/<id>.py``, the module: ``CLAIM``, ``SOURCE``, ``DESIGN``,
+  ``TABLES`` (the job tables it reads), ``QUICK`` (overrides for ``--quick``),
+  ``analyse(data) -> Analysis`` (effects with bootstrap intervals and verdicts,
+  :mod:`c2c_sim.stats`) and ``figure(data, analysis, stem) -> paths``.
+
+This module holds the machinery they share. ``c2c-sim-experiment r5`` runs, in
+order: the Hydra sweep (``c2c-sim -m experiment=r5``, in parallel with the
+joblib launcher; every job runs all replications of its cell, and finished jobs
+are skipped, so an interrupted sweep resumes), the collection
+(:mod:`c2c_sim.collect`; an incomplete sweep stops here with the jobs named),
+the analysis, the figure, ``results/r5/report.md`` and the index of all
+verdicts, ``results/index.md``. ``all`` runs every experiment; ``--quick`` runs a
+small version (few replications, short horizon, fewer levels) under
+``results/quick/`` for tests. The results root is ``results`` in the current
+folder, or ``$C2C_SIM_RESULTS``, or ``--results-dir``.
+
+Every cell of a design uses the same base seed, so replication ``i`` has the
+same seed in every cell (common random numbers) and comparisons are paired by
+replication.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import yaml
+
+from .cli import JOB_FIGURE_ENV
+from .collect import Collection, collect
+from .config import CONFIG_DIR
+from .stats import Estimate, Verdict
+from .storage import MARKER, TABLES, ResultsError, atomic_write_text, read_table
+
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"
+ORDER = ("r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover")
+"""Experiments in the order of the recommendations (the index lists them so)."""
+QUICK_REPLICATIONS = 6
+QUICK_MONTHS = 36
+ENV_RESULTS = "C2C_SIM_RESULTS"
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class ExperimentError(RuntimeError):
+    """An experiment could not produce its verdict (failed or incomplete sweep, bad module)."""
+
+
+# ---------------------------------------------------------------- what analyses receive and return
+@dataclass
+class Data:
+    """The collected tables of one experiment's sweep."""
+
+    tables: dict[str, pd.DataFrame]  # "summary", "series", "initiatives": one row per job and replication (...)
+    params: list[str]  # the swept parameters (columns of every table)
+    config: dict  # the configuration of the first job (nested, as config.yaml): the fixed values
+    quick: bool = False
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.tables["summary"]
+
+    @property
+    def months(self) -> int:
+        return int(self.config["months"])
+
+    @property
+    def replications(self) -> int:
+        return int(self.config["replications"])
+
+    def levels(self, param: str) -> list:
+        """The sorted levels of a swept parameter."""
+        return sorted(self.summary[param].unique().tolist())
+
+
+@dataclass
+class Analysis:
+    """What an experiment found: verdicts, the table of effects, cell means and notes."""
+
+    verdicts: list[Verdict]
+    effects: pd.DataFrame  # from effects_table()
+    cells: pd.DataFrame | None = None  # cell means with bootstrap intervals
+    notes: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # anything the figure needs
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.effects
+
+    @property
+    def verdict(self) -> Verdict:
+        """The headline verdict (the first)."""
+        return self.verdicts[0]
+
+
+def effects_table(rows: list[tuple[str, str, str, Estimate]]) -> pd.DataFrame:
+    """A tidy table of effects from (question, outcome, comparison, estimate) rows."""
+    return pd.DataFrame([{"question": q, "outcome": o, "comparison": c, "effect": e.estimate, "ci95_lo": e.lo,
+                          "ci95_hi": e.hi, "relative": e.relative, "n": e.n} for q, o, c, e in rows],
+                        columns=["question", "outcome", "comparison", "effect", "ci95_lo", "ci95_hi", "relative", "n"])
+
+
+# ---------------------------------------------------------------- the registry
+@dataclass
+class Experiment:
+    """One experiment: its module (experiments/<id>.py) and its preset (configs/experiment/<id>.yaml)."""
+
+    id: str
+    module: ModuleType
+
+    @property
+    def title(self) -> str:
+        return getattr(self.module, "TITLE", self.id)
+
+    @property
+    def preset(self) -> Path:
+        return CONFIG_DIR / "experiment" / f"{self.id}.yaml"
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(getattr(self.module, "TABLES", ("summary",)))
+
+    def quick_overrides(self) -> list[str]:
+        extra = list(getattr(self.module, "QUICK", []))
+        out = [f"replications={QUICK_REPLICATIONS}"]
+        if not any(o.split("=", 1)[0] == "months" for o in extra):
+            out.append(f"months={QUICK_MONTHS}")
+        return out + extra
+
+
+def available() -> list[str]:
+    """Ids of all experiments (a module in experiments/ and a preset in configs/experiment/)."""
+    mods = {p.stem for p in EXPERIMENTS_DIR.glob("*.py") if not p.stem.startswith("_")}
+    presets = {p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")}
+    both = mods & presets
+    return [i for i in ORDER if i in both] + sorted(both - set(ORDER))
+
+
+def load(exp_id: str) -> Experiment:
+    """The experiment ``exp_id`` (raises ExperimentError naming the available ones)."""
+    path = EXPERIMENTS_DIR / f"{exp_id}.py"
+    if exp_id not in available():
+        raise ExperimentError(f"unknown experiment '{exp_id}': available {', '.join(available())} or all")
+    spec = importlib.util.spec_from_file_location(f"c2c_experiments.{exp_id}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    for name in ("CLAIM", "SOURCE", "DESIGN", "analyse", "figure"):
+        if not hasattr(module, name):
+            raise ExperimentError(f"{path} defines no {name}")
+    return Experiment(exp_id, module)
+
+
+def results_root(path: Path | str | None = None) -> Path:
+    """The results root: ``path``, else ``$C2C_SIM_RESULTS``, else ``./results``."""
+    return Path(path or os.environ.get(ENV_RESULTS) or "results").resolve()
+
+
+def output_dir(exp_id: str, root: Path, quick: bool) -> Path:
+    return (root / "quick" if quick else root) / exp_id
+
+
+# ---------------------------------------------------------------- running
+def sweep_command(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int) -> list[str]:
+    """The ``c2c-sim -m`` command line of an experiment's sweep."""
+    cmd = [sys.executable, "-m", "c2c_sim.cli", "--multirun", f"experiment={exp.id}", f"hydra.sweep.dir={sweep_dir}"]
+    if workers > 1:
+        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}"]
+    if quick:
+        cmd += exp.quick_overrides()
+    return cmd
+
+
+def repair(sweep_dir: Path, tables=TABLES, log=print) -> list[Path]:
+    """Unmark finished jobs whose files are damaged, so the sweep reruns them; return their folders.
+
+    Atomic writes mean a killed job leaves no half-written file behind, but a
+    file damaged later would otherwise be skipped forever: each is reported.
+    """
+    fixed = []
+    for marker in sorted(Path(sweep_dir).rglob(MARKER)):
+        job = marker.parent
+        for name in tables:
+            try:
+                read_table(job, name)
+            except ResultsError as exc:
+                log(f"  repairing {job.relative_to(sweep_dir)}: {exc}; the job will be rerun")
+                marker.unlink(missing_ok=True)
+                fixed.append(job)
+                break
+    return fixed
+
+
+def run_sweep(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int, log=print) -> None:
+    """Run (or resume) the experiment's Hydra sweep; its console output goes to ``<out>/sweep.log``."""
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    repair(sweep_dir, exp.tables, log=log)
+    cmd = sweep_command(exp, sweep_dir, quick=quick, workers=workers)
+    logfile = sweep_dir.parent / "sweep.log"
+    with open(logfile, "a") as fh:
+        fh.write(f"\n$ {' '.join(cmd)}\n")
+        fh.flush()
+        env = dict(os.environ)
+        if quick:  # per-job learning figures cost more than a quick job's simulation
+            env[JOB_FIGURE_ENV] = "0"
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=os.getcwd(), env=env)
+    if proc.returncode != 0:
+        tail = logfile.read_text().strip().splitlines()[-8:]
+        try:
+            state = collect(sweep_dir, write=False).describe()
+        except Exception as exc:  # the sweep never started: nothing to collect
+            state = str(exc)
+        raise ExperimentError(f"{exp.id}: the sweep exited with status {proc.returncode}\n{state}\n"
+                              f"last lines of {logfile}:\n  " + "\n  ".join(tail))
+
+
+def gather(exp: Experiment, sweep_dir: Path, *, quick: bool, log=print) -> tuple[Data, Collection]:
+    """Collect every table the experiment reads; raise ExperimentError unless the sweep is complete."""
+    tables, first = {}, None
+    for name in dict.fromkeys(("summary", *exp.tables)):
+        col = collect(sweep_dir, table=name)
+        if not col.complete:
+            raise ExperimentError(f"{exp.id}: the sweep is incomplete; rerun `c2c-sim-experiment {exp.id}"
+                                  f"{' --quick' if quick else ''}` to resume it\n{col.describe()}")
+        tables[name] = col.table
+        first = first or col
+    assert first is not None
+    return Data(tables=tables, params=first.params, config=first.base_config() or {}, quick=quick), first
+
+
+# ---------------------------------------------------------------- reporting
+def _fmt(x, digits: int = 3) -> str:
+    if isinstance(x, (bool,)) or x is None:
+        return str(x)
+    if isinstance(x, (int,)) and not isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return "n/a"
+        if x != 0 and (abs(x) >= 1e4 or abs(x) < 1e-3):
+            return f"{x:.{digits}g}"
+        return f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".") or "0"
+    return str(x)
+
+
+def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
+    """A GitHub-flavoured markdown table (no extra dependency)."""
+    cols = [str(c) for c in df.columns]
+    out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.itertuples(index=False):
+        out.append("| " + " | ".join(_fmt(v, digits).replace("|", "/") for v in row) + " |")
+    return "\n".join(out)
+
+
+def _effects_for_report(effects: pd.DataFrame) -> pd.DataFrame:
+    e = effects.copy()
+    e["effect [95% CI]"] = [Estimate(a, b, c, 0).fmt() for a, b, c in zip(e.effect, e.ci95_lo, e.ci95_hi)]
+    e["relative"] = [f"{r:+.0%}" if isinstance(r, float) and math.isfinite(r) else "n/a" for r in e.relative]
+    return e[["question", "outcome", "comparison", "effect [95% CI]", "relative", "n"]]
+
+
+def _cells_for_report(cells: pd.DataFrame) -> pd.DataFrame:
+    by = [c for c in cells.columns if c not in ("outcome", "mean", "lo", "hi", "n")]
+    c = cells.copy()
+    c["mean [95% CI]"] = [f"{_fmt(m)} [{_fmt(lo)}, {_fmt(hi)}]" for m, lo, hi in zip(c["mean"], c["lo"], c["hi"])]
+    wide = c.pivot_table(index=by, columns="outcome", values="mean [95% CI]", aggfunc="first", sort=False)
+    return wide.reset_index()
+
+
+def _design_lines(exp: Experiment, data: Data, col: Collection, quick: bool) -> list[str]:
+    levels = [f"`{p}` ∈ {{{', '.join(_fmt(v) for v in data.levels(p))}}}" for p in data.params]
+    preset = yaml.safe_load(exp.preset.read_text()) or {}
+    fixed = []
+
+    def walk(prefix, node):
+        for k, v in node.items():
+            key = f"{prefix}.{k}" if prefix else str(k)
+            if key in ("hydra", "defaults", "name", "replications") or key in data.params:
+                continue
+            if isinstance(v, dict):
+                walk(key, v)
+            else:
+                fixed.append(f"`{key}={v}`")
+
+    walk("", preset)
+    cmd = f"c2c-sim-experiment {exp.id}" + (" --quick" if quick else "")
+    lines = [
+        f"- Swept: {'; '.join(levels)} ({len(col.expected)} cells, one Hydra job each).",
+        f"- Fixed by the preset (`configs/experiment/{exp.id}.yaml`): {', '.join(fixed) or 'nothing'}; "
+        f"everything else at the default scenario.",
+        f"- Horizon {data.months} months; {data.replications} replications per cell, seeds spawned from base seed "
+        f"{data.config.get('seed')}: replication i has the same seed in every cell (common random numbers), so "
+        f"effects are paired differences over replications with 95 % BCa bootstrap intervals "
+        f"(`scipy.stats.bootstrap`, fixed generator).",
+        f"- Rerun: `{cmd}` (resumes an interrupted sweep; results in `{output_dir(exp.id, Path('results'), quick)}`).",
+    ]
+    if quick:
+        lines.append(f"- QUICK MODE (tests only; not for conclusions): overrides {' '.join(exp.quick_overrides())}.")
+    return lines
+
+
+def write_report(exp: Experiment, data: Data, col: Collection, analysis: Analysis, figures: list[Path],
+                 out: Path, quick: bool) -> Path:
+    """``<out>/report.md`` (claim, design, verdicts, tables, figure), ``effects.csv`` and ``verdicts.json``."""
+    m = exp.module
+    pngs = [p for p in figures if p.suffix == ".png"]
+    parts = [f"# {exp.id.upper() if exp.id.startswith('r') else exp.id.title()}: {exp.title}", "",
+             f"**Claim.** {m.CLAIM.strip()}", "", f"**Source.** {m.SOURCE.strip()}", "",
+             "## Design", "", m.DESIGN.strip(), "", *_design_lines(exp, data, col, quick), "",
+             "## Verdict (under the model's assumptions)", ""]
+    for v in analysis.verdicts:
+        parts.append(f"- **{v.word}**: {v.line}")
+    parts += ["", "## Effects", "", "Effect = treatment minus comparison cell, mean over paired replications, "
+              "with its 95 % bootstrap interval; relative = effect / comparison mean.", "",
+              markdown_table(_effects_for_report(analysis.effects)), ""]
+    if analysis.cells is not None and len(analysis.cells):
+        parts += ["## Cell means", "", "Mean over replications [95 % bootstrap interval].", "",
+                  markdown_table(_cells_for_report(analysis.cells)), ""]
+    parts += ["## Figure", ""]
+    for p in pngs:
+        parts += [f"![{p.stem}]({p.name})", "", f"Vector version: [{p.stem}.pdf]({p.stem}.pdf)", ""]
+    if analysis.notes:
+        parts += ["## Notes", ""] + [f"- {n}" for n in analysis.notes] + [""]
+    report = atomic_write_text(out / "report.md", "\n".join(parts))
+    atomic_write_text(out / "effects.csv", analysis.effects.to_csv(index=False))
+    atomic_write_text(out / "verdicts.json", json.dumps({
+        "id": exp.id, "title": exp.title, "quick": quick,
+        "verdicts": [{"question": v.question, "word": v.word, "line": v.line} for v in analysis.verdicts]},
+        indent=2))
+    return report
+
+
+def write_index(root: Path) -> Path:
+    """``<root>/index.md``: every experiment's verdicts found under ``root``."""
+    rows = []
+    for exp_id in [*ORDER, *sorted({p.parent.name for p in root.glob("*/verdicts.json")} - set(ORDER))]:
+        f = root / exp_id / "verdicts.json"
+        if not f.is_file():
+            continue
+        info = json.loads(f.read_text())
+        for v in info["verdicts"]:
+            rows.append((f"[{exp_id}]({exp_id}/report.md)", info["title"], v["question"], f"**{v['word']}**"))
+    lines = ["# Verdicts of all experiments", "",
+             "Each verdict holds under the model's assumptions; see each report for the design, effects and figure.",
+             "", "| Experiment | Title | Question | Verdict |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return atomic_write_text(root / "index.md", "\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------- one experiment, end to end
+@dataclass
+class Outcome:
+    id: str
+    verdicts: list[Verdict]
+    report: Path
+    figures: list[Path]
+    seconds: float
+    jobs: int
+    timing: dict = field(default_factory=dict)  # seconds per stage
+
+
+def run_experiment(exp_id: str, *, root: Path | str | None = None, quick: bool = False, workers: int | None = None,
+                   sweep: bool = True, log=print) -> Outcome:
+    """Sweep (or resume), collect, analyse, draw and report one experiment; return its verdicts."""
+    t0 = time.perf_counter()
+    exp = load(exp_id)
+    root = results_root(root)
+    out = output_dir(exp_id, root, quick)
+    sweep_dir = out / "sweep"
+    workers = workers or default_workers()
+    timing = {}
+    if sweep:
+        run_sweep(exp, sweep_dir, quick=quick, workers=workers, log=log)
+    elif not (sweep_dir / "multirun.yaml").is_file():
+        raise ExperimentError(f"{exp_id}: no sweep in {sweep_dir}; run without --no-sweep first")
+    timing["sweep"] = time.perf_counter() - t0
+    data, col = gather(exp, sweep_dir, quick=quick, log=log)
+    timing["collect"] = time.perf_counter() - t0 - sum(timing.values())
+    analysis = exp.module.analyse(data)
+    if not isinstance(analysis, Analysis) or not analysis.verdicts:
+        raise ExperimentError(f"{exp_id}: analyse() must return an Analysis with at least one verdict")
+    timing["analysis"] = time.perf_counter() - t0 - sum(timing.values())
+    figures = [Path(p) for p in exp.module.figure(data, analysis, out / exp_id)]
+    report = write_report(exp, data, col, analysis, figures, out, quick)
+    write_index(out.parent)
+    timing["figure+report"] = time.perf_counter() - t0 - sum(timing.values())
+    return Outcome(exp_id, analysis.verdicts, report, figures, time.perf_counter() - t0, len(col.expected), timing)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point ``c2c-sim-experiment``."""
+    ap = argparse.ArgumentParser(
+        prog="c2c-sim-experiment",
+        description="Run experiments (Hydra sweep, collection, statistics, figure, report) and print verdicts. "
+                    "Experiments: " + ", ".join(available()) + ".")
+    ap.add_argument("experiments", nargs="+", metavar="ID", help="experiment ids, or all")
+    ap.add_argument("--quick", action="store_true", help="small version for tests (few replications, short horizon)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="parallel Hydra jobs (joblib launcher; 1 runs them in one process). Default: all CPUs")
+    ap.add_argument("--results-dir", type=Path, default=None,
+                    help=f"results root (default ${ENV_RESULTS} or ./results)")
+    ap.add_argument("--no-sweep", action="store_true", help="only collect, analyse and report an existing sweep")
+    args = ap.parse_args(argv)
+    ids = available() if "all" in args.experiments else list(dict.fromkeys(args.experiments))
+    unknown = [i for i in ids if i not in available()]
+    if unknown:
+        print(f"c2c-sim-experiment: error: unknown experiment '{unknown[0]}': available "
+              f"{', '.join(available())} or all", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.workers is not None and args.workers < 1:
+        print("c2c-sim-experiment: error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    root = results_root(args.results_dir)
+    workers = args.workers or default_workers()
+    t0 = time.perf_counter()
+    failed = []
+    for exp_id in ids:
+        print(f"== {exp_id}: {load(exp_id).title}{' (quick)' if args.quick else ''}", flush=True)
+        try:
+            res = run_experiment(exp_id, root=root, quick=args.quick, workers=workers, sweep=not args.no_sweep)
+        except ExperimentError as exc:
+            print(f"c2c-sim-experiment: {exc}", file=sys.stderr, flush=True)
+            failed.append(exp_id)
+            continue
+        for v in res.verdicts:
+            print(f"   {v.word:<14} {v.question}")
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in res.timing.items())
+        print(f"   {res.jobs} cells -> {res.report} ({res.seconds:.1f} s: {stages})", flush=True)
+    total = time.perf_counter() - t0
+    index = (root / "quick" if args.quick else root) / "index.md"
+    print(f"{len(ids) - len(failed)}/{len(ids)} experiments in {total:.1f} s on {workers} worker(s); index: {index}")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def console() -> None:
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":  # run as the package module, so experiments share its classes
+    from c2c_sim.experiment import console as _console
+
+    _console()

@@ -1,0 +1,420 @@
+"""Statistics for experiments: bootstrap confidence intervals, survival, and plain verdicts.
+
+Every interval is a 95 % bootstrap interval from :func:`scipy.stats.bootstrap`
+(BCa unless said otherwise) drawn with a generator seeded with :data:`SEED`, so
+the same data give the same interval on every machine and every run.
+
+Experiments use common random numbers: replication ``i`` has the same seed in
+every cell of a design, so a comparison between two cells is paired by
+replication (:func:`mean_difference` with ``paired=True``, :func:`contrast`),
+and curves over a parameter are bootstrapped by resampling whole replications
+(:func:`slope`, :func:`saturation_level`).
+
+A verdict (:func:`verdict`) is read off the intervals, never off point
+estimates: an effect *holds* when its whole interval lies on the side the claim
+expects. A claim is ``supported`` when every effect it names holds,
+``not supported`` when none does, and ``depends on <parameter>`` when it holds
+for some levels of a moderating parameter and not for others. Verdicts are
+statements about the model, under its assumptions, not about the world.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+CONFIDENCE = 0.95
+N_RESAMPLES = 9999
+SEED = 20240601
+"""Seed of the bootstrap generator (fixed: the same data always give the same interval)."""
+
+SUPPORTED = "supported"
+NOT_SUPPORTED = "not supported"
+DEPENDS = "depends on"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with its bootstrap confidence interval.
+
+    ``reference`` is the control's mean for effects (so that :attr:`relative`
+    can say how large the effect is against the baseline), NaN otherwise.
+    """
+
+    estimate: float
+    lo: float
+    hi: float
+    n: int
+    reference: float = math.nan
+    method: str = "BCa"
+
+    @property
+    def sign(self) -> int:
+        """+1 if the interval lies above zero, -1 if below, 0 if it contains zero."""
+        if self.lo > 0:
+            return 1
+        if self.hi < 0:
+            return -1
+        return 0
+
+    @property
+    def relative(self) -> float:
+        """The estimate as a share of the reference (NaN without a usable reference)."""
+        if not math.isfinite(self.reference) or abs(self.reference) < 1e-12:
+            return math.nan
+        return self.estimate / abs(self.reference)
+
+    def fmt(self, digits: int = 3) -> str:
+        """``+0.012 [+0.008, +0.016]`` (signed, with ``digits`` significant digits)."""
+        f = _fmt_number
+        return f"{f(self.estimate, digits, sign=True)} [{f(self.lo, digits, sign=True)}, {f(self.hi, digits, sign=True)}]"
+
+
+def _fmt_number(x: float, digits: int = 3, sign: bool = False) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    s = f"{x:+.{digits}g}" if sign else f"{x:.{digits}g}"
+    return s.replace("e-0", "e-").replace("e+0", "e+")
+
+
+def _rng(seed: int | None) -> np.random.Generator:
+    return np.random.default_rng(SEED if seed is None else seed)
+
+
+def _interval(data: tuple[np.ndarray, ...], statistic: Callable, point: float, *, method: str = "BCa",
+              seed: int | None = None, n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE,
+              paired: bool = False) -> tuple[float, float, str]:
+    """Bootstrap interval of ``statistic`` (vectorised, ``axis=-1``) with fallbacks for degenerate data.
+
+    Constant data give a zero-width interval at the point estimate (BCa is
+    undefined there); if BCa fails otherwise the percentile interval is used.
+    """
+    if not math.isfinite(point):
+        return math.nan, math.nan, method
+    if all(d.size == 0 or float(np.ptp(d)) == 0.0 for d in data):
+        return point, point, "degenerate"
+    for m in (method, "percentile") if method != "percentile" else (method,):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = _st.bootstrap(data, statistic, n_resamples=n_resamples, confidence_level=confidence, method=m,
+                                vectorized=True, paired=paired, axis=-1, rng=_rng(seed))
+        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if math.isfinite(lo) and math.isfinite(hi):
+            return lo, hi, m
+    return math.nan, math.nan, method
+
+
+def _clean(x) -> np.ndarray:
+    a = np.asarray(x, dtype=float).ravel()
+    return a[np.isfinite(a)]
+
+
+def bootstrap_mean(x, *, seed: int | None = None, method: str = "BCa", n_resamples: int = N_RESAMPLES,
+                   confidence: float = CONFIDENCE) -> Estimate:
+    """Mean of ``x`` (NaNs dropped) with its bootstrap interval."""
+    a = _clean(x)
+    if a.size == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    point = float(a.mean())
+    if a.size == 1:
+        return Estimate(point, math.nan, math.nan, 1)
+    lo, hi, m = _interval((a,), lambda s, axis=-1: s.mean(axis=axis), point, method=method, seed=seed,
+                          n_resamples=n_resamples, confidence=confidence)
+    return Estimate(point, lo, hi, int(a.size), method=m)
+
+
+def mean_difference(treatment, control, *, paired: bool, seed: int | None = None, method: str = "BCa",
+                    n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE) -> Estimate:
+    """``mean(treatment) - mean(control)`` with its bootstrap interval.
+
+    ``paired=True`` (common random numbers: element ``i`` of both arrays comes
+    from the same seed) bootstraps the mean of the pairwise differences; pairs
+    with a NaN on either side are dropped. ``paired=False`` resamples the two
+    groups independently. ``reference`` is the control's mean.
+    """
+    t = np.asarray(treatment, dtype=float).ravel()
+    c = np.asarray(control, dtype=float).ravel()
+    if paired:
+        if t.shape != c.shape:
+            raise ValueError(f"paired samples differ in length ({t.size} vs {c.size})")
+        ok = np.isfinite(t) & np.isfinite(c)
+        t, c = t[ok], c[ok]
+        if t.size == 0:
+            return Estimate(math.nan, math.nan, math.nan, 0)
+        d = t - c
+        point = float(d.mean())
+        if d.size == 1:
+            return Estimate(point, math.nan, math.nan, 1, float(c.mean()))
+        lo, hi, m = _interval((d,), lambda s, axis=-1: s.mean(axis=axis), point, method=method, seed=seed,
+                              n_resamples=n_resamples, confidence=confidence)
+        return Estimate(point, lo, hi, int(d.size), float(c.mean()), m)
+    t, c = t[np.isfinite(t)], c[np.isfinite(c)]
+    if t.size == 0 or c.size == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    point = float(t.mean() - c.mean())
+    if min(t.size, c.size) < 2:
+        return Estimate(point, math.nan, math.nan, int(min(t.size, c.size)), float(c.mean()))
+    lo, hi, m = _interval((t, c), lambda a, b, axis=-1: a.mean(axis=axis) - b.mean(axis=axis), point,
+                          method=method, seed=seed, n_resamples=n_resamples, confidence=confidence)
+    return Estimate(point, lo, hi, int(min(t.size, c.size)), float(c.mean()), m)
+
+
+def _as_matrix(Y) -> np.ndarray:
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim != 2:
+        raise ValueError("Y must be a (replications, levels) matrix")
+    return Y[np.isfinite(Y).all(axis=1)]
+
+
+def _ols_slope(x: np.ndarray, curves: np.ndarray) -> np.ndarray:
+    xc = x - x.mean()
+    return (curves - curves.mean(axis=-1, keepdims=True)) @ xc / (xc @ xc)
+
+
+def slope(x, Y, *, seed: int | None = None, method: str = "BCa", n_resamples: int = N_RESAMPLES,
+          confidence: float = CONFIDENCE) -> Estimate:
+    """Least-squares slope of the mean outcome over ``x``, bootstrapping whole replications.
+
+    ``Y`` is (replications, levels): row ``i`` is replication ``i`` at every
+    level of ``x`` (common random numbers). Each bootstrap sample draws
+    replications with replacement, averages their curves and fits the slope, so
+    the interval respects the pairing across levels. Rows with a NaN are dropped.
+    """
+    x = np.asarray(x, dtype=float)
+    Y = _as_matrix(Y)
+    if Y.shape[0] == 0 or x.size < 2:
+        return Estimate(math.nan, math.nan, math.nan, int(Y.shape[0]))
+    point = float(_ols_slope(x, Y.mean(axis=0)))
+    if Y.shape[0] == 1:
+        return Estimate(point, math.nan, math.nan, 1)
+    idx = np.arange(Y.shape[0])
+
+    def stat(i, axis=-1):
+        return _ols_slope(x, Y[np.asarray(i, dtype=np.int64)].mean(axis=-2))
+
+    lo, hi, m = _interval((idx,), stat, point, method=method, seed=seed, n_resamples=n_resamples,
+                          confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else (point, point, "degenerate")
+    return Estimate(point, lo, hi, int(Y.shape[0]), method=m)
+
+
+def _saturation(x: np.ndarray, curves: np.ndarray, fraction: float, log_x: bool) -> np.ndarray:
+    """First level (interpolated) at which ``curve - curve[0]`` reaches ``fraction`` of its maximum."""
+    gain = curves - curves[..., :1]
+    target = fraction * gain.max(axis=-1, keepdims=True)
+    reached = gain >= target
+    j = reached.argmax(axis=-1)  # first True (always exists: the maximum reaches it)
+    xs = np.log(x) if log_x else x
+    jm = np.maximum(j - 1, 0)
+    g0 = np.take_along_axis(gain, jm[..., None], -1)[..., 0]
+    g1 = np.take_along_axis(gain, j[..., None], -1)[..., 0]
+    t = target[..., 0]
+    w = np.where(g1 > g0, (t - g0) / np.where(g1 > g0, g1 - g0, 1.0), 1.0)
+    out = np.where(j == 0, xs[0], xs[jm] + np.clip(w, 0.0, 1.0) * (xs[j] - xs[jm]))
+    out = np.where(gain.max(axis=-1) <= 0, xs[0], out)  # no gain anywhere: nothing to saturate
+    return np.exp(out) if log_x else out
+
+
+def saturation_level(x, Y, *, fraction: float = 0.9, log_x: bool = False, seed: int | None = None,
+                     n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE) -> Estimate:
+    """The level of ``x`` at which the mean outcome first reaches ``fraction`` of its largest gain.
+
+    The gain is measured over the first (lowest) level: with ``m`` the mean
+    curve, the threshold is the smallest ``x`` with ``m(x) - m(x0) >=
+    fraction * max(m - m(x0))``, linearly interpolated between the two levels
+    around it (on a log scale if ``log_x``). A curve that never rises above its
+    first level has its threshold at ``x0``. ``Y`` is (replications, levels);
+    the interval (percentile: the statistic is not smooth) resamples whole
+    replications.
+    """
+    x = np.asarray(x, dtype=float)
+    Y = _as_matrix(Y)
+    if Y.shape[0] == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    point = float(_saturation(x, Y.mean(axis=0), fraction, log_x))
+    if Y.shape[0] == 1:
+        return Estimate(point, math.nan, math.nan, 1, method="percentile")
+    idx = np.arange(Y.shape[0])
+
+    def stat(i, axis=-1):
+        return _saturation(x, Y[np.asarray(i, dtype=np.int64)].mean(axis=-2), fraction, log_x)
+
+    lo, hi, m = _interval((idx,), stat, point, method="percentile", seed=seed, n_resamples=n_resamples,
+                          confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else (point, point, "degenerate")
+    return Estimate(point, lo, hi, int(Y.shape[0]), method=m)
+
+
+def first_level_holding(levels: Sequence, effects: Sequence[Estimate], expected: int = 1):
+    """The first level whose effect's interval lies entirely on the ``expected`` side of zero, else None."""
+    for level, e in zip(levels, effects, strict=True):
+        if e.sign == expected:
+            return level
+    return None
+
+
+# ---------------------------------------------------------------- tidy-table helpers
+def _select(df: pd.DataFrame, where: Mapping[str, object]) -> pd.DataFrame:
+    mask = np.ones(len(df), bool)
+    for k, v in where.items():
+        col = df[k]
+        if isinstance(v, float):
+            mask &= np.isclose(col.to_numpy(dtype=float), v)
+        else:
+            mask &= (col == v).to_numpy()
+    return df[mask]
+
+
+def contrast(df: pd.DataFrame, outcome: str, treatment: Mapping[str, object], control: Mapping[str, object], *,
+             on: str = "replication", paired: bool = True, **kw) -> Estimate:
+    """Effect on ``outcome`` of the cell ``treatment`` over the cell ``control`` (dicts column -> value).
+
+    Rows are paired on ``on`` (the replication index; common random numbers);
+    each cell must have at most one row per replication.
+    """
+    t = _select(df, treatment)[[on, outcome]]
+    c = _select(df, control)[[on, outcome]]
+    for name, part in (("treatment", t), ("control", c)):
+        if part.empty:
+            raise ValueError(f"no rows for the {name} cell {dict(treatment if name == 'treatment' else control)}")
+        if part[on].duplicated().any():
+            raise ValueError(f"the {name} cell has several rows per '{on}': select one cell")
+    if not paired:
+        return mean_difference(t[outcome], c[outcome], paired=False, **kw)
+    m = t.merge(c, on=on, suffixes=("_t", "_c"))
+    return mean_difference(m[f"{outcome}_t"], m[f"{outcome}_c"], paired=True, **kw)
+
+
+def cell_means(df: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str], **kw) -> pd.DataFrame:
+    """Mean and bootstrap interval of each outcome in each cell: columns by..., outcome, mean, lo, hi, n."""
+    rows = []
+    for key, part in df.groupby(list(by), sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        for o in outcomes:
+            e = bootstrap_mean(part[o], **kw)
+            rows.append((*key, o, e.estimate, e.lo, e.hi, e.n))
+    return pd.DataFrame(rows, columns=[*by, "outcome", "mean", "lo", "hi", "n"])
+
+
+def curve_matrix(df: pd.DataFrame, x: str, outcome: str, *, on: str = "replication") -> tuple[np.ndarray, np.ndarray]:
+    """(levels of ``x``, matrix replications x levels of ``outcome``) from one cell's tidy rows."""
+    wide = df.pivot(index=on, columns=x, values=outcome).sort_index(axis=1)
+    return wide.columns.to_numpy(dtype=float), wide.to_numpy(dtype=float)
+
+
+# ---------------------------------------------------------------- survival
+def kaplan_meier(durations, observed, *, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Kaplan-Meier survival curve with Greenwood's log-log confidence band.
+
+    ``durations`` are times to the event or to censoring, ``observed`` True
+    where the event (an initiative stalling) was seen, False where the
+    observation was cut short (still active at the end of the run). Returns one
+    row per distinct time, starting with time 0: ``time, at_risk, events,
+    survival, lo, hi`` (the survival just after ``time``).
+    """
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    z = _st.norm.ppf(0.5 + confidence / 2)
+    rows = [(0.0, int(d.size), 0, 1.0, 1.0, 1.0)]
+    s, var_sum = 1.0, 0.0
+    for t in np.unique(d):
+        at_risk = int(np.count_nonzero(d >= t))
+        events = int(np.count_nonzero((d == t) & e))
+        if events == 0:
+            continue
+        s *= 1.0 - events / at_risk
+        if at_risk > events:
+            var_sum += events / (at_risk * (at_risk - events))
+        if 0 < s < 1 and var_sum > 0:
+            se = math.sqrt(var_sum) / abs(math.log(s))
+            lo, hi = s ** math.exp(z * se), s ** math.exp(-z * se)
+        else:
+            lo = hi = s
+        if t == 0:
+            rows[0] = (0.0, at_risk, events, s, lo, hi)
+        else:
+            rows.append((float(t), at_risk, events, s, lo, hi))
+    return pd.DataFrame(rows, columns=["time", "at_risk", "events", "survival", "lo", "hi"])
+
+
+def restricted_mean_survival(durations, observed, tau: float) -> float:
+    """Area under the Kaplan-Meier curve from 0 to ``tau``: the mean time survived within ``tau``.
+
+    Without censoring it equals ``mean(min(duration, tau))``. NaN without data.
+    """
+    d = np.asarray(durations, dtype=float)
+    if d.size == 0:
+        return math.nan
+    km = kaplan_meier(d, observed)
+    times = np.append(km["time"].to_numpy(), np.inf)
+    surv = km["survival"].to_numpy()
+    area = 0.0
+    for i, s in enumerate(surv):
+        a, b = times[i], min(times[i + 1], tau)
+        if b > a:
+            area += s * (b - a)
+        if times[i + 1] >= tau:
+            break
+    return float(area)
+
+
+# ---------------------------------------------------------------- verdicts
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to one question of an experiment, read off its effects' intervals."""
+
+    question: str
+    word: str  # "supported", "not supported" or "depends on <parameter>"
+    line: str  # one plain sentence for reports
+    effects: tuple[tuple[str, Estimate], ...] = field(default=())
+
+    @property
+    def supported(self) -> bool:
+        return self.word == SUPPORTED
+
+
+def holds(e: Estimate, expected: int = 1, min_effect: float = 0.0) -> bool:
+    """True when the whole interval lies beyond ``min_effect`` on the ``expected`` side."""
+    if not (math.isfinite(e.lo) and math.isfinite(e.hi)):
+        return False
+    return e.lo > min_effect if expected > 0 else e.hi < -min_effect
+
+
+def verdict(question: str, effects: Mapping[str, Estimate] | Sequence[tuple[str, Estimate]], *,
+            expected: int = 1, moderator: str | None = None, min_effect: float = 0.0, digits: int = 3) -> Verdict:
+    """A plain verdict on ``question`` from labelled effects (label -> Estimate).
+
+    Each effect holds when its interval lies entirely beyond ``min_effect`` in
+    the ``expected`` direction (+1: the claim expects an increase, -1 a
+    decrease). All hold: ``supported``. None holds: ``not supported`` (the line
+    says which effects point the other way with confidence and which are
+    unclear). Some hold: ``depends on <moderator>`` (the parameter whose levels
+    the labels name), and the line says where the claim holds and where not.
+    """
+    items = list(effects.items()) if isinstance(effects, Mapping) else list(effects)
+    if not items:
+        raise ValueError("a verdict needs at least one effect")
+    ok = [lab for lab, e in items if holds(e, expected, min_effect)]
+    against = [lab for lab, e in items if holds(e, -expected, 0.0)]
+    detail = "; ".join(f"{lab}: {e.fmt(digits)}" for lab, e in items)
+    if len(ok) == len(items):
+        word = SUPPORTED
+        line = f"{question}: supported ({detail})"
+    elif not ok:
+        word = NOT_SUPPORTED
+        why = []
+        if against:
+            why.append(f"opposite effect for {', '.join(against)}")
+        unclear = [lab for lab, _ in items if lab not in against]
+        if unclear:
+            why.append(f"no clear effect for {', '.join(unclear)}")
+        line = f"{question}: not supported, {'; '.join(why)} ({detail})"
+    else:
+        word = f"{DEPENDS} {moderator or 'the condition'}"
+        not_ok = [f"{lab} (opposite)" if lab in against else lab for lab, _ in items if lab not in ok]
+        line = (f"{question}: {word}; holds for {', '.join(ok)}, not for {', '.join(not_ok)} ({detail})")
+    return Verdict(question, word, line, tuple(items))

@@ -1,0 +1,104 @@
+"""R2 governance network models: do broader networks and internal dissemination embed knowledge?
+
+Claim and source: see CLAIM and SOURCE below; the preset is
+``configs/experiment/r2.yaml``; run with ``c2c-sim-experiment r2``.
+
+Design. Two factors, crossed (6 cells, 30 replications each, 120 months): the
+network model (``network``: ``classic`` local-government network,
+``multi_actor`` with CSOs and migrants, ``multilevel_hybrid`` with a higher
+government level and knowledge institutions) and internal dissemination
+(``dissemination.internal_rate``: 0, off, or the default 0.1, on). Everything
+else at the default scenario.
+
+Outcomes (final month): ``circulation`` (mean gain of actors who never took
+part in an exchange: knowledge that spread), ``institutional_knowledge_gain``
+(gain of the municipalities' institutional memory: institutionalisation) and
+``institutionalised_share`` (the share of what staff learnt that the memory
+holds).
+
+Comparisons and verdicts (paired by replication, bootstrap 95 % intervals):
+broader networks (multi-actor, multilevel) against the classic one, with
+internal dissemination on and off, for circulation and for institutional
+knowledge (``depends on`` names the cells where it fails); internal
+dissemination on against off, per network, for institutional knowledge and for
+circulation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from c2c_sim import plotting, stats
+from c2c_sim.experiment import Analysis, Data, effects_table
+
+TITLE = "Governance network models and dissemination"
+CLAIM = """Local governance networks can leverage broader governance: beyond the classic
+local-government network, multi-actor networks and the involvement of higher government levels
+(and knowledge institutions) spread and institutionalise knowledge; internal dissemination within
+organisations embeds what was learnt so that more people benefit."""
+SOURCE = """Recommendation 2, shared/seeds/recommendations.txt ("Adequate use should be made of the
+potential of local governance networks to strengthen broader governance arrangements"; "Internal
+dissemination (within organizations) and external dissemination (between organizations) could be
+encouraged and stimulated to make sure the obtained knowledge is embedded within the
+organization")."""
+DESIGN = """Network model (classic, multi-actor, multilevel hybrid) crossed with internal
+dissemination (off: rate 0; on: the default rate 0.1). Outcomes at the end of the run: knowledge
+circulation beyond participants, institutional knowledge gain and the institutionalised share."""
+TABLES = ("summary",)
+QUICK: list[str] = []
+
+NETWORKS = ["classic", "multi_actor", "multilevel_hybrid"]
+NET_LABELS = {"classic": "classic", "multi_actor": "multi-actor", "multilevel_hybrid": "multilevel\nhybrid"}
+INT = "dissemination.internal_rate"
+OUTCOMES = {
+    "circulation": "circulation (non-participants)",
+    "institutional_knowledge_gain": "institutional knowledge gain",
+    "institutionalised_share": "institutionalised share",
+}
+
+
+def analyse(data: Data) -> Analysis:
+    s = data.summary
+    rates = data.levels(INT)
+    off, on = rates[0], rates[-1]
+    rows, verdicts = [], []
+    for outcome, question in (("circulation", "Broader networks raise knowledge circulation"),
+                              ("institutional_knowledge_gain", "Broader networks raise institutionalisation")):
+        effects = {}
+        for net in ("multi_actor", "multilevel_hybrid"):
+            for rate in (on, off):
+                e = stats.contrast(s, outcome, {"network": net, INT: rate}, {"network": "classic", INT: rate})
+                name = f"{net} vs classic, internal {'on' if rate == on else 'off'}"
+                effects[name] = e
+                rows.append((question, outcome, name, e))
+        verdicts.append(stats.verdict(question, effects, moderator="the network and internal dissemination"))
+    for outcome, question in (("institutional_knowledge_gain", "Internal dissemination embeds knowledge"),
+                              ("circulation", "Internal dissemination spreads knowledge")):
+        effects = {}
+        for net in NETWORKS:
+            e = stats.contrast(s, outcome, {"network": net, INT: on}, {"network": net, INT: off})
+            effects[net] = e
+            rows.append((question, outcome, f"internal on ({on:g}) vs off, {net}", e))
+        verdicts.append(stats.verdict(question, effects, moderator="network"))
+    for net in NETWORKS:
+        e = stats.contrast(s, "institutionalised_share", {"network": net, INT: on}, {"network": net, INT: off})
+        rows.append(("Institutionalised share", "institutionalised_share", f"internal on vs off, {net}", e))
+    cells = stats.cell_means(s, ["network", INT], list(OUTCOMES))
+    notes = ["Circulation is the mean gain of the people (staff, CSOs, migrants) who never took part in an "
+             "exchange, so who counts as a non-participant changes with the network: in the multi-actor models "
+             "CSOs and migrants meet at exchanges and leave the pool. Compare networks with this in mind."]
+    return Analysis(verdicts, effects_table(rows), cells, notes)
+
+
+def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
+    rates = data.levels(INT)
+    fig, axes = plotting.panels(3, height=2.1)
+    for ax, letter, (outcome, label) in zip(axes, "abc", OUTCOMES.items()):
+        part = analysis.cells[analysis.cells.outcome == outcome]
+        plotting.categorical_points(ax, part, "network", group=INT, order=NETWORKS, labels=NET_LABELS,
+                                    group_order=rates[::-1],
+                                    group_labels={r: f"internal dissemination {'on' if r > 0 else 'off'}"
+                                                  for r in rates}, ylabel=label)
+        plotting.panel_label(ax, letter)
+    plotting.legend_below(fig, axes[0], ncol=2)
+    return plotting.save(fig, stem)

@@ -1,0 +1,272 @@
+"""The Mesa face (C2CModel, mesa.batch_run), the runner's tables, and determinism across every door."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+import c2c_sim
+from c2c_sim import C2CModel, OUTCOMES, make_config, replication_seeds, run_replications
+from c2c_sim.agents import CSO, HigherGovernment, KnowledgeInstitution, LocalGovernment, Migrant
+from c2c_sim.config import DOMAINS
+from c2c_sim.metrics import DOMAIN_OUTCOMES, STEP_OUTCOMES
+from c2c_sim.world import Kind
+
+
+def assert_tables_equal(a, b):
+    for name in ("series", "summary", "initiatives"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
+
+
+# ============================================================================================== determinism
+@pytest.fixture(scope="module")
+def reference(tiny_params):
+    """run_replications of the tiny config with 9 replications (batch 64, one worker)."""
+    cfg = make_config({**tiny_params, "replications": 9})
+    return cfg, run_replications(cfg)
+
+
+def test_tables_have_the_promised_shape(reference):
+    cfg, res = reference
+    assert len(res.summary) == 9 and len(res.series) == 9 * (cfg.months + 1)
+    assert res.summary["replication"].tolist() == list(range(9))
+    assert res.summary["seed"].tolist() == replication_seeds(cfg.seed, 9)
+    for name in OUTCOMES:
+        if name not in ("exchange_events", "programme_budget"):  # see test_every_outcome_is_in_a_summary_row
+            assert name in res.summary.columns, name
+    for name in STEP_OUTCOMES + DOMAIN_OUTCOMES:
+        assert name in res.series.columns, name
+    assert res.series.groupby("replication")["month"].apply(list).map(lambda m: m == list(range(13))).all()
+    assert set(res.initiatives.columns) >= {"replication", "cso", "start", "end", "stalled", "months"}
+    assert (res.initiatives["end"] >= res.initiatives["start"]).all()
+    # the summary is the series' last month
+    last = res.series[res.series["month"] == cfg.months].reset_index(drop=True)
+    for name in ("learning_gain_north", "learning_gain_south", "mean_trust", "mutuality"):
+        assert np.array_equal(last[name].to_numpy(), res.summary[name].to_numpy()), name
+    # events counted per month add up to the summary's total
+    total = res.series.groupby("replication")["exchange_events"].sum().to_numpy()
+    assert np.array_equal(total, res.summary["exchange_events_total"].to_numpy())
+
+
+@pytest.mark.xfail(reason="BUG: c2c_sim.OUTCOMES is documented as 'every outcome name in a summary row' (and is "
+                          "what c2c_sim.run users declare as outcomes), but simulate() drops exchange_events and "
+                          "programme_budget from the summary, so run() has no such keys", strict=True,
+                   raises=AssertionError)
+def test_every_outcome_is_in_a_summary_row(reference):
+    cfg, res = reference
+    missing = [name for name in OUTCOMES if name not in res.summary.columns]
+    assert not missing, missing
+
+
+def test_same_seed_same_outputs(reference):
+    cfg, res = reference
+    assert_tables_equal(res, run_replications(cfg))
+
+
+def test_other_seeds_give_other_outputs(reference):
+    cfg, res = reference
+    other = run_replications(cfg, seed=cfg.seed + 1)
+    assert not res.summary["learning_gain_south"].equals(other.summary["learning_gain_south"])
+    assert set(other.summary["seed"]).isdisjoint(res.summary["seed"])
+    # replications within one run differ from each other too
+    assert res.summary["learning_gain_south"].nunique() == 9
+    assert res.summary["mean_trust"].nunique() > 1
+
+
+def test_replication_seeds_are_reproducible_and_distinct():
+    a = replication_seeds(5, 100)
+    assert a == replication_seeds(5, 100) and len(set(a)) == 100
+    assert replication_seeds(5, 10) == a[:10]  # more replications extend, never reshuffle
+    assert set(a).isdisjoint(replication_seeds(6, 100))
+    assert all(0 <= s < 2**63 for s in a)
+
+
+@pytest.mark.parametrize("batch_size, workers", [(1, 1), (7, 1), (64, 2), (4, 2)])
+def test_results_do_not_depend_on_batch_size_or_workers(reference, batch_size, workers):
+    cfg, res = reference
+    assert_tables_equal(res, run_replications(cfg, batch_size=batch_size, workers=workers))
+
+
+def test_prefix_of_replications_is_unchanged(reference):
+    cfg, res = reference
+    few = run_replications(cfg, replications=3)
+    pd.testing.assert_frame_equal(few.summary, res.summary.iloc[:3], check_exact=True)
+
+
+def test_c2cmodel_with_a_replication_seed_reproduces_that_replication(reference, tiny_world):
+    cfg, res = reference
+    i = 4
+    seed = int(res.summary["seed"].iloc[i])
+    model = C2CModel(config=cfg, seed=seed).run()
+    mine = model.series()
+    theirs = res.series[res.series["replication"] == i].reset_index(drop=True)
+    columns = [c for c in mine.columns if c in theirs.columns]
+    assert len(columns) == 1 + len(STEP_OUTCOMES) + len(DOMAIN_OUTCOMES)
+    pd.testing.assert_frame_equal(mine[columns], theirs[columns], check_exact=True, check_dtype=False)
+    # the same through flat keyword parameters
+    flat = C2CModel(seed=seed, months=cfg.months, **tiny_world).run().series()
+    pd.testing.assert_frame_equal(flat, mine, check_exact=True)
+
+
+def test_run_with_a_replication_seed_equals_its_summary_row(reference, tiny_params):
+    cfg, res = reference
+    for i in (0, 7):
+        row = res.summary.iloc[i]  # (a float Series: read the seed from its int64 column)
+        out = c2c_sim.run(cfg, seed=int(res.summary["seed"].iloc[i]))
+        assert set(out) == set(res.summary.columns) - {"replication", "seed"}
+        for k, v in out.items():
+            assert (math.isnan(v) and math.isnan(row[k])) or v == row[k], k
+    a, b = c2c_sim.run(seed=123, **tiny_params), c2c_sim.run(cfg, seed=123)
+    assert a.keys() == b.keys()
+    assert all((math.isnan(a[k]) and math.isnan(b[k])) or a[k] == b[k] for k in a)
+
+
+# ============================================================================================== Mesa
+@pytest.fixture(scope="module")
+def model(tiny_params):
+    return C2CModel(**{**tiny_params, "months": 6, "network_model": "multilevel_hybrid"}, seed=3)
+
+
+def test_agents_exist_by_type(model):
+    w = model.world
+    cfg = model.config
+    n_munis = 2 * 2 + 1 + 2
+    P = cfg.world.partnerships_morocco + cfg.world.partnerships_turkey
+    expected = {LocalGovernment: n_munis, CSO: n_munis * cfg.world.csos_per_municipality,
+                Migrant: P * cfg.world.migrants_per_city, HigherGovernment: 3, KnowledgeInstitution: 3}
+    for cls, n in expected.items():
+        assert len(model.agents_by_type[cls]) == n, cls.__name__
+    assert len(model.agents) == sum(expected.values())
+    for cls, kind in ((CSO, Kind.CSO), (Migrant, Kind.MIGRANT), (HigherGovernment, Kind.HIGHER_GOVERNMENT),
+                      (KnowledgeInstitution, Kind.KNOWLEDGE_INSTITUTION)):
+        rows = sorted(a.row for a in model.agents_by_type[cls])
+        assert rows == np.flatnonzero(w.kind == kind).tolist()
+    assert sorted(a.municipality for a in model.agents_by_type[LocalGovernment]) == list(range(w.n_munis))
+
+
+def test_agent_state_is_a_view_of_the_world(model):
+    w = model.world
+    cso = model.agents_by_type[CSO][0]
+    assert np.shares_memory(cso.knowledge, model.world.explicit)
+    assert np.array_equal(cso.knowledge, w.explicit[cso.row])
+    assert np.shares_memory(cso.tacit, model.world.tacit)
+    gov = model.agents_by_type[LocalGovernment][0]
+    S = w.staff_per_muni
+    assert gov.staff_knowledge.shape == (S, len(DOMAINS))
+    assert np.shares_memory(gov.staff_knowledge, model.world.explicit)
+    assert np.array_equal(gov.staff_knowledge, w.explicit[gov.municipality * S:(gov.municipality + 1) * S])
+    assert np.shares_memory(gov.memory, model.world.memory)
+    assert cso.knowledge_by_domain() == dict(zip(DOMAINS, w.explicit[cso.row].tolist()))
+
+
+def test_agent_views_follow_the_model_as_it_steps(tiny_params):
+    m = C2CModel(**{**tiny_params, "months": 4}, seed=1)
+    migrants = list(m.agents_by_type[Migrant])
+    govs = list(m.agents_by_type[LocalGovernment])
+    for _ in range(4):
+        m.step()
+        for a in migrants[:3]:
+            assert np.shares_memory(a.knowledge, m.world.explicit)
+            assert np.array_equal(a.knowledge, m.world.explicit[a.row])
+            assert a.involved == bool(m.world.involved[a.row])
+        for g in govs:
+            assert np.array_equal(g.staff_knowledge, m.world.explicit[g.staff_rows])
+    assert not m.running and m.month == 4
+
+
+def test_agent_properties(model):
+    w = model.world
+    for gov in model.agents_by_type[LocalGovernment]:
+        assert gov.partnership == w.muni_partnership[gov.municipality]
+        assert gov.country.value == w.muni_country[gov.municipality]
+        assert gov.openness == pytest.approx(model.config.municipality.openness_north if gov.country.value == 0
+                                             else model.config.municipality.openness_south)
+    for m in model.agents_by_type[Migrant]:
+        assert m.employed_by_municipality == bool(w.employed[m.row])
+        assert m.roles == (["initiator", "facilitator", "contributor"] if m.involved else [])
+    for c in model.agents_by_type[CSO]:
+        assert c.is_migrant_organisation == bool(w.migrant_org[c.row])
+        if c.is_migrant_organisation:
+            assert c.country.value == 0  # migrant organisations are Dutch
+
+
+def test_model_runs_to_its_horizon_and_reports(tiny_params):
+    m = C2CModel(**{**tiny_params, "months": 5}, seed=2).run()
+    s = m.series()
+    assert s["month"].tolist() == list(range(6))
+    assert not m.running
+    assert set(m.metrics) >= set(STEP_OUTCOMES)
+    g = m.network()
+    assert g.number_of_nodes() == m.world.n_actors
+    assert g.number_of_edges() <= len(m.world.src)
+
+
+def test_model_rejects_config_and_params_together(tiny_config):
+    with pytest.raises(TypeError):
+        C2CModel(config=tiny_config, trust_initial=0.3)
+
+
+def test_model_accepts_mesa_rng(tiny_params):
+    a = C2CModel(**tiny_params, rng=np.random.default_rng(5)).run().series()
+    b = C2CModel(**tiny_params, rng=np.random.default_rng(5)).run().series()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+BATCH_PARAMS = {"months": 6, "programme": ["none", "logo_south"]}
+
+
+@pytest.fixture(scope="module")
+def batch(tiny_world):
+    rows = mesa.batch_run(C2CModel, parameters={**BATCH_PARAMS, **tiny_world}, iterations=2, max_steps=6,
+                          display_progress=False)
+    return pd.DataFrame(rows)
+
+
+def test_batch_run_returns_outcome_columns(batch):
+    assert len(batch) == 4
+    for name in STEP_OUTCOMES + DOMAIN_OUTCOMES:
+        assert name in batch.columns, name
+    assert sorted(batch["programme"].unique()) == ["logo_south", "none"]
+    for name in ("learning_gain_north", "learning_gain_south", "mean_trust", "mutuality"):
+        assert batch[name].notna().all(), name
+    budget = batch.groupby("programme")["programme_budget"].first()
+    assert budget["none"] == 0.0 and budget["logo_south"] == pytest.approx(60.0 / 12)
+
+
+def test_batch_run_steps_match_the_models_months(tiny_world):
+    rows = pd.DataFrame(mesa.batch_run(C2CModel, parameters={"months": 4, "seed": 9, **tiny_world}, iterations=1,
+                                       max_steps=4, data_collection_period=1, display_progress=False))
+    series = C2CModel(months=4, seed=9, **tiny_world).run().series()
+    for _, row in rows.iterrows():
+        month = series.iloc[int(row["Step"])]
+        for name in ("learning_gain_south", "mean_trust", "exchange_events"):
+            assert row[name] == month[name], (row["Step"], name)
+
+
+@pytest.mark.xfail(reason="BUG (Mesa 3.3 batch_run, mesa issue #2514): batch_run reads the DataCollector at index "
+                          "model.steps - 1, but C2CModel also collects the starting state, so the final month of a "
+                          "run is never reported: months=6 returns month 5's outcomes", strict=True,
+                   raises=AssertionError)
+def test_batch_run_reports_the_final_month(tiny_world):
+    rows = pd.DataFrame(mesa.batch_run(C2CModel, parameters={"months": 6, "seed": 9, **tiny_world}, iterations=1,
+                                       max_steps=6, display_progress=False))
+    final = C2CModel(months=6, seed=9, **tiny_world).run().metrics
+    assert rows["learning_gain_south"].iloc[-1] == final["learning_gain_south"]
+
+
+def test_batch_run_with_seeds_gives_distinct_replications(tiny_world):
+    rows = pd.DataFrame(mesa.batch_run(C2CModel, parameters={"months": 3, "seed": [1, 2], **tiny_world},
+                                       iterations=1, max_steps=3, display_progress=False))
+    assert rows["learning_gain_south"].nunique() == 2
+
+
+@pytest.mark.xfail(reason="QUESTIONABLE: C2CModel without seed/rng uses config.seed (not fresh entropy as Mesa "
+                          "models do), so mesa.batch_run(iterations=n) returns n identical copies of one run",
+                   strict=True, raises=AssertionError)
+def test_batch_run_iterations_are_independent(batch):
+    lg = batch[batch["programme"] == "logo_south"]["learning_gain_south"]
+    assert lg.nunique() == 2
