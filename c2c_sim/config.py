@@ -202,7 +202,8 @@ class MigrantConfig:
     employed_share: float = param(0.1, 0.0, 1.0, help="share of migrants employed by the municipality")
     facilitator: bool = param(True, help="involved migrants join exchanges as facilitators")
     bridge: float = param(0.6, 0.0, 1.0, help="share of cultural/language distance a facilitator removes")
-    initiator_boost: float = param(1.0, 0.0, 100.0, help="own-initiated exchanges added at full migrant involvement")
+    initiator_boost: float = param(1.0, 0.0, 100.0,
+                                   help="added to proactivity in own-initiated exchanges at full migrant involvement")
 
 
 @dataclass
@@ -211,7 +212,9 @@ class ShockConfig:
 
     funding_cut_month: int = param(-1, -1, 100000, help="programme funding is zero from this month on")
     termination_month: int = param(-1, -1, 100000, help="partnerships are terminated at this month")
-    terminated_share: float = param(1.0, 0.0, 1.0, help="share of partnerships the termination ends")
+    terminated_share: float = param(1.0, 0.0, 1.0, help="share of the targeted partnerships the termination ends")
+    terminated_country: str = param("any", choices=("any", "morocco", "turkey"),
+                                    help="whose partnerships the termination targets")
     support_cut_month: int = param(-1, -1, 100000, help="local support to CSOs is cut from this month on")
     support_cut_factor: float = param(0.0, 0.0, 1.0, help="share of CSO support left after the cut")
 
@@ -454,12 +457,13 @@ def make_config(params: dict[str, Any] | None = None, **kwargs: Any) -> Config:
     ``params``/``kwargs`` accept flat names (``trust_initial=0.3``), dotted keys
     (``{"trust.initial": 0.3}``) and preset names for the groups ``network``,
     ``programme`` and ``scenario`` (``programme="long_term"``). Presets apply
-    first (scenario, then network and programme), explicit values after them.
+    first, in the order of ``configs/config.yaml``'s defaults list (network,
+    programme, then scenario, as on the command line), explicit values after them.
     """
     merged = {**(params or {}), **kwargs}
     dotted = unflatten_params(merged)
     tree = to_dict(Config())
-    for group in ("scenario", "network", "programme"):
+    for group in ("network", "programme", "scenario"):
         if group in dotted:
             name = dotted.pop(group)
             if isinstance(name, dict):

@@ -2,17 +2,18 @@
 
 The order of a month is written out once, in :meth:`Engine.step`::
 
-    1. shocks ............ partnerships terminated when due                (Rule 1)
-    2. outreach .......... uninvolved migrants may be drawn in             (R7)
-    3. exchanges ......... programme- and own-funded events, delegations   (Rules 1, 3, 9)
-    4. routine contacts .. local, transnational, multilevel, remote        (Rule 6)
-    5. transfer .......... knowledge moves on all of the month's contacts  (Rules 2, 3)
-    6. trust ............. grows on contacted ties, decays elsewhere       (Rule 4)
-    7. forgetting ........ unused individual gains fade                    (SKIN)
-    8. internal .......... colleagues, institutional memory, turnover      (Rule 5)
-    9. initiatives ....... CSO initiatives start, are supported, stall     (Rule 7)
-   10. adoption .......... practices adopted past the threshold            (Rule 8)
-   11. sustain ........... dormant partnerships end                        (Rule 9)
+    1. shocks ............ partnerships terminated when due                 (Rule 1)
+    2. outreach .......... uninvolved migrants may be drawn in              (R7)
+    3. draws ............. each replication's random numbers of known size
+    4. exchanges ......... programme- and own-funded events, delegations    (Rules 1, 3, 9)
+    5. routine contacts .. local, transnational, multilevel, remote         (Rule 6)
+    6. transfer .......... knowledge moves on all of the month's contacts,
+                           then unused individual gains fade                (Rules 2, 3; SKIN)
+    7. trust ............. grows on contacted ties, decays elsewhere        (Rule 4)
+    8. internal .......... colleagues, institutional memory, turnover       (Rule 5)
+    9. initiatives ....... CSO initiatives start, are supported, stall      (Rule 7)
+   10. adoption .......... practices adopted past the threshold             (Rule 8)
+   11. sustain ........... dormant partnerships end                         (Rule 9)
    12. measure ........... the month's outcomes, per replication
 
 Each replication has its own numpy generator and draws, phase by phase, the
@@ -30,7 +31,7 @@ import numpy as np
 from . import fast, rules
 from .config import Config
 from .metrics import Measures
-from .world import Kind, TieType, World, build_world, stack_worlds
+from .world import NEVER, Kind, TieType, World, build_world, stack_worlds
 
 
 def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -101,6 +102,8 @@ class Engine:
         self._proactivity_pair = 0.5 * (w.proactivity[w.p_north] + w.proactivity[w.p_south])
         self._transnational = w.tie_type == TieType.TRANSNATIONAL
         # staff holding a multilevel tie span the organisation's boundary: they share what they learn there
+        self._can_involve = w.employed[self._mig] if self.config.network.model == "classic" else \
+            np.ones(P * Mc, bool)
         self._boundary = np.zeros(M * S, bool)
         ml = w.tie_type == TieType.MULTILEVEL
         for end in (w.src[ml], w.dst[ml]):
@@ -149,6 +152,7 @@ class Engine:
         self.apply_shocks(t)
         if cfg.migrants.outreach > 0 and self._n["migrant"]:
             u = self._draw(lambda g, r: g.random(self._n["migrant"]))
+            u = np.where(self._can_involve, u, 1.0)  # classic model: only migrants the municipality employs
             w.involved[self._mig] = rules.migrant_outreach(w.involved[self._mig], u, cfg.migrants.outreach)
         if self._stale_ties():
             self._enabled = self._enabled_ties()
@@ -165,6 +169,8 @@ class Engine:
         w.adopted |= new
         w.adoption_month[new] = t
         w.alive = rules.sustain_partnerships(w.alive, w.last_exchange, t, cfg.municipality.dormancy_months)
+        if self._stale_ties():  # outcomes see the ties of partnerships that ended this month
+            self._enabled = self._enabled_ties()
         per_rep = n_events.reshape(self.R, -1).sum(axis=1) if len(n_events) else np.zeros(self.R, np.int64)
         self.counters["exchange_events"] = per_rep.astype(float)
         self.events_per_month.append(per_rep)
@@ -194,12 +200,21 @@ class Engine:
         return self
 
     def apply_shocks(self, t: int) -> None:
-        """Terminate partnerships when the termination shock falls due (e.g. Istanbul-Rotterdam, March 2017)."""
+        """Terminate partnerships when the termination shock falls due (e.g. Istanbul-Rotterdam, March 2017).
+
+        A share ``shocks.terminated_share`` of the partnerships with the targeted
+        country (``shocks.terminated_country``: any, morocco or turkey) ends, chosen at random.
+        """
         sh, w = self.config.shocks, self.world
         P = self._n["p"]
-        if sh.termination_month == t and P:
-            n = int(round(sh.terminated_share * P))
-            ended = self._draw(lambda g, r: r * P + g.choice(P, size=n, replace=False))
+        if sh.termination_month != t or not P:
+            return
+        country = w.muni_country[w.p_south[:P]]
+        target = {"any": np.arange(P), "morocco": np.flatnonzero(country == 1),
+                  "turkey": np.flatnonzero(country == 2)}[sh.terminated_country]
+        n = int(round(sh.terminated_share * len(target)))
+        if n:
+            ended = self._draw(lambda g, r: r * P + g.choice(target, size=n, replace=False))
             w.alive[ended] = False
 
     def run_exchanges(self, t: int, u_events: np.ndarray) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
@@ -276,7 +291,8 @@ class Engine:
         cfg, w = self.config, self.world
         if self._compiled:
             fast.update_trust(w.trust, w.last_contact, inter.tie, inter.facilitated, w.distance, cfg.migrants.bridge,
-                              cfg.trust.growth, cfg.trust.decay, cfg.trust.bridge_boost, t, *self._scratch_ties)
+                              cfg.trust.growth, cfg.trust.decay, cfg.trust.bridge_boost, t, NEVER,
+                              *self._scratch_ties)
             return
         T = len(w.src)
         contacts_per_tie = np.bincount(inter.tie, minlength=T)
@@ -284,7 +300,7 @@ class Engine:
         w.trust = rules.update_trust(w.trust, contacts_per_tie, bridged,
                                      w.distance * (1.0 - cfg.migrants.bridge * bridged),
                                      growth=cfg.trust.growth, decay=cfg.trust.decay,
-                                     bridge_boost=cfg.trust.bridge_boost)
+                                     bridge_boost=cfg.trust.bridge_boost, ever_contacted=w.last_contact > NEVER)
         w.last_contact[contacts_per_tie > 0] = t
 
     def disseminate(self, u_turnover: np.ndarray) -> None:
@@ -317,7 +333,7 @@ class Engine:
             touched[np.flatnonzero(leave)] = True
             reset = touched[w.src] | touched[w.dst]
             w.trust[reset] = w.trust0[reset]
-            w.last_contact[reset] = -10**6
+            w.last_contact[reset] = NEVER
 
     def run_initiatives(self, t: int, u_start: np.ndarray, noise: np.ndarray) -> None:
         """Rule 7: CSO initiatives, with migrant and transnational start boosts and local-government support."""

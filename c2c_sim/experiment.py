@@ -184,7 +184,8 @@ def output_dir(exp_id: str, root: Path, quick: bool) -> Path:
 # ---------------------------------------------------------------- running
 def sweep_command(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int) -> list[str]:
     """The ``c2c-sim -m`` command line of an experiment's sweep."""
-    cmd = [sys.executable, "-m", "c2c_sim.cli", "--multirun", f"experiment={exp.id}", f"hydra.sweep.dir={sweep_dir}"]
+    cmd = [sys.executable, "-m", "c2c_sim.cli", "--multirun", f"experiment={exp.id}",
+           f"hydra.sweep.dir='{sweep_dir}'"]  # quoted: a path may hold characters Hydra's grammar reserves
     if workers > 1:
         cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}"]
     if quick:
@@ -307,12 +308,12 @@ def _design_lines(exp: Experiment, data: Data, col: Collection, quick: bool) -> 
     cmd = f"c2c-sim-experiment {exp.id}" + (" --quick" if quick else "")
     lines = [
         f"- Swept: {'; '.join(levels)} ({len(col.expected)} cells, one Hydra job each).",
-        f"- Fixed by the preset (`configs/experiment/{exp.id}.yaml`): {', '.join(fixed) or 'nothing'}; "
-        f"everything else at the default scenario.",
-        f"- Horizon {data.months} months; {data.replications} replications per cell, seeds spawned from base seed "
+        (f"- Fixed by the preset (`configs/experiment/{exp.id}.yaml`): {', '.join(fixed) or 'nothing'}; "
+        f"everything else at the default scenario."),
+        (f"- Horizon {data.months} months; {data.replications} replications per cell, seeds spawned from base seed "
         f"{data.config.get('seed')}: replication i has the same seed in every cell (common random numbers), so "
         f"effects are paired differences over replications with 95 % BCa bootstrap intervals "
-        f"(`scipy.stats.bootstrap`, fixed generator).",
+        f"(`scipy.stats.bootstrap`, fixed generator)."),
         f"- Rerun: `{cmd}` (resumes an interrupted sweep; results in `{output_dir(exp.id, Path('results'), quick)}`).",
     ]
     if quick:
@@ -331,8 +332,8 @@ def write_report(exp: Experiment, data: Data, col: Collection, analysis: Analysi
              "## Verdict (under the model's assumptions)", ""]
     for v in analysis.verdicts:
         parts.append(f"- **{v.word}**: {v.line}")
-    parts += ["", "## Effects", "", "Effect = treatment minus comparison cell, mean over paired replications, "
-              "with its 95 % bootstrap interval; relative = effect / comparison mean.", "",
+    parts += ["", "## Effects", "", ("Effect = treatment minus comparison cell, mean over paired replications, "
+              "with its 95 % bootstrap interval; relative = effect / comparison mean."), "",
               markdown_table(_effects_for_report(analysis.effects)), ""]
     if analysis.cells is not None and len(analysis.cells):
         parts += ["## Cell means", "", "Mean over replications [95 % bootstrap interval].", "",

@@ -123,9 +123,11 @@ def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2
 
 
 @njit(cache=True)
-def update_trust(trust, last_contact, tie, facilitated, distance, bridge, growth, decay, bridge_boost, month,
+def update_trust(trust, last_contact, tie, facilitated, distance, bridge, growth, decay, bridge_boost, month, never,
                  counts, bridged):  # pragma: no cover - compiled
     """Rule 4 in place: :func:`c2c_sim.rules.update_trust` with contacts counted per tie.
+
+    ``never`` is the ``last_contact`` value of a tie that has had no contact (it keeps its trust).
 
     ``counts`` (T,) int and ``bridged`` (T,) bool are scratch, zero on entry and exit.
     """
@@ -144,8 +146,10 @@ def update_trust(trust, last_contact, tie, facilitated, distance, bridge, growth
             last_contact[e] = month
             counts[e] = 0
             bridged[e] = False
-        else:
+        elif last_contact[e] > never:
             trust[e] = min(max(trust[e] * (1.0 - decay), 0.0), 1.0)
+        else:
+            trust[e] = min(max(trust[e], 0.0), 1.0)
 
 
 @njit(cache=True)

@@ -42,7 +42,9 @@ STEP_OUTCOMES = (
 )
 DOMAIN_OUTCOMES = tuple(f"learning_gain_{side}__{d}" for side in ("north", "south") for d in DOMAINS)
 RUN_OUTCOMES = ("initiative_survival_months", "activity_after_programme", "exchange_events_total")
-OUTCOMES = STEP_OUTCOMES + DOMAIN_OUTCOMES + RUN_OUTCOMES
+SERIES_ONLY = ("exchange_events", "programme_budget")
+"""Monthly bookkeeping kept in the series but not in the summary (see ``exchange_events_total``)."""
+OUTCOMES = tuple(o for o in STEP_OUTCOMES if o not in SERIES_ONLY) + DOMAIN_OUTCOMES + RUN_OUTCOMES
 """Every outcome name in a summary row."""
 
 
@@ -184,12 +186,13 @@ def restricted_mean_survival(durations: np.ndarray, horizon_left: np.ndarray) ->
 
 
 def activity_after_programme(events: np.ndarray, programme_end: int, n_partnerships: int) -> float:
-    """Exchange events per partnership per month from the programme's end to the end of the run.
+    """Exchange events per partnership per month after the programme's last paid month.
 
-    ``events[t]`` are the events of month ``t`` (index 0 is the start state).
+    ``events[t]`` are the events of month ``t`` (index 0 is the start state);
+    ``programme_end`` is the last month with programme money (0 if none).
     NaN when the run ends before the programme does.
     """
-    after = events[max(programme_end, 1):]
+    after = events[programme_end + 1:]
     if after.size == 0 or n_partnerships == 0:
         return float("nan")
     return float(after.sum() / (after.size * n_partnerships))

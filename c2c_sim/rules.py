@@ -2,8 +2,8 @@
 
 Each function takes arrays (and random draws where it needs chance), returns new arrays,
 and says in its docstring which recommendation (R1-R7, ``shared/seeds``) or
-mechanism from the literature it encodes. ``C2CModel.step`` calls them in a
-fixed order (see :mod:`c2c_sim.model`). Updates within a month are synchronous:
+mechanism from the literature it encodes. ``Engine.step`` (:mod:`c2c_sim.engine`) calls them in a
+fixed order. Updates within a month are synchronous:
 every transfer of a month reads the knowledge and trust the month started with.
 
 Rule index (the numbering of the model's issue and of ``docs/odd.md``):
@@ -57,17 +57,19 @@ class Interactions:
 def programme_budget(prog: ProgrammeConfig, shocks: ShockConfig, month: int) -> float:
     """Programme money (k EUR) available to each partnership in ``month``.
 
-    Rule 1. The support programme pays ``budget_per_year / 12`` a month from
-    ``start`` for ``duration`` months; with ``pattern="bursts"`` it pays only in
-    the first ``burst_on`` months of every ``burst_on + burst_off`` (piecemeal
-    action, R5). A funding cut (``shocks.funding_cut_month``, e.g. the 2011
-    parliamentary amendment that cut LOGO South to zero) stops it for good.
+    Rule 1. Months are counted from 1 (the first step). The support programme
+    pays ``budget_per_year / 12`` in each of the ``duration`` months after
+    month ``start`` (months ``start + 1`` to ``start + duration``); with
+    ``pattern="bursts"`` it pays only in the first ``burst_on`` months of every
+    ``burst_on + burst_off`` (piecemeal action, R5). A funding cut
+    (``shocks.funding_cut_month``, e.g. the 2011 parliamentary amendment that
+    cut LOGO South to zero) stops it from that month on.
     """
-    if prog.budget_per_year <= 0 or not (prog.start <= month < prog.start + prog.duration):
+    if prog.budget_per_year <= 0 or not (prog.start < month <= prog.start + prog.duration):
         return 0.0
     if 0 <= shocks.funding_cut_month <= month:
         return 0.0
-    if prog.pattern == "bursts" and (month - prog.start) % (prog.burst_on + prog.burst_off) >= prog.burst_on:
+    if prog.pattern == "bursts" and (month - prog.start - 1) % (prog.burst_on + prog.burst_off) >= prog.burst_on:
         return 0.0
     return prog.budget_per_year / 12.0
 
@@ -83,6 +85,9 @@ def exchange_intensity(budget: float, cost_per_visit: float, proactivity_pair: n
     partnership (R5), and migrants act as initiators (R7) in proportion to the
     share of the partnership's migrants involved. After the programme ends only
     this second term remains: ties live on where trust and proactivity carry them.
+    The engine treats own-funded exchanges as fully coherent (``coherence`` 1 in
+    :func:`exchange_agenda`): a municipality paying its own way pursues its own
+    objectives.
     """
     n = len(proactivity_pair)
     paid = np.full(n, budget / cost_per_visit)
@@ -132,7 +137,9 @@ def plan_exchanges(n_events: np.ndarray, keys_north: np.ndarray, keys_south: np.
     ``facilitator_keys`` is given (migrant facilitation on) and the partnership
     has involved migrants, the involved migrant with the smallest key joins
     (R7: facilitator, bridging language and culture), which marks the event's
-    interactions as facilitated.
+    interactions as facilitated: their distance falls by ``migrants.bridge``
+    (in transfer and in trust growth) and trust grows ``trust.bridge_boost``
+    times faster on top.
 
     ``keys_north``/``keys_south`` are (E, S) uniforms, ``facilitator_keys``
     (E, Mc); ``event_ties``/``event_ptr`` list each partnership's ties (CSR);
@@ -202,8 +209,10 @@ def direction_weights(receiver_north: np.ndarray, source_north: np.ndarray, in_p
     """Weight of each directed transfer: 1, or 0 where a donor-recipient exchange blocks it.
 
     Rule 3 (R3 peer-to-peer learning). In ``peer`` mode knowledge may flow both
-    ways. In ``donor`` mode exchanges organised by the partnership are one-way,
-    North to South: the North side comes to teach, not to learn.
+    ways. In ``donor`` mode everything that runs through the partnership
+    (``in_programme``: exchange visits, remote contact on partnership ties,
+    CSO-CSO exchanges) is one-way, North to South: the North side comes to
+    teach, not to learn. Migrants' own transnational ties are not affected.
     """
     w = np.ones(len(receiver_north))
     if mode == "donor":
@@ -262,7 +271,8 @@ def transfer_knowledge(explicit: np.ndarray, tacit: np.ndarray, receiver: np.nda
 
 # ---------------------------------------------------------------- Rule 4: trust
 def update_trust(trust: np.ndarray, contacts: np.ndarray, bridged: np.ndarray, distance: np.ndarray, *,
-                 growth: float, decay: float, bridge_boost: float) -> np.ndarray:
+                 growth: float, decay: float, bridge_boost: float,
+                 ever_contacted: np.ndarray | None = None) -> np.ndarray:
     """Trust after a month: growth per contact, decay without contact.
 
     Rule 4 (Cowan, Jonard and Zimmermann 2007; R5 building trust takes time).
@@ -273,11 +283,14 @@ def update_trust(trust: np.ndarray, contacts: np.ndarray, bridged: np.ndarray, d
     ``1 - (1 - trust) * (1 - g) ** n`` — counting contacts per tie, never
     assigning by fancy index, so a second contact on a tie is not lost. Ties
     without contact lose a share ``decay`` a month: trust decays with the time
-    since the last contact.
+    since the last contact. A tie that never had a contact (``ever_contacted``
+    False: the ends have not met yet) keeps its initial trust.
+    ``distance`` is the tie's distance, already lowered where a migrant bridged.
     """
     g = np.clip(growth * (1.0 - distance) * (1.0 + bridge_boost * bridged), 0.0, 1.0)
     grown = 1.0 - (1.0 - trust) * (1.0 - g) ** contacts
-    return np.clip(np.where(contacts > 0, grown, trust * (1.0 - decay)), 0.0, 1.0)
+    decayed = trust * (1.0 - decay) if ever_contacted is None else np.where(ever_contacted, trust * (1.0 - decay), trust)
+    return np.clip(np.where(contacts > 0, grown, decayed), 0.0, 1.0)
 
 
 # ---------------------------------------------------------------- SKIN: forgetting
@@ -331,7 +344,7 @@ def staff_turnover(u: np.ndarray, rate: float) -> np.ndarray:
 
     Rule 5 (March 1991 turnover; R2 embedding knowledge in the organisation).
     A leaver's knowledge goes with them; the newcomer starts from the starting
-    profile plus a share of the institutional memory (see ``C2CModel``), and the
+    profile plus a share of the institutional memory (see ``Engine.disseminate``), and the
     leaver's personal ties restart at their initial trust. ``u``: one uniform per staff member.
     """
     return u < rate

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .config import Config, make_config
 from .engine import Engine
-from .metrics import activity_after_programme, restricted_mean_survival
+from .metrics import SERIES_ONLY, activity_after_programme, restricted_mean_survival
 
 BATCH_SIZE = 64
 """Replications stepped together by one engine (a speed setting only)."""
@@ -31,11 +31,12 @@ def replication_seeds(base_seed: int, n: int) -> list[int]:
 
 
 def programme_end(cfg: Config) -> int:
-    """Month programme money stops: its end, or an earlier funding cut (0 without a programme)."""
+    """The last month that can receive programme money (0 without a programme); a funding cut in
+    month ``c`` makes it ``c - 1``."""
     end = cfg.programme.start + cfg.programme.duration if cfg.programme.budget_per_year > 0 else 0
     if cfg.shocks.funding_cut_month >= 0:
-        end = min(end, cfg.shocks.funding_cut_month)
-    return end
+        end = min(end, cfg.shocks.funding_cut_month - 1)
+    return max(end, 0)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     series = pd.DataFrame({"replication": np.repeat(reps, T), "seed": np.repeat(np.asarray(seeds, np.int64), T),
                            "month": np.tile(np.arange(T), R), **cols,
                            "programme_budget": np.tile([float(h["programme_budget"][0]) for h in history], R)})
-    final = {k: v for k, v in engine.metrics.items() if k not in ("exchange_events", "programme_budget")}
+    final = {k: v for k, v in engine.metrics.items() if k not in SERIES_ONLY}
     summary = pd.DataFrame({"replication": reps, "seed": np.asarray(seeds, np.int64), **final})
     rec = engine.initiative_records()
     inits = pd.DataFrame({"replication": reps[rec[:, 0]] if len(rec) else np.zeros(0, np.int64),

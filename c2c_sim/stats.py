@@ -72,8 +72,8 @@ class Estimate:
 
     def fmt(self, digits: int = 3) -> str:
         """``+0.012 [+0.008, +0.016]`` (signed, with ``digits`` significant digits)."""
-        f = _fmt_number
-        return f"{f(self.estimate, digits, sign=True)} [{f(self.lo, digits, sign=True)}, {f(self.hi, digits, sign=True)}]"
+        est, lo, hi = (_fmt_number(v, digits, sign=True) for v in (self.estimate, self.lo, self.hi))
+        return f"{est} [{lo}, {hi}]"
 
 
 def _fmt_number(x: float, digits: int = 3, sign: bool = False) -> str:

@@ -21,6 +21,10 @@ import numpy as np
 from .config import DOMAINS, Config
 
 
+NEVER = -10**6
+"""``last_contact`` of a tie that has had no contact yet."""
+
+
 class Kind(IntEnum):
     """Actor types (rows of the actor arrays)."""
 
@@ -219,7 +223,8 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
         priority = rng.random((P, Mc)) - mig_emp  # employed first, then at random
         rank = priority.argsort(axis=1).argsort(axis=1)
         employed[mig_start:mig_start + n_mig] = mig_emp.ravel()
-        involved[mig_start:mig_start + n_mig] = (rank < n_inv).ravel()
+        can = mig_emp if cfg.network.model == "classic" else np.ones_like(mig_emp)
+        involved[mig_start:mig_start + n_mig] = ((rank < n_inv) & can).ravel()
     migrant_org = np.zeros(A, bool)
     if n_cso:
         cso_north = np.repeat(muni_country == 0, C)
@@ -248,7 +253,7 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
         adopted=np.zeros(memory.shape, bool), adoption_month=np.full(memory.shape, -1, np.int32),
         p_north=p_north, p_south=p_south, alive=np.ones(P, bool), last_exchange=np.zeros(P, np.int32),
         src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0.copy(), trust0=trust0,
-        last_contact=np.full(T, -10**6, np.int32), distance=distance,
+        last_contact=np.full(T, NEVER, np.int32), distance=distance,
         momentum=np.zeros(A), initiative_start=np.full(A, -1, np.int32), cooldown_until=np.zeros(A, np.int32),
         staff_per_muni=S, n_munis=M, migrant_start=mig_start, migrants_per_city=Mc,
         cso_start=n_staff, csos_per_muni=C, cso_local_tie=cso_tie,
