@@ -352,3 +352,32 @@ def network_snapshot(graph, path_stem: Path | str | None = None, *, title: str |
     if own:
         return save(fig, path_stem) if path_stem is not None else ax
     return ax
+
+
+def sensitivity_indices(indices: pd.DataFrame, method: str, path_stem: Path | str) -> list[Path]:
+    """Sensitivity indices per outcome: Morris mu* or Sobol' total-order ST, with their 95 % intervals.
+
+    ``indices`` has columns ``parameter``, ``outcome`` and the method's indices
+    (see :mod:`c2c_sim.sensitivity`). One panel per outcome, parameters sorted
+    by importance.
+    """
+    paper_style()
+    key, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    ncols = min(3, len(outcomes))
+    nrows = -(-len(outcomes) // ncols)
+    n_par = indices["parameter"].nunique()
+    fig, axes = plt.subplots(nrows, ncols, figsize=(DOUBLE_COLUMN, (0.5 + 0.18 * n_par) * nrows + 0.4),
+                             squeeze=False)
+    for ax, outcome in zip(axes.ravel(), outcomes):
+        part = indices[indices["outcome"] == outcome].sort_values(key)
+        y = np.arange(len(part))
+        ax.barh(y, part[key], xerr=part[conf].clip(lower=0), color=PALETTE[0], height=0.6,
+                error_kw={"elinewidth": 0.8, "capsize": 2})
+        ax.set_yticks(y, part["parameter"])
+        ax.set_title(outcome)
+        ax.set_xlabel("Morris $\\mu^*$" if method == "morris" else "Sobol' total-order index")
+    for ax in axes.ravel()[len(outcomes):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return save(fig, path_stem)
