@@ -116,11 +116,13 @@ class CSO(Actor):
 
     @property
     def initiative_active(self) -> bool:
-        return bool(self.model.world.initiative_start[self.row] >= 0)
+        w = self.model.world
+        return bool(w.initiative_start[self.row - w.cso_start] >= 0)
 
     @property
     def momentum(self) -> float:
-        return float(self.model.world.momentum[self.row])
+        w = self.model.world
+        return float(w.momentum[self.row - w.cso_start])
 
 
 class Migrant(Actor):

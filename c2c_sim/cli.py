@@ -26,7 +26,7 @@ SUMMARY_COLUMNS = ("learning_gain_north", "learning_gain_south", "mutuality", "i
                    "activity_after_programme")
 MAX_PREFLIGHT_COMPOSE = 256
 JOB_FIGURE_ENV = "C2C_SIM_JOB_FIGURE"
-"""Set to 0 to skip each job's learning-over-time figure (c2c-sim-experiment --quick does)."""
+"""Set to 0 to skip each job's learning-over-time figure (c2c-sim-experiment does: it draws its own)."""
 
 
 def fail(message: str) -> None:
@@ -120,8 +120,12 @@ def summary_table(summary: pd.DataFrame, columns=SUMMARY_COLUMNS) -> pd.DataFram
     return pd.DataFrame(rows, columns=["outcome", "mean", "ci95_lo", "ci95_hi", "n"]).set_index("outcome")
 
 
-def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> pd.DataFrame:
-    """Run one configuration's replications into ``out_dir`` (skipped if already done); return the summary."""
+def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figure: bool = True) -> pd.DataFrame:
+    """Run one configuration's replications into ``out_dir`` (skipped if already done); return the summary.
+
+    ``figure``: draw the job's learning-over-time figure (single runs do; sweep jobs do not, their
+    figures come from ``c2c-sim-collect`` and the experiments, which saves matplotlib's cost per job).
+    """
     from .runner import run_replications
     from .storage import is_done, read_table, write_job
 
@@ -135,7 +139,7 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> pd.DataFra
         return read_table(out_dir, "summary")
     t0 = time.perf_counter()
     res = run_replications(config, progress=progress)
-    if os.environ.get(JOB_FIGURE_ENV, "1") != "0":  # experiments draw their own figures and may skip this one
+    if figure and os.environ.get(JOB_FIGURE_ENV, "1") != "0":  # experiments may also switch it off
         from .plotting import learning_over_time
 
         learning_over_time(res.series, out_dir / "learning_over_time", title=config.name)
@@ -146,12 +150,14 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> pd.DataFra
 
 def _task(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from .storage import write_failure
 
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
     try:
-        summary = run_job(cfg, out_dir, progress=sys.stderr.isatty())
+        summary = run_job(cfg, out_dir, progress=sys.stderr.isatty(), figure=hc.mode != RunMode.MULTIRUN)
     except (Exception, SystemExit) as exc:  # leave a trace for c2c-sim-collect, then fail as before
         write_failure(out_dir, exc)
         raise

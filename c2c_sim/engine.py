@@ -31,7 +31,7 @@ import numpy as np
 from . import fast, rules
 from .config import Config
 from .metrics import Measures
-from .world import NEVER, Kind, TieType, World, build_world, stack_worlds
+from .world import NEVER, Kind, TieType, World, build_world, initial_trust, stack_worlds
 
 
 def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -184,11 +184,11 @@ class Engine:
         n_p, n_staff, n_cso, ties = self._n["p"], self._n["staff"], self._n["cso"], self._n_candidates
         sd = self.config.cso.momentum_noise
         parts = []
+        a, b = n_p, n_p + n_staff
         for r, g in enumerate(self.rngs):
-            cut = np.cumsum([n_p, ties[r], n_staff])
-            u = g.random(cut[-1] + n_cso)
+            u = g.random(b + n_cso + ties[r])
             z = g.normal(0.0, sd, n_cso) if sd > 0 and n_cso else np.zeros(n_cso)
-            parts.append((*np.split(u, cut), z))
+            parts.append((u[:a], u[b + n_cso:], u[a:b], u[b:b + n_cso], z))
         if self.R == 1:
             return parts[0]
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
@@ -332,7 +332,7 @@ class Engine:
             touched = np.zeros(w.n_actors, bool)
             touched[np.flatnonzero(leave)] = True
             reset = touched[w.src] | touched[w.dst]
-            w.trust[reset] = w.trust0[reset]
+            w.trust[reset] = initial_trust(w.tie_type[reset], cfg.trust.initial, cfg.trust.initial_local)
             w.last_contact[reset] = NEVER
 
     def run_initiatives(self, t: int, u_start: np.ndarray, noise: np.ndarray) -> None:
@@ -358,12 +358,12 @@ class Engine:
         tie = w.cso_local_tie[cs]
         support = c.support * cut * np.where(tie >= 0, w.trust[np.maximum(tie, 0)], 0.0)
         m, start, cool, stalled, started = rules.update_initiatives(
-            w.momentum[cs], w.initiative_start[cs], w.cooldown_until[cs], start_prob, support, noise, u_start, t,
+            w.momentum, w.initiative_start, w.cooldown_until, start_prob, support, noise, u_start, t,
             volunteer_decay=c.volunteer_decay, support_gain=c.support_gain, stall_threshold=c.stall_threshold,
             cooldown=c.cooldown)
         for i in np.flatnonzero(stalled):
-            self.initiative_log.append((cs.start + int(i), int(w.initiative_start[cs][i]), t))
-        w.momentum[cs], w.initiative_start[cs], w.cooldown_until[cs] = m, start, cool
+            self.initiative_log.append((cs.start + int(i), int(w.initiative_start[i]), t))
+        w.momentum, w.initiative_start, w.cooldown_until = m, start, cool
         self.counters["initiatives_started"] = self.counters["initiatives_started"] + \
             started.reshape(self.R, n).sum(axis=1)
         self.counters["initiatives_stalled"] = self.counters["initiatives_stalled"] + \
@@ -380,8 +380,8 @@ class Engine:
         w = self.world
         rows = [(c, s, e, 1) for c, s, e in self.initiative_log]
         cs = self._cso
-        for i in np.flatnonzero(w.initiative_start[cs] >= 0):
-            rows.append((cs.start + int(i), int(w.initiative_start[cs][i]), self.month, 0))
+        for i in np.flatnonzero(w.initiative_start >= 0):
+            rows.append((cs.start + int(i), int(w.initiative_start[i]), self.month, 0))
         if not rows:
             return np.zeros((0, 5), np.int64)
         arr = np.array(rows, np.int64)

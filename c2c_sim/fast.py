@@ -63,44 +63,36 @@ def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2
     A, D = explicit.shape
     touched = np.empty(2 * len(tie), np.int64)
     n_touched = 0
-    for direction in range(2):
-        for i in range(len(tie)):
-            e = tie[i]
-            if direction == 0:
-                r = src[e]
-                s = dst[e]
-            else:
-                r = dst[e]
-                s = src[e]
-            if not used[r]:
-                used[r] = True
-                touched[n_touched] = r
-                n_touched += 1
-            c = context[i]
-            w = 0.0 if (donor and c >= 0 and north[r] and not north[s]) else 1.0
-            fac = 1.0 if facilitated[i] else 0.0
-            closeness = (1.0 - distance[e] * (1.0 - bridge * fac)) * w * openness[r]
-            fe = explicit_rate * trust[e] * closeness
-            for d in range(D):
-                kr = explicit[r, d]
-                ks = explicit[s, d]
-                gap = ks - kr
-                if gap > 0.0 and gap <= bounded_gap:
-                    absorb = absorptive_base + (1.0 - absorptive_base) * kr
-                    inc_e[r, d] += min(fe * absorb * agenda[c, d], 1.0) * gap
-                    if ks > best_e[r, d]:
-                        best_e[r, d] = ks
-            if f2f[i]:
-                ft = tacit_rate * trust[e] ** tacit_exponent * closeness
-                for d in range(D):
-                    kr = tacit[r, d]
-                    ks = tacit[s, d]
+    for tacit_pass in range(2):
+        level = tacit if tacit_pass else explicit
+        inc = inc_t if tacit_pass else inc_e
+        best = best_t if tacit_pass else best_e
+        rate = tacit_rate if tacit_pass else explicit_rate
+        for direction in range(2):
+            for i in range(len(tie)):
+                if tacit_pass and not f2f[i]:
+                    continue
+                e = tie[i]
+                r = src[e] if direction == 0 else dst[e]
+                s = dst[e] if direction == 0 else src[e]
+                if not used[r]:
+                    used[r] = True
+                    touched[n_touched] = r
+                    n_touched += 1
+                c = context[i]
+                w = 0.0 if (donor and c >= 0 and north[r] and not north[s]) else 1.0
+                fac = 1.0 if facilitated[i] else 0.0
+                closeness = (1.0 - distance[e] * (1.0 - bridge * fac)) * w * openness[r]
+                tr = trust[e] ** tacit_exponent if tacit_pass else trust[e]
+                f = rate * tr * closeness
+                for d in range(D):  # branch-free: about half the gaps are negative, at random
+                    kr = level[r, d]
+                    ks = level[s, d]
                     gap = ks - kr
-                    if gap > 0.0 and gap <= bounded_gap:
-                        absorb = absorptive_base + (1.0 - absorptive_base) * kr
-                        inc_t[r, d] += min(ft * absorb * agenda[c, d], 1.0) * gap
-                        if ks > best_t[r, d]:
-                            best_t[r, d] = ks
+                    ok = (gap > 0.0) & (gap <= bounded_gap)
+                    share = min(f * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
+                    inc[r, d] += share * gap if ok else 0.0
+                    best[r, d] = max(best[r, d], ks if ok else -1.0)
     for j in range(n_touched):
         a = touched[j]
         for d in range(D):

@@ -169,7 +169,7 @@ class Measures:
         out["circulation"] = _ratio(circ, circ_n)
         out["partnerships_alive"] = np.bincount(w.p_rep, weights=w.alive, minlength=R)
         out["migrants_involved"] = np.bincount(w.rep[self.mig], weights=w.involved[self.mig], minlength=R)
-        out["initiatives_active"] = np.bincount(w.rep[self.cso], weights=w.initiative_start[self.cso] >= 0,
+        out["initiatives_active"] = np.bincount(w.rep[self.cso], weights=w.initiative_start >= 0,
                                                 minlength=R)
         adopted = (w.adoption_month >= 0).sum(axis=1)
         out["policy_adoptions"] = np.bincount(w.muni_rep, weights=adopted, minlength=R)

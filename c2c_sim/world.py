@@ -70,8 +70,8 @@ class World:
     partnership: np.ndarray  # (A,) int32 partnership of the actor's city (or origin city), -1 if none
     explicit: np.ndarray  # (A, D) float64 in [0, 1]
     tacit: np.ndarray  # (A, D) float64 in [0, 1]
-    explicit0: np.ndarray  # (A, D) starting values (baseline for gains and forgetting)
-    tacit0: np.ndarray
+    explicit0: np.ndarray  # (A, D) float32 starting values (baseline for gains and forgetting)
+    tacit0: np.ndarray  # (A, D) float32
     openness: np.ndarray  # (A,) openness to learn
     participated: np.ndarray  # (A,) bool: ever took part in a partnership exchange (reset on turnover)
     involved: np.ndarray  # (A,) bool: engaged in the partnership network (migrants may be uninvolved)
@@ -97,13 +97,12 @@ class World:
     tie_type: np.ndarray  # (T,) int8 TieType
     tie_partnership: np.ndarray  # (T,) int32 partnership the tie belongs to, -1 if none
     trust: np.ndarray  # (T,) float64 in [0, 1]
-    trust0: np.ndarray  # (T,) initial trust (a newcomer's tie starts here again)
     last_contact: np.ndarray  # (T,) int32, -10**6 if never
     distance: np.ndarray  # (T,) cultural/language distance of the tie's endpoints
-    # CSO initiatives, one slot per actor row (used for CSOs only)
-    momentum: np.ndarray  # (A,) float64
-    initiative_start: np.ndarray  # (A,) int32, -1 if idle
-    cooldown_until: np.ndarray  # (A,) int32
+    # CSO initiatives, one slot per CSO (CSO i is actor row cso_start + i)
+    momentum: np.ndarray  # (n_cso,) float64
+    initiative_start: np.ndarray  # (n_cso,) int32, -1 if idle
+    cooldown_until: np.ndarray  # (n_cso,) int32
     # layout
     staff_per_muni: int
     n_munis: int
@@ -152,6 +151,14 @@ def _profile_array(profile: dict) -> np.ndarray:
     return np.array([profile[d] for d in DOMAINS], dtype=np.float64)
 
 
+def initial_trust(tie_type: np.ndarray, initial: float, initial_local: float) -> np.ndarray:
+    """Trust a tie starts with (and restarts at when one of its ends is replaced): ``trust.initial``
+    for partnership and transnational ties between strangers, ``trust.initial_local`` for local and
+    multilevel ties."""
+    strangers = (tie_type == TieType.PARTNERSHIP) | (tie_type == TieType.TRANSNATIONAL)
+    return np.where(strangers, initial, initial_local).astype(np.float64)
+
+
 def build_world(cfg: Config, rng: np.random.Generator) -> World:
     """Create municipalities, actors and ties for ``cfg`` using only ``rng``.
 
@@ -198,8 +205,10 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
         sel = kind == kd
         base[sel & north] = _profile_array(prof_n)
         base[sel & ~north] = _profile_array(prof_s)
-    explicit = np.clip(base + rng.normal(0.0, k.heterogeneity, (A, D)), 0.0, 1.0)
-    tacit = np.clip(explicit * k.tacit_ratio, 0.0, 1.0)
+    # starting values are kept in float32 (state size); the live values start exactly at them
+    explicit0 = np.clip(base + rng.normal(0.0, k.heterogeneity, (A, D)), 0.0, 1.0).astype(np.float32)
+    tacit0 = np.clip(explicit0 * np.float32(k.tacit_ratio), 0.0, 1.0).astype(np.float32)
+    explicit, tacit = explicit0.astype(np.float64), tacit0.astype(np.float64)
 
     mu = cfg.municipality
     openness = np.full(A, k.openness_other)
@@ -235,26 +244,26 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
                                          employed=employed, migrant_org=migrant_org)
     T = len(src)
     # each CSO's local tie to its contact person in the municipality (legitimacy and support)
-    cso_tie = np.full(A, -1, np.int64)
+    cso_tie = np.full(A, -1, np.int32)
     loc = np.flatnonzero((ttype == TieType.LOCAL) & (kind[dst] == Kind.CSO) & (kind[src] == Kind.STAFF))
     cso_tie[dst[loc]] = loc
-    trust0 = np.where((ttype == TieType.PARTNERSHIP) | (ttype == TieType.TRANSNATIONAL),
-                      cfg.trust.initial, cfg.trust.initial_local).astype(np.float64)
+    trust0 = initial_trust(ttype, cfg.trust.initial, cfg.trust.initial_local)
     cross = country[src] != country[dst]
     distance = np.where(cross, k.distance_north_south, k.distance_within).astype(np.float64)
 
     world = World(
         kind=kind, country=country, city=city, partnership=partnership,
-        explicit=explicit, tacit=tacit, explicit0=explicit.copy(), tacit0=tacit.copy(),
+        explicit=explicit, tacit=tacit, explicit0=explicit0, tacit0=tacit0,
         openness=openness, participated=np.zeros(A, bool), involved=involved, employed=employed,
         migrant_org=migrant_org,
         muni_country=muni_country, muni_partnership=muni_partnership, memory=memory, memory0=memory.copy(),
         proactivity=proactivity, objectives=objectives,
         adopted=np.zeros(memory.shape, bool), adoption_month=np.full(memory.shape, -1, np.int32),
         p_north=p_north, p_south=p_south, alive=np.ones(P, bool), last_exchange=np.zeros(P, np.int32),
-        src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0.copy(), trust0=trust0,
+        src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0,
         last_contact=np.full(T, NEVER, np.int32), distance=distance,
-        momentum=np.zeros(A), initiative_start=np.full(A, -1, np.int32), cooldown_until=np.zeros(A, np.int32),
+        momentum=np.zeros(n_cso), initiative_start=np.full(n_cso, -1, np.int32),
+        cooldown_until=np.zeros(n_cso, np.int32),
         staff_per_muni=S, n_munis=M, migrant_start=mig_start, migrants_per_city=Mc,
         cso_start=n_staff, csos_per_muni=C, cso_local_tie=cso_tie,
     )
@@ -272,14 +281,11 @@ def _build_ties(cfg: Config, rng: np.random.Generator, *, M: int, P: int, S: int
         s = np.asarray(s, np.int32)
         parts.append((s, np.asarray(d, np.int32), int(t), np.broadcast_to(np.asarray(p, np.int32), s.shape)))
 
-    def nx_seed() -> int:
-        return int(rng.integers(2**31 - 1))
-
-    # partnership ties: a random bipartite graph between the staff of each partner pair
-    for p in range(P):
-        g = nx.bipartite.random_graph(S, S, cfg.network.partnership_density, seed=nx_seed())
-        e = np.array([(a, b - S) if a < S else (b, a - S) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
-        add(p_north[p] * S + e[:, 0], p_south[p] * S + e[:, 1], TieType.PARTNERSHIP, p)
+    # partnership ties: a Bernoulli random bipartite graph (each staff pair tied with probability
+    # partnership_density; networkx's bipartite.random_graph, drawn in one numpy call) per partner pair
+    if P:
+        pp, a, b = np.nonzero(rng.random((P, S, S)) < cfg.network.partnership_density)
+        add(p_north[pp] * S + a, p_south[pp] * S + b, TieType.PARTNERSHIP, pp)
 
     # local ties: each CSO has a contact person among its municipality's staff
     if C:
@@ -380,10 +386,11 @@ def stack_worlds(worlds: list[World]) -> World:
     cat = lambda name: np.concatenate([getattr(w, name) for w in worlds])  # noqa: E731
     arrays = {name: actors(name) for name in (
         "kind", "country", "explicit", "tacit", "explicit0", "tacit0", "openness", "participated", "involved",
-        "employed", "migrant_org", "momentum", "initiative_start", "cooldown_until")}
+        "employed", "migrant_org")}
     arrays.update({name: cat(name) for name in (
         "muni_country", "memory", "memory0", "proactivity", "objectives", "adopted", "adoption_month", "alive",
-        "last_exchange", "tie_type", "trust", "trust0", "last_contact", "distance")})
+        "last_exchange", "tie_type", "trust", "last_contact", "distance",
+        "momentum", "initiative_start", "cooldown_until")})  # per-CSO arrays: replication-major like the section
     return World(
         **arrays, city=city, partnership=partnership,
         muni_partnership=shift(cat("muni_partnership"), np.repeat(np.arange(R) * P, M).astype(np.int32)),
