@@ -5,13 +5,23 @@ Entry points for other tools:
 * ``c2c_sim.run(**params, seed=...) -> dict`` of outcomes for one replication;
 * ``c2c_sim.C2CModel(**params, seed=...)``, a Mesa model (runs under ``mesa.batch_run``);
 * ``c2c_sim.run_replications(...)`` for tidy tables of many replications.
+
+``C2CModel`` is imported on first use, so code that only runs the engine
+(sweep jobs, for instance) does not pay for importing Mesa.
 """
 
 from .config import Config, ConfigError, make_config
 from .metrics import OUTCOMES
-from .model import C2CModel
 from .runner import RunResult, replication_seeds, run, run_replications, simulate
 
 __all__ = ["C2CModel", "Config", "ConfigError", "OUTCOMES", "RunResult", "make_config", "replication_seeds", "run",
            "run_replications", "simulate"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name == "C2CModel":
+        from .model import C2CModel
+
+        return C2CModel
+    raise AttributeError(f"module 'c2c_sim' has no attribute {name!r}")
