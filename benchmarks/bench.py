@@ -8,9 +8,9 @@ Printed figures, not timed tests. Sections:
    over 20 seeds, max |z| over steps and outcomes; an exact check on shared
    contacts; and how far asynchronous activation would move the reference;
 2. microseconds per agent-step of the hot rules at N = 1e3, 1e4, 1e5 for the
-   engine's numpy rules, its numba kernels (:mod:`c2c_sim.fast`) and the
-   prototype drop-ins (:mod:`c2c_sim.kernels`), and of the Mesa reference, with
-   the ratios measured in this run;
+   engine's numpy rules (:mod:`c2c_sim.rules`) and its numba kernels
+   (:mod:`c2c_sim.fast`), and of the Mesa reference, with the ratios measured
+   in this run;
 3. the default scenario: runs per second on one core with
    ``c2c_sim.run_replications(make_config(), replications=K, workers=1)``
    (construction and data collection included);
@@ -161,12 +161,12 @@ def section_oracle(quick: bool) -> dict:
     # exact check: the same contacts through every backend and the reference
     pop = make_population(n, 12345)
     ref = ReferenceModel(pop, seed=1)
-    kernels = {b: VectorKernel(pop, seed=1, backend=b) for b in VectorKernel.BACKENDS}
+    engines = {b: VectorKernel(pop, seed=1, backend=b) for b in VectorKernel.BACKENDS}
     drive = VectorKernel(pop, seed=99)
     for _ in range(10):
         tie = drive.draw_contacts()
         ref.apply(tie)
-        for k in kernels.values():
+        for k in engines.values():
             k.apply(tie)
     e_ref = np.array([a.explicit for a in ref.people])
     t_ref = np.array([a.tacit for a in ref.people])
@@ -174,7 +174,7 @@ def section_oracle(quick: bool) -> dict:
     m_ref = np.array([o.memory for o in ref.orgs])
     exact = {b: float(max(np.abs(k.explicit - e_ref).max(), np.abs(k.tacit - t_ref).max(),
                           np.abs(k.trust - tr_ref).max(), np.abs(k.memory - m_ref).max()))
-             for b, k in kernels.items()}
+             for b, k in engines.items()}
     out("    exact check, same contacts fed to both sides (N={}, 10 steps), max |difference|: {}".format(
         n, ", ".join(f"{b} {v:.1e}" for b, v in exact.items())))
     ra = compare(n, steps, seeds, engine=engine, synchronous=False)
@@ -199,54 +199,56 @@ def section_speed(quick: bool) -> dict:
     block, reps = (0.05, 1) if quick else (0.5, 3)
     engine = engine_backend()
     t0 = time.perf_counter()
-    from c2c_sim import kernels
-
-    kernels.warmup()
-    tiny = make_population(100, 0)
-    VectorKernel(tiny, seed=0, backend="fast").step()
+    VectorKernel(make_population(100, 0), seed=0, backend="fast").step()  # compile or load c2c_sim.fast
     compile_s = time.perf_counter() - t0
     out(f"(2) HOT RULES (transfer, trust, forgetting, internal dissemination): us per agent-step, one thread "
         f"(mean degree 6, D=6, p=0.1 per tie end; best of {reps} blocks of >= {block:g} s)")
     out(f"    engine = backend '{engine}' (what c2c_sim.engine.Engine uses here); numba warm-up "
         f"(compile or cache load) {compile_s:.1f} s, not timed")
-    hdr = f"    {'N':>8} {'numpy rules':>12} {'fast (engine)':>14} {'kernels':>9} {'Mesa ref':>9} " \
-          f"{'ref/engine':>11} {'ref/numpy':>10} {'ref build s':>11}"
-    out(hdr)
     rows = []
     for n in sizes:
         pop = make_population(n, 1)
         row = {"n": n}
         for b in VectorKernel.BACKENDS:
-            row[b] = time_steps(VectorKernel(pop, seed=1, backend=b), n, block_seconds=block, repeats=reps)
+            row[b], row[b + "_cpu"] = time_steps(VectorKernel(pop, seed=1, backend=b), n, block_seconds=block,
+                                                 repeats=reps, both=True)
+        row["reference"] = row["reference_cpu"] = row["reference_build_s"] = None
         if n in ref_sizes:
             t0 = time.perf_counter()
             ref = ReferenceModel(pop, seed=1)
             row["reference_build_s"] = time.perf_counter() - t0
-            row["reference"] = time_steps(ref, n, block_seconds=block, repeats=reps if n <= 1000 else 2)
+            row["reference"], row["reference_cpu"] = time_steps(ref, n, block_seconds=block,
+                                                                repeats=reps if n <= 1000 else 2, both=True)
             del ref
-        else:
-            row["reference"] = None
-        row["engine"] = row[engine]
-        row["ratio_engine"] = row["reference"] / row["engine"] if row["reference"] else None
-        row["ratio_numpy"] = row["reference"] / row["numpy"] if row["reference"] else None
+        for clock in ("", "_cpu"):
+            row["engine" + clock] = row[engine + clock]
+            ref_t = row["reference" + clock]
+            row["ratio_engine" + clock] = ref_t / row["engine" + clock] if ref_t else None
+            row["ratio_numpy" + clock] = ref_t / row["numpy" + clock] if ref_t else None
         rows.append(row)
 
-        def f(x, fmt="{:.3f}"):
-            return fmt.format(x) if x is not None else "skipped"
-        out(f"    {n:>8} {f(row['numpy']):>12} {f(row['fast']):>14} {f(row['kernels']):>9} "
-            f"{f(row['reference'], '{:.2f}'):>9} {f(row['ratio_engine'], '{:.0f}x'):>11} "
-            f"{f(row['ratio_numpy'], '{:.0f}x'):>10} {f(row.get('reference_build_s'), '{:.2f}'):>11}")
+    def f(x, fmt="{:.3f}"):
+        return fmt.format(x) if x is not None else "skipped"
+
+    for clock, title in (("", "wall clock"), ("_cpu", "process CPU time (what the work costs one core when "
+                                                      "other processes compete)")):
+        out(f"    {title}:")
+        out(f"    {'N':>8} {'numpy rules':>12} {'fast (engine)':>14} {'Mesa ref':>9} "
+            f"{'ref/engine':>11} {'ref/numpy':>10}" + (f" {'ref build s':>11}" if not clock else ""))
+        for row in rows:
+            out(f"    {row['n']:>8} {f(row['numpy' + clock]):>12} {f(row['fast' + clock]):>14} "
+                f"{f(row['reference' + clock], '{:.2f}'):>9} "
+                f"{f(row['ratio_engine' + clock], '{:.0f}x'):>11} {f(row['ratio_numpy' + clock], '{:.0f}x'):>10}"
+                + (f" {f(row['reference_build_s'], '{:.2f}'):>11}" if not clock else ""))
     if not quick:
         out("    (Mesa reference at N=100,000 skipped: ~3 s per step, and per agent-step it is flat in N)")
     judge = next((r for r in rows if r["n"] == 10000), rows[-1])
-    us, ratio = judge["engine"], judge["ratio_engine"]
-    at = f"N={judge['n']}"
-    out(f"    -> {us:.3f} us per agent-step at {at}   {target_text('us_per_agent_step_1e4')}   "
-        f"{verdict('us_per_agent_step_1e4', us, quick)}")
-    if ratio is None:
-        ref_row = next(r for r in rows if r["reference"])
-        ratio = ref_row["ratio_engine"]
-    out(f"    -> {ratio:.0f}x faster than the Mesa reference   {target_text('speedup_vs_reference_1e4')}   "
+    ratio_row = judge if judge["reference"] else next(r for r in rows if r["reference"])
+    us, ratio = judge["engine"], ratio_row["ratio_engine"]
+    out(f"    -> {us:.3f} us per agent-step at N={judge['n']} (CPU time {judge['engine_cpu']:.3f})   "
+        f"{target_text('us_per_agent_step_1e4')}   {verdict('us_per_agent_step_1e4', us, quick)}")
+    out(f"    -> {ratio:.0f}x faster than the Mesa reference at N={ratio_row['n']} (CPU time "
+        f"{ratio_row['ratio_engine_cpu']:.0f}x)   {target_text('speedup_vs_reference_1e4')}   "
         f"{verdict('speedup_vs_reference_1e4', ratio, quick)}")
     return {"rows": rows, "engine_backend": engine, "numba_warmup_s": compile_s,
             "us_per_agent_step_1e4": us, "speedup_vs_reference_1e4": ratio}
@@ -266,22 +268,22 @@ def section_default(quick: bool) -> dict:
     out(f"    warm-up (imports, numba cache, first batch) {warm:.2f} s, not timed; {cfg.months} months per run")
     rows = []
     for k in counts:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = c2c_sim.run_replications(cfg, replications=k, workers=1)
-        dt = time.perf_counter() - t0
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
         assert len(res.summary) == k
-        rows.append({"replications": k, "seconds": dt, "runs_per_s": k / dt})
-        out(f"    K={k:>4}: {dt:7.2f} s  ->  {k / dt:8.1f} runs/s")
+        rows.append({"replications": k, "seconds": dt, "cpu_seconds": cpu, "runs_per_s": k / dt,
+                     "runs_per_cpu_s": k / cpu})
+        out(f"    K={k:>4}: {dt:7.2f} s wall, {cpu:7.2f} s CPU  ->  {k / dt:8.1f} runs/s ({k / cpu:.1f} per CPU-second)")
     best = rows[-1]["runs_per_s"]
-    out(f"    -> {best:.1f} runs/s per core (K={rows[-1]['replications']})   {target_text('default_runs_per_s_core')}   "
-        f"{verdict('default_runs_per_s_core', best, quick)}")
+    out(f"    -> {best:.1f} runs/s per core (K={rows[-1]['replications']}; {rows[-1]['runs_per_cpu_s']:.1f} per "
+        f"CPU-second)   {target_text('default_runs_per_s_core')}   {verdict('default_runs_per_s_core', best, quick)}")
     return {"rows": rows, "warmup_s": warm, "months": cfg.months, "default_runs_per_s_core": best}
 
 
 # ---------------------------------------------------------------- 4. Hydra sweep
-def section_sweep(quick: bool) -> dict:
-    reps = 1 if quick else 100
-    durations = (12, 24) if quick else (12, 24, 48, 96)
+def run_sweep(durations: tuple[int, ...], reps: int) -> dict:
+    """Run the sweep command once in a temporary folder; wall clock, CPU of its processes, per-job seconds."""
     exe = shutil.which("c2c-sim")
     cmd_head = [exe] if exe else [sys.executable, "-m", "c2c_sim.cli"]
     with tempfile.TemporaryDirectory(prefix="c2c_bench_sweep_") as tmp:
@@ -290,31 +292,45 @@ def section_sweep(quick: bool) -> dict:
                 "programme.duration=" + ",".join(map(str, durations)), f"replications={reps}",
                 f"hydra.sweep.dir={sweep_dir}"]
         shown = "c2c-sim " + " ".join(args).replace(str(sweep_dir), "<tmp>")
-        out("(4) HYDRA SWEEP end to end (subprocess, wall clock: Hydra start-up, 2 joblib workers, "
-            "runs, tables, plots, files)")
-        out(f"    {shown}")
-        env = dict(os.environ)
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd_head + args, cwd=tmp, check=False, capture_output=True, text=True, env=env, timeout=3600)
+        proc = subprocess.run(cmd_head + args, cwd=tmp, check=False, capture_output=True, text=True, timeout=3600)
         wall = time.perf_counter() - t0
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
         if proc.returncode != 0:
-            out(f"    FAILED (exit {proc.returncode}): {proc.stderr.strip().splitlines()[-1:] }")
-            return {"error": proc.stderr[-2000:], "returncode": proc.returncode, "sweep_runs_per_s": None}
-        done = sorted(sweep_dir.glob("*/DONE.json"))
-        job_s = [json.loads(p.read_text()).get("seconds", float("nan")) for p in done]
-    jobs = len(durations)
-    runs = jobs * reps
-    if len(done) != jobs:
-        out(f"    WARNING: {len(done)} of {jobs} jobs wrote DONE.json")
-    rate = runs / wall
-    busy = sum(job_s)
-    out(f"    {jobs} jobs x {reps} replications = {runs} runs in {wall:.2f} s wall  ->  {rate:.1f} runs/s")
-    out(f"    inside the jobs: {busy:.2f} s of job time (run_job: runs + tables + plot + write), i.e. "
-        f"{runs / busy if busy else float('nan'):.1f} runs/s per busy worker; the rest of the wall clock "
-        f"({max(wall - busy / 2, 0):.1f} s at 2 workers) is start-up and launcher overhead")
-    out(f"    -> {rate:.1f} runs/s   {target_text('sweep_runs_per_s')}   {verdict('sweep_runs_per_s', rate, quick)}")
-    return {"command": shown, "jobs": jobs, "replications": reps, "runs": runs, "wall_s": wall,
-            "job_seconds": job_s, "sweep_runs_per_s": rate}
+            return {"command": shown, "error": proc.stderr[-2000:], "returncode": proc.returncode}
+        job_s = [json.loads(p.read_text()).get("seconds", float("nan")) for p in sorted(sweep_dir.glob("*/DONE.json"))]
+    runs = len(durations) * reps
+    return {"command": shown, "jobs": len(durations), "jobs_done": len(job_s), "replications": reps, "runs": runs,
+            "wall_s": wall, "cpu_s": cpu, "job_seconds": job_s, "runs_per_s": runs / wall}
+
+
+def section_sweep(quick: bool) -> dict:
+    durations = (12, 24) if quick else (12, 24, 48, 96)
+    rep_list = (1,) if quick else (100, 500)
+    out("(4) HYDRA SWEEP end to end (subprocess, wall clock: Hydra start-up, 2 joblib workers, "
+        "runs, tables, plots, files)")
+    rows = []
+    for reps in rep_list:
+        r = run_sweep(durations, reps)
+        out(f"    {r['command']}")
+        if "error" in r:
+            out(f"    FAILED (exit {r['returncode']}): {r['error'].strip().splitlines()[-1:]}")
+            return {"rows": rows + [r], "sweep_runs_per_s": None}
+        if r["jobs_done"] != r["jobs"]:
+            out(f"    WARNING: {r['jobs_done']} of {r['jobs']} jobs wrote DONE.json")
+        busy, cpu, wall, runs = sum(r["job_seconds"]), r["cpu_s"], r["wall_s"], r["runs"]
+        out(f"      {r['jobs']} jobs x {reps} = {runs} runs in {wall:.2f} s wall -> {r['runs_per_s']:.1f} runs/s; "
+            f"{cpu:.1f} CPU-s in the sweep's processes (-> {2 * runs / cpu if cpu else float('nan'):.1f} runs/s "
+            f"on 2 otherwise idle cores); {busy:.1f} s inside run_job (runs + tables + plot + write), "
+            f"{max(wall - busy / 2, 0):.1f} s of wall clock outside the jobs (start-up, launcher)")
+        rows.append(r)
+    rate = rows[-1]["runs_per_s"]
+    out(f"    -> {rate:.1f} runs/s (R={rows[-1]['replications']})   {target_text('sweep_runs_per_s')}   "
+        f"{verdict('sweep_runs_per_s', rate, quick)}")
+    return {"rows": rows, "sweep_runs_per_s": rate, "runs": rows[-1]["runs"], "jobs": rows[-1]["jobs"],
+            "replications": rows[-1]["replications"]}
 
 
 # ---------------------------------------------------------------- 5. state bytes

@@ -24,22 +24,24 @@ One step (a month) of the kernel, on both sides:
    to face ties, using the trust and knowledge the step started with.
 3. **trust** (Rule 4, :func:`c2c_sim.rules.update_trust`): each contact closes a
    share ``growth * (1 - distance)`` of the missing trust; a tie without contact
-   loses ``decay`` of its trust. Two contacts on a tie count twice.
+   loses ``decay`` of its trust, unless its ends have never met (it keeps its
+   initial trust). Two contacts on a tie count twice.
 4. **forgetting** (SKIN, :func:`c2c_sim.rules.forget_unused`): agents without
    contact lose ``forget_rate`` of their gains over their starting level.
 5. **internal dissemination** (Rule 5, :func:`c2c_sim.rules.disseminate_internally`):
    within each organisation, colleagues without contact this step close
    ``internal_rate`` of the gap to the mean gain of colleagues with contact;
    the organisation's memory takes up what its staff know beyond it; staff
-   are socialised toward the memory. (In :class:`c2c_sim.model.C2CModel`
-   "participated" is sticky, "ever took part in an exchange"; here it is "had a
-   contact this step", so the colleague-sharing branch keeps being exercised.)
+   are socialised toward the memory. (In the engine the sharers are sticky:
+   staff who ever took part in an exchange, or hold multilevel ties; here they
+   are the staff who had a contact this step, so the colleague-sharing branch
+   keeps being exercised.)
 
 **Activation: synchronous.** In both implementations every agent reads the
 state the step started with (knowledge and trust), and all updates are applied
-together at the end of each phase: this is the order
-:class:`c2c_sim.model.C2CModel` uses (all transfers of a month read the
-knowledge and trust the month started with). The Mesa reference does it the
+together at the end of each phase: this is the order the engine
+(:class:`c2c_sim.engine.Engine`, behind :class:`c2c_sim.model.C2CModel`) uses:
+all transfers of a month read the knowledge and trust the month started with. The Mesa reference does it the
 Mesa way, with a staged ``step`` and a committing ``advance`` (Mesa's
 "simultaneous activation"). ``ReferenceModel(synchronous=False)`` instead lets
 agents update one after another in random order, each committing at once (so
@@ -52,10 +54,9 @@ seed) but not their random streams: :class:`VectorKernel` draws contacts with
 numpy, :class:`ReferenceModel` with the Mesa model's ``random.Random``; the
 draws have the same distribution, so over seeds the mean trajectories agree
 (:func:`compare`). Fed the same contacts (``apply(tie)`` on both sides) they
-agree to rounding. :class:`VectorKernel` runs on the engine's numpy rules, on
-the engine's numba kernels (:mod:`c2c_sim.fast`) or on the drop-in prototypes
-of :mod:`c2c_sim.kernels`; ``benchmarks/bench.py`` times all of them against
-the reference.
+agree to rounding. :class:`VectorKernel` runs on the engine's numpy rules
+(:mod:`c2c_sim.rules`) or on the engine's numba kernels (:mod:`c2c_sim.fast`);
+``benchmarks/bench.py`` times both against the reference.
 
 Not covered here (not hot, or not in this kernel): exchange planning, routine
 contact rates per tie type, donor-mode direction weights, migrant facilitation
@@ -207,25 +208,19 @@ class VectorKernel:
       the engine's path without numba;
     * ``"fast"``: :mod:`c2c_sim.fast`, the fused in-place numba kernels the
       engine (:class:`c2c_sim.engine.Engine`) uses when numba is installed
-      (numpy rules, with a warning, if it is not);
-    * ``"kernels"``: :mod:`c2c_sim.kernels`, compiled drop-ins with the rules'
-      own signatures (a prototype).
+      (numpy rules, with a warning, if it is not).
     """
 
-    BACKENDS = ("numpy", "fast", "kernels")
+    BACKENDS = ("numpy", "fast")
 
     def __init__(self, pop: Population, seed=None, *, backend: str = "numpy") -> None:
         if backend not in self.BACKENDS:
             raise ValueError(f"backend={backend!r}: use one of {', '.join(self.BACKENDS)}")
-        impl = rules
-        if backend == "kernels":
-            from . import kernels as impl
-        elif backend == "fast":
+        if backend == "fast":
             from . import fast
             if not fast.enabled():
                 backend = "numpy"
         self.backend = backend
-        self.impl = impl
         self.pop = pop
         self.p = pop.params
         self.rng = np.random.default_rng(seed)
@@ -233,12 +228,16 @@ class VectorKernel:
         self.tacit = pop.tacit0.copy()
         self.memory = pop.memory0.copy()
         self.trust = pop.trust0.copy()
+        self.ever = np.zeros(pop.n_ties, bool)  # ties whose ends have met (rules.update_trust: no decay before)
         if backend == "fast":
             N, D, E = pop.n, pop.n_domains, pop.n_ties
             self._north = pop.country == 0
             self._agenda2 = np.ascontiguousarray(pop.agenda[None, :])
             self._forgets = np.ones(N, bool)
-            self._last_contact = np.full(E, -10**6, np.int32)
+            from .world import NEVER
+
+            self._never = NEVER
+            self._last_contact = np.full(E, NEVER, np.int32)
             self._no_leave = np.zeros(N, bool)
             self._scratch_actors = (np.zeros((N, D)), np.zeros((N, D)), np.full((N, D), -1.0), np.full((N, D), -1.0),
                                     np.zeros(N, bool))
@@ -287,7 +286,7 @@ class VectorKernel:
         both = np.concatenate([tie, tie + E])
         receiver, source = self._recv[both], self._send[both]
         n_dir = len(both)
-        e, t = self.impl.transfer_knowledge(
+        e, t = rules.transfer_knowledge(
             self.explicit, self.tacit, receiver, source, self.trust[np.concatenate([tie, tie])], self._dist2[both],
             self._f2f2[both],
             np.broadcast_to(pop.agenda, (n_dir, D)), np.ones(n_dir), pop.openness,
@@ -295,15 +294,17 @@ class VectorKernel:
             bounded_gap=p.bounded_gap, tacit_exponent=p.tacit_exponent)
         # Rule 4: contacts counted per tie
         contacts = np.bincount(tie, minlength=E)
-        self.trust = self.impl.update_trust(self.trust, contacts, self._no_bridge, pop.distance,
-                                            growth=p.growth, decay=p.decay, bridge_boost=0.0)
+        self.trust = rules.update_trust(self.trust, contacts, self._no_bridge, pop.distance,
+                                        growth=p.growth, decay=p.decay, bridge_boost=0.0,
+                                        ever_contacted=self.ever)
+        self.ever |= contacts > 0
         # SKIN: gains fade without contact
         used = np.zeros(N, bool)
         used[receiver] = True
-        e = self.impl.forget_unused(e, pop.explicit0, used, p.forget_rate)
-        t = self.impl.forget_unused(t, pop.tacit0, used, p.forget_rate)
+        e = rules.forget_unused(e, pop.explicit0, used, p.forget_rate)
+        t = rules.forget_unused(t, pop.tacit0, used, p.forget_rate)
         # Rule 5: colleagues, memory, socialisation
-        gain, tgain, mem = self.impl.disseminate_internally(
+        gain, tgain, mem = rules.disseminate_internally(
             (e - pop.explicit0).reshape(M, S, D), (t - pop.tacit0).reshape(M, S, D), used.reshape(M, S),
             self.memory - pop.memory0, internal_rate=p.internal_rate,
             institutionalisation_rate=p.institutionalisation_rate)
@@ -325,7 +326,8 @@ class VectorKernel:
             self._forgets, p.explicit_rate, p.tacit_rate, p.absorptive_base, p.bounded_gap, p.tacit_exponent,
             p.forget_rate, *self._scratch_actors)
         fast.update_trust(self.trust, self._last_contact, tie, no_fac, pop.distance, 0.0, p.growth, p.decay, 0.0,
-                          self.steps + 1, *self._scratch_ties)
+                          self.steps + 1, self._never, *self._scratch_ties)
+        self.ever[tie] = True
         used = np.zeros(pop.n, bool)
         used[pop.src[tie]] = True
         used[pop.dst[tie]] = True
@@ -350,7 +352,7 @@ class VectorKernel:
 class Tie:
     """An undirected tie shared by its two agents; ``a`` owns it (updates its trust)."""
 
-    __slots__ = ("a", "b", "contacts", "distance", "f2f", "next_trust", "trust")
+    __slots__ = ("a", "b", "contacts", "distance", "ever", "f2f", "next_trust", "trust")
 
     def __init__(self, a: ReferenceAgent, b: ReferenceAgent, trust: float, distance: float, f2f: bool) -> None:
         self.a, self.b = a, b
@@ -358,6 +360,7 @@ class Tie:
         self.distance = distance
         self.f2f = f2f
         self.contacts = 0
+        self.ever = False  # the ends have met at least once
 
     def other(self, agent: ReferenceAgent) -> ReferenceAgent:
         return self.b if agent is self.a else self.a
@@ -415,7 +418,8 @@ class ReferenceAgent(mesa.Agent):
                     g = min(max(prm.growth * (1.0 - tie.distance), 0.0), 1.0)
                     for _ in range(n):
                         trust += g * (1.0 - trust)
-                else:
+                    tie.ever = True  # only the owner reads it, in this method
+                elif tie.ever:
                     trust *= 1.0 - prm.decay
                 tie.next_trust = min(max(trust, 0.0), 1.0)
             if not n:

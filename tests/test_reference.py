@@ -1,16 +1,20 @@
 """The engine's hot rules against the idiomatic Mesa reference (issue 4), and the benchmark's quick mode.
 
 The oracle: on 20 seeds the array engine (:class:`c2c_sim.reference.VectorKernel`
-over :mod:`c2c_sim.rules`, and over the engine's numba kernels) and the Mesa
-reference (:class:`c2c_sim.reference.ReferenceModel`, each agent's ``step``
-looping over its ties in Python) give the same mean trajectories, |z| < 3 at
-every step, with synchronous updates in both. Fed the same contacts they agree
-to rounding; and the oracle does catch the classic fancy-index trust bug.
+over :mod:`c2c_sim.rules`, and over the engine's numba kernels, :mod:`c2c_sim.fast`)
+and the Mesa reference (:class:`c2c_sim.reference.ReferenceModel`, each agent's
+``step`` looping over its ties in Python) give the same mean trajectories,
+|z| < 3 at every step, with synchronous updates in both. Fed the same contacts
+they agree to rounding; and the oracle does catch the classic fancy-index trust
+bug. Without numba, :mod:`c2c_sim.fast` falls back to the numpy rules, says so
+once, and gives the same numbers.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,11 +22,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from c2c_sim import kernels, rules
-from c2c_sim.reference import OUTCOMES, ReferenceModel, VectorKernel, compare, make_population, random_ties, z_scores
+import c2c_sim
+from c2c_sim import fast
+from c2c_sim.reference import (
+    OUTCOMES,
+    KernelParams,
+    ReferenceModel,
+    VectorKernel,
+    compare,
+    make_population,
+    random_ties,
+    z_scores,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "bench.py"
+RUN_ARGS = {"months": 3, "world_partnerships_morocco": 1, "world_partnerships_turkey": 0, "seed": 1}
 
 
 def reference_state(ref: ReferenceModel) -> tuple[np.ndarray, ...]:
@@ -104,10 +119,10 @@ def test_oracle_catches_fancy_index_trust():
 
     class FancyIndexTrust(VectorKernel):
         def apply(self, tie):
-            before = self.trust.copy()
+            before, met = self.trust.copy(), self.ever.copy()
             super().apply(tie)
             g = np.clip(self.p.growth * (1 - self.pop.distance), 0, 1)
-            trust = before * (1 - self.p.decay)
+            trust = np.where(met, before * (1 - self.p.decay), before)
             trust[tie] = 1 - (1 - before[tie]) * (1 - g[tie])  # the bug: repeated ties assigned once
             self.trust = trust
 
@@ -126,32 +141,61 @@ def test_z_scores():
     assert z_scores(d, a, paired=True)["x"][1] > 3
 
 
-# ---------------------------------------------------------------- the numba prototypes
-def test_kernels_match_rules_on_random_inputs():
+# ---------------------------------------------------------------- numpy rules and numba kernels
+@pytest.mark.skipif(not fast.AVAILABLE, reason=f"numba not available: {fast.REASON}")
+def test_backends_agree_off_defaults_and_on_edge_cases():
+    """The numpy rules and the engine's numba kernels, fed the same contacts, agree step by step.
+
+    Off the default parameters (a bounded gap that binds, other rates and
+    exponent) and on edge cases: steps without contacts (everyone forgets, no
+    organisation has a sharer), ties contacted two and three times, every tie
+    at once, unsorted contacts; the oracle tests above cover the defaults.
+    """
+    params = KernelParams(p_contact=0.3, explicit_rate=0.5, tacit_rate=0.25, absorptive_base=0.1, bounded_gap=0.35,
+                          tacit_exponent=1.5, growth=0.35, decay=0.05, forget_rate=0.1, internal_rate=0.2,
+                          institutionalisation_rate=0.1)
+    pop = make_population(200, 5, params=params)
+    E = pop.n_ties
     rng = np.random.default_rng(11)
-    A, D, I = 60, 6, 400
-    e, t = rng.random((A, D)), rng.random((A, D)) * 0.8
-    r, s = rng.integers(0, A, I), rng.integers(0, A, I)
-    kw = dict(explicit_rate=0.3, tacit_rate=0.15, absorptive_base=0.3, bounded_gap=0.6, tacit_exponent=2.0)
-    args = (e, t, r, s, rng.random(I), rng.random(I) * 0.5, rng.random(I) < 0.5, rng.random((I, D)) * 2,
-            (rng.random(I) < 0.8).astype(float), rng.random(A))
-    for got, want in zip(kernels.transfer_knowledge(*args, **kw), rules.transfer_knowledge(*args, **kw)):
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
-    empty = np.zeros(0, np.int64)
-    got = kernels.transfer_knowledge(e, t, empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool),
-                                     np.zeros((0, D)), np.zeros(0), rng.random(A), **kw)
-    assert np.array_equal(got[0], e) and np.array_equal(got[1], t)
-    T = 300
-    targs = (rng.random(T), rng.integers(0, 4, T), rng.random(T) < 0.3, rng.random(T))
-    tkw = dict(growth=0.2, decay=0.02, bridge_boost=1.0)
-    np.testing.assert_allclose(kernels.update_trust(*targs, **tkw), rules.update_trust(*targs, **tkw), atol=1e-14)
-    used = rng.random(A) < 0.5
-    np.testing.assert_array_equal(kernels.forget_unused(e, t, used, 0.02), rules.forget_unused(e, t, used, 0.02))
-    dargs = (rng.random((7, 10, D)), rng.random((7, 10, D)), rng.random((7, 10)) < 0.3, rng.random((7, D)) * 0.2)
-    dkw = dict(internal_rate=0.1, institutionalisation_rate=0.05)
-    dargs[2][0] = False  # an organisation where no one took part
-    for got, want in zip(kernels.disseminate_internally(*dargs, **dkw), rules.disseminate_internally(*dargs, **dkw)):
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
+    none = np.zeros(0, np.int64)
+    steps = [none, rng.integers(0, E, 40), none, np.repeat(rng.integers(0, E, 20), 2),
+             np.repeat(rng.integers(0, E, 10), 3), rng.permutation(E), none]
+    engines = {b: VectorKernel(pop, seed=1, backend=b) for b in VectorKernel.BACKENDS}
+    assert {b: k.backend for b, k in engines.items()} == {"numpy": "numpy", "fast": "fast"}
+    drive = VectorKernel(pop, seed=3)
+    steps += [drive.draw_contacts() for _ in range(8)]
+    for i, tie in enumerate(steps):
+        for k in engines.values():
+            k.apply(tie)
+        a, b = engines["numpy"], engines["fast"]
+        for name in ("explicit", "tacit", "trust", "memory", "ever"):
+            np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=0, atol=1e-12,
+                                       err_msg=f"{name} after step {i + 1}")
+    assert np.abs(a.explicit - pop.explicit0).max() > 1e-3  # something was learned
+
+
+def test_fast_falls_back_to_numpy_with_one_warning_without_numba():
+    """``C2C_SIM_NUMBA=0``: c2c_sim.fast is off, a run says so once and gives the numbers of the compiled run."""
+    code = ("import json, warnings\n"
+            "import c2c_sim.fast as f\n"
+            "assert not f.AVAILABLE, f.REASON\n"
+            "import c2c_sim\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            f"    out = c2c_sim.run(**{RUN_ARGS!r})\n"
+            "print(json.dumps({'warnings': [[w.category.__name__, str(w.message)] for w in caught], 'outcomes': out}))\n")
+    env = {**os.environ, "C2C_SIM_NUMBA": "0"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, check=False, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    numba_warnings = [m for c, m in res["warnings"] if c == "RuntimeWarning" and "numba" in m]
+    assert len(numba_warnings) == 1, res["warnings"]
+    want = c2c_sim.run(**RUN_ARGS)  # this process: numba enabled (when installed)
+    got = res["outcomes"]
+    assert got.keys() == want.keys()
+    for k, v in want.items():
+        assert (math.isnan(v) and math.isnan(got[k])) or abs(got[k] - v) <= 1e-12, (k, got[k], v)
 
 
 # ---------------------------------------------------------------- the benchmark stays runnable
