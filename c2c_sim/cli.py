@@ -49,10 +49,13 @@ def preflight(argv: list[str], config_name: str = "config") -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
-    try:
-        args = get_args_parser().parse_args(argv)
-    except SystemExit:
-        raise
+    parser = get_args_parser()
+
+    def one_line(message: str) -> None:
+        fail(f"{message} (options such as -m go before the overrides: c2c-sim [-m] key=value ...)")
+
+    parser.error = one_line  # argparse would print its usage over several lines
+    args = parser.parse_args(argv)
     if args.help or args.hydra_help or args.info or args.shell_completion:
         return
     try:

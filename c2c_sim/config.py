@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import numbers
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -323,10 +324,8 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
     elif typ is int:
         if isinstance(value, bool):
             raise bad
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         try:
-            out = int(value) if isinstance(value, (int, str)) else None
+            out = int(value) if isinstance(value, (numbers.Integral, str)) else None
         except ValueError:
             out = None
         if out is None:
@@ -369,6 +368,10 @@ def validate(cfg: Config | DictConfig) -> Config:
             lookup_field(f"{s}.{k}")
         values[s] = SECTIONS[s](**{k: check_value(f"{s}.{k}", v) for k, v in sec.items()})
     out = Config(**values)
+    wc = out.world
+    if wc.partnerships_morocco + wc.partnerships_turkey + wc.unpartnered_north + wc.unpartnered_south == 0:
+        raise ConfigError("the world has no municipality: set world.partnerships_morocco, world.partnerships_turkey, "
+                          "world.unpartnered_north or world.unpartnered_south above 0")
     for key in ("objectives_north", "objectives_south"):
         if sum(getattr(out.municipality, key).values()) <= 0:
             raise ConfigError(f"municipality.{key} must have a positive weight in at least one domain")
@@ -475,6 +478,8 @@ def make_config(params: dict[str, Any] | None = None, **kwargs: Any) -> Config:
         raise ConfigError("experiment presets run through the CLI (c2c-sim-experiment), not make_config")
     for key, value in dotted.items():
         lookup_field(key)
+        if type(value).__module__ == "numpy" and hasattr(value, "item"):  # numpy scalars, e.g. from np.linspace
+            value = value.item()
         _set(tree, key, value)
     return validate(OmegaConf.create(tree))
 

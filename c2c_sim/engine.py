@@ -34,10 +34,23 @@ from .metrics import Measures
 from .world import NEVER, Kind, TieType, World, build_world, initial_trust, stack_worlds
 
 
+POISSON_DIRECT = 30.0
+"""Rates above this invert the CDF with scipy (exp(-lam) would underflow near 745)."""
+
+
 def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Poisson(``lam``) counts from uniforms ``u`` by inverting the CDF (exact; fast for small rates)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    big = lam > POISSON_DIRECT
+    if big.any():
+        from scipy.stats import poisson
+
+        k = np.zeros(len(u), np.int64)
+        k[big] = poisson.ppf(u[big], lam[big]).astype(np.int64)
+        k[~big] = poisson_from_uniform(u[~big], lam[~big])
+        return k
     k = np.zeros(len(u), np.int64)
-    p = np.exp(-np.asarray(lam, dtype=np.float64))
+    p = np.exp(-lam)
     cdf = p.copy()
     todo = u >= cdf
     while todo.any():
@@ -207,7 +220,8 @@ class Engine:
         """
         sh, w = self.config.shocks, self.world
         P = self._n["p"]
-        if sh.termination_month != t or not P:
+        # month 0 is the starting state, so a termination "at month 0" happens in the first month
+        if max(sh.termination_month, 1) != t or sh.termination_month < 0 or not P:
             return
         country = w.muni_country[w.p_south[:P]]
         target = {"any": np.arange(P), "morocco": np.flatnonzero(country == 1),
@@ -224,6 +238,7 @@ class Engine:
         budget = rules.programme_budget(cfg.programme, cfg.shocks, t)
         self.counters["programme_budget"] = np.full(self.R, budget)
         if P == 0:
+            self._agenda = np.ones((1, w.n_domains))
             empty = np.zeros(0, np.int64)
             return rules.Interactions(empty, empty.astype(bool), empty.astype(bool), empty), empty, empty
         trust_pair = np.bincount(w.tie_partnership[self._ptie], weights=w.trust[self._ptie], minlength=P) / \
@@ -319,7 +334,7 @@ class Engine:
             gain, tgain, mem = rules.disseminate_internally(
                 (w.explicit[st] - w.explicit0[st]).reshape(M, S, D), (w.tacit[st] - w.tacit0[st]).reshape(M, S, D),
                 sharers.reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
-                institutionalisation_rate=d.institutionalisation_rate)
+                institutionalisation_rate=d.institutionalisation_rate, memory_cap=1.0 - w.memory0)
             w.memory = w.memory0 + mem
             gain = gain.reshape(M * S, D)
             tgain = tgain.reshape(M * S, D)

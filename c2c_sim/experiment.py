@@ -46,7 +46,7 @@ import yaml
 from .cli import JOB_FIGURE_ENV
 from .collect import Collection, collect
 from .config import CONFIG_DIR
-from .stats import Estimate, Verdict
+from .stats import MIN_RELATIVE, Estimate, Verdict
 from .storage import MARKER, TABLES, ResultsError, atomic_write_text, read_table
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"
@@ -222,9 +222,8 @@ def run_sweep(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int, lo
     with open(logfile, "a") as fh:
         fh.write(f"\n$ {' '.join(cmd)}\n")
         fh.flush()
-        env = dict(os.environ)
-        if quick:  # per-job learning figures cost more than a quick job's simulation
-            env[JOB_FIGURE_ENV] = "0"
+        # each job's learning-over-time figure costs more than its simulation; the experiment draws its own
+        env = {**os.environ, JOB_FIGURE_ENV: "0"}
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=os.getcwd(), env=env)
     if proc.returncode != 0:
         tail = logfile.read_text().strip().splitlines()[-8:]
@@ -314,6 +313,9 @@ def _design_lines(exp: Experiment, data: Data, col: Collection, quick: bool) -> 
         f"{data.config.get('seed')}: replication i has the same seed in every cell (common random numbers), so "
         f"effects are paired differences over replications with 95 % BCa bootstrap intervals "
         f"(`scipy.stats.bootstrap`, fixed generator)."),
+        f"- Verdicts: an effect counts when its whole 95 % interval lies beyond the smallest effect of interest, "
+        f"{MIN_RELATIVE:.0%} of the comparison cell's mean (zero for slopes), in the direction the claim expects; "
+        f"supported when all of a question's effects count, depends on a parameter when some do.",
         f"- Rerun: `{cmd}` (resumes an interrupted sweep; results in `{output_dir(exp.id, Path('results'), quick)}`).",
     ]
     if quick:

@@ -203,7 +203,7 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
             above = 0.0
             for s in range(S):
                 above += max(0.0, g[s, d] - mem_gain)
-            mem = mem_gain + institutionalisation_rate * (above / S)
+            mem = min(mem_gain + institutionalisation_rate * (above / S), 1.0 - memory0[m, d])
             memory[m, d] = memory0[m, d] + mem
             for s in range(S):
                 g[s, d] += internal_rate * max(0.0, mem - g[s, d])

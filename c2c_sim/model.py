@@ -32,8 +32,11 @@ class C2CModel(mesa.Model):
 
     Args:
         config: a validated :class:`~c2c_sim.config.Config` (else built from ``params``).
-        seed: the seed of the model's generator (everything random derives from it);
-            defaults to the config's ``seed``.
+        seed: the seed of the model's generator (everything random derives from it).
+            As in Mesa, a model given no seed (neither ``seed`` nor ``rng``, nor
+            ``seed`` among ``params``, nor a ``config``) draws a fresh one, so
+            ``mesa.batch_run`` iterations differ; ``model.seed`` tells which, for
+            reproducing it. A ``config`` or a ``seed`` parameter fixes it.
         rng: alternatively a numpy generator or seed (Mesa semantics).
         **params: flat parameter names or preset names, see :func:`c2c_sim.config.make_config`.
     """
@@ -44,7 +47,9 @@ class C2CModel(mesa.Model):
             raise TypeError("give either config or keyword parameters, not both")
         cfg = config if config is not None else make_config(params)
         if seed is None and rng is None:
-            seed = cfg.seed
+            seed = cfg.seed if (config is not None or "seed" in params) else \
+                int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        self.seed = seed
         if rng is None:
             super().__init__(seed=seed)
         else:

@@ -308,8 +308,8 @@ def forget_unused(level: np.ndarray, baseline: np.ndarray, used: np.ndarray, for
 
 # ---------------------------------------------------------------- Rule 5: internal dissemination
 def disseminate_internally(gain: np.ndarray, tacit_gain: np.ndarray, participated: np.ndarray,
-                           memory_gain: np.ndarray, *, internal_rate: float,
-                           institutionalisation_rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                           memory_gain: np.ndarray, *, internal_rate: float, institutionalisation_rate: float,
+                           memory_cap: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Knowledge spreading within each municipality and into its institutional memory.
 
     Rule 5 (R2 internal dissemination; March 1991). Works on gains over the
@@ -322,7 +322,8 @@ def disseminate_internally(gain: np.ndarray, tacit_gain: np.ndarray, participate
        (explicit and, face to face at work, tacit); ``participated`` marks the
        sharers;
     2. code learning: institutional memory takes up ``institutionalisation_rate``
-       of what staff know beyond it (mean over staff);
+       of what staff know beyond it (mean over staff), up to ``memory_cap``
+       (the room left below 1, so memory stays a level in [0, 1]);
     3. socialisation: staff close ``internal_rate`` of the gap to the memory.
 
     Returns new (gain, tacit_gain, memory_gain).
@@ -335,6 +336,8 @@ def disseminate_internally(gain: np.ndarray, tacit_gain: np.ndarray, participate
         mean_part = (arr * part).sum(axis=1, keepdims=True) / np.maximum(n_part, 1)
         arr += np.where(has & ~part, internal_rate * np.maximum(0.0, mean_part - arr), 0.0)
     memory = memory_gain + institutionalisation_rate * np.maximum(0.0, shared_gain - memory_gain[:, None, :]).mean(axis=1)
+    if memory_cap is not None:
+        memory = np.minimum(memory, memory_cap)
     shared_gain += internal_rate * np.maximum(0.0, memory[:, None, :] - shared_gain)
     return shared_gain, shared_tacit, memory
 

@@ -85,5 +85,5 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
                                      labels={0.0: "South's objectives only (0)", 1.0: "both sides' (1)"},
                                      xlabel="Dutch openness to learn", ylabel=label)
         plotting.panel_label(ax, letter)
-    axes[0].legend(loc="best", title="policy coherence", title_fontsize=7)
+    plotting.legend_below(fig, axes[0], ncol=2, title="policy coherence", title_fontsize=7)
     return plotting.save(fig, stem)

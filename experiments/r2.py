@@ -50,6 +50,10 @@ QUICK: list[str] = []
 NETWORKS = ["classic", "multi_actor", "multilevel_hybrid"]
 NET_LABELS = {"classic": "classic", "multi_actor": "multi-actor", "multilevel_hybrid": "multilevel\nhybrid"}
 INT = "dissemination.internal_rate"
+CIRCULATION_NOTE = ("Circulation is the mean gain of engaged actors who never took part in an exchange event "
+                    "(c2c_sim.metrics), so who is in the pool changes with the network: the multilevel model adds "
+                    "national bodies to it, and in the multi-actor models CSOs and migrants who meet at exchanges "
+                    "leave it. Compare networks with this in mind.")
 OUTCOMES = {
     "circulation": "circulation (non-participants)",
     "institutional_knowledge_gain": "institutional knowledge gain",
@@ -84,9 +88,7 @@ def analyse(data: Data) -> Analysis:
         e = stats.contrast(s, "institutionalised_share", {"network": net, INT: on}, {"network": net, INT: off})
         rows.append(("Institutionalised share", "institutionalised_share", f"internal on vs off, {net}", e))
     cells = stats.cell_means(s, ["network", INT], list(OUTCOMES))
-    notes = ["Circulation is the mean gain of the people (staff, CSOs, migrants) who never took part in an "
-             "exchange, so who counts as a non-participant changes with the network: in the multi-actor models "
-             "CSOs and migrants meet at exchanges and leave the pool. Compare networks with this in mind."]
+    notes = [CIRCULATION_NOTE]
     return Analysis(verdicts, effects_table(rows), cells, notes)
 
 

@@ -69,5 +69,5 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
                                      labels={"peer": "peer to peer", "donor": "donor to recipient"},
                                      xlabel="Dutch openness to learn", ylabel=label)
         plotting.panel_label(ax, letter)
-    axes[0].legend(loc="best")
+    plotting.legend_below(fig, axes[0], ncol=2)
     return plotting.save(fig, stem)

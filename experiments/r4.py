@@ -60,8 +60,7 @@ SUP = "cso.support"
 def setup(data: Data) -> tuple[int, int]:
     """(first month of the window: the cut month, tau)."""
     cut = max(m for m in data.levels(CUT))
-    if cut < 0:
-        cut = 0
+    cut = max(cut, 0)
     return cut, int(min(TAU, data.months - cut))
 
 
@@ -111,10 +110,10 @@ def analyse(data: Data) -> Analysis:
         if effects:
             verdicts.append(stats.verdict(question, effects, expected=-1, moderator=SUP))
     cells = stats.cell_means(df, [SUP, CUT], ["rmst", "initiatives"])
-    notes = [f"Initiatives started from month {cut} on; restricted mean survival over their first {tau} months "
-             f"(Kaplan-Meier area; stalled = event, still active at the end = censored).",
-             "Support reaches an initiative as support level x trust on the CSO's tie to its local government "
-             "(c2c_sim.rules.update_initiatives), so trust also shapes survival."]
+    notes = [(f"Initiatives started from month {cut} on; restricted mean survival over their first {tau} months "
+             f"(Kaplan-Meier area; stalled = event, still active at the end = censored)."),
+             ("Support reaches an initiative as support level x trust on the CSO's tie to its local government "
+             "(c2c_sim.rules.update_initiatives), so trust also shapes survival.")]
     return Analysis(verdicts, effects_table(rows), cells, notes, extra={"cut": cut, "tau": tau})
 
 

@@ -30,8 +30,10 @@ Comparisons and verdicts (paired by replication, bootstrap 95 % intervals):
 * piecemeal: continuous against bursts at 48 months (LOGO South's four years),
   per budget rule, on learning.
 * thresholds, two plain definitions, per budget rule (continuous, learning):
-  the *first significant duration*, the shortest duration whose effect over the
-  3-month programme has its interval above zero; and the *saturation duration*,
+  the *first duration that matters*, the shortest duration whose effect over
+  the 3-month programme has its whole interval above 5 % of the 3-month mean
+  (the smallest effect of interest, :data:`c2c_sim.stats.MIN_RELATIVE`); and
+  the *saturation duration*,
   the duration at which mean learning first reaches 90 % of its largest gain
   over the 3-month programme (interpolated on a log scale, bootstrap interval
   over replications; see :func:`c2c_sim.stats.saturation_level`).
@@ -59,7 +61,7 @@ DESIGN = """Programme duration (3 to 120 months) crossed with the budget rule (e
 (continuous, or piecemeal bursts of 3 paid months in 12). Every cell is measured 36 months after its
 programme ends: learning (mean gain of partnered North and South), institutionalised knowledge,
 exchange activity in those 36 months and partnerships still alive. Thresholds: the first duration
-whose learning effect over the 3-month programme has its interval above zero, and the duration
+whose learning exceeds the 3-month programme's by at least 5 % (whole interval), and the duration
 reaching 90 % of the largest learning gain."""
 TABLES = ("summary", "series")
 QUICK = ["programme.duration=3,24", "months=48"]
@@ -146,7 +148,8 @@ def analyse(data: Data) -> Analysis:
         first = stats.first_level_holding(durations[1:], effs)
         thresholds[rule] = (first, sat)
         notes.append(f"{rule_label}: the first duration whose learning exceeds the {shortest}-month programme's "
-                     f"(interval above zero) is {f'{first} months' if first is not None else 'none'}; learning "
+                     f"by at least {stats.MIN_RELATIVE:.0%} (whole interval) is "
+                     f"{f'{first} months' if first is not None else 'none'}; learning "
                      f"reaches 90 % of its largest gain at {sat.estimate:.0f} months "
                      f"[{sat.lo:.0f}, {sat.hi:.0f}].")
     notes.append(f"Outcomes are read {window(data)} months after each programme's end (activity: mean exchange "
@@ -167,7 +170,7 @@ def paid_months(duration: int) -> int:
     from c2c_sim.rules import programme_budget
 
     cfg = make_config(programme_duration=duration, months=duration + 2)
-    return sum(programme_budget(cfg.programme, cfg.shocks, t) > 0 for t in range(0, cfg.months + 1))
+    return sum(programme_budget(cfg.programme, cfg.shocks, t) > 0 for t in range(cfg.months + 1))
 
 
 STYLES = {("logo_south", "continuous"): (plotting.PALETTE[0], "-", "o"),

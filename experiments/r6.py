@@ -59,8 +59,8 @@ def analyse(data: Data) -> Analysis:
             for o in data.levels(other):
                 e = stats.contrast(s, outcome, {side: hi, other: o}, {side: lo, other: o})
                 effects[f"other side {o:g}"] = e
-                rows.append((question, outcome, f"{side.split('.')[-1]} {hi:g} vs {lo:g}, "
-                             f"{other.split('.')[-1]} {o:g}", e))
+                rows.append((question, outcome, (f"{side.split('.')[-1]} {hi:g} vs {lo:g}, "
+                             f"{other.split('.')[-1]} {o:g}"), e))
             verdicts.append(stats.verdict(question, effects, moderator=other))
     both_hi = {NORTH: data.levels(NORTH)[-1], SOUTH: data.levels(SOUTH)[-1]}
     both_lo = {NORTH: data.levels(NORTH)[0], SOUTH: data.levels(SOUTH)[0]}
@@ -69,8 +69,8 @@ def analyse(data: Data) -> Analysis:
                      stats.contrast(s, outcome, both_hi, both_lo)))
     cells = stats.cell_means(s, [NORTH, SOUTH], list(OUTCOMES))
     cut = int(data.config.get("shocks", {}).get("funding_cut_month", -1))
-    notes = [f"Programme funding stops at month {cut} in every cell; activity after the programme is counted "
-             f"from then on."]
+    notes = [(f"Programme funding stops at month {cut} in every cell; activity after the programme is counted "
+             f"from then on.")]
     mixed_a = s[(s[NORTH] == both_hi[NORTH]) & (s[SOUTH] == both_lo[SOUTH])].sort_values("replication")
     mixed_b = s[(s[NORTH] == both_lo[NORTH]) & (s[SOUTH] == both_hi[SOUTH])].sort_values("replication")
     if len(mixed_a) and all(mixed_a[o].to_numpy() .tolist() == mixed_b[o].to_numpy().tolist() for o in OUTCOMES):
@@ -91,8 +91,8 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
             color = plotting.PALETTE[i]
             band = plotting.mean_band(part, "month", "partnerships_alive")
             ax.plot(band["month"], band["mean"], color=color, linestyle=plotting.LINESTYLES[i],
-                    label=f"Dutch {'high' if n == data.levels(NORTH)[-1] else 'low'}, "
-                          f"southern {'high' if so == data.levels(SOUTH)[-1] else 'low'}")
+                    label=f"{'high' if n == data.levels(NORTH)[-1] else 'low'}, "
+                          f"{'high' if so == data.levels(SOUTH)[-1] else 'low'}")
             ax.fill_between(band["month"], band["lo"], band["hi"], color=color, alpha=0.15, linewidth=0)
             i += 1
     cut = analysis.extra["cut"]
@@ -101,7 +101,7 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
         ax.text(cut, ax.get_ylim()[1], " funding cut", va="top", ha="left", fontsize=6, color="0.3")
     ax.set_xlabel("month")
     ax.set_ylabel("partnerships alive")
-    ax.legend(loc="lower left", title="proactivity", title_fontsize=6, fontsize=6)
+    plotting.legend_below(fig, ax, ncol=4, title="proactivity (Dutch, southern)", title_fontsize=7)
     plotting.panel_label(ax, "a")
     part = analysis.cells[analysis.cells.outcome == "activity_after_programme"]
     lo, hi = data.levels(NORTH)[0], data.levels(NORTH)[-1]
@@ -109,7 +109,7 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
                                 labels={lo: f"Dutch low ({lo:g})", hi: f"Dutch high ({hi:g})"},
                                 group_labels={v: f"southern {'high' if v == data.levels(SOUTH)[-1] else 'low'}"
                                               f" ({v:g})" for v in data.levels(SOUTH)},
-                                ylabel=OUTCOMES["activity_after_programme"])
+                                ylabel="exchanges a month after the cut")
     axes[1].legend(loc="best")
     plotting.panel_label(axes[1], "b")
     return plotting.save(fig, stem)

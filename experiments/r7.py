@@ -51,10 +51,10 @@ QUICK = ["migrants.involvement=0.0,0.6"]
 
 DOMAINS = ("cultural_diversity", "youth_participation")
 OUTCOMES = {
-    "learning_cultural_diversity": ("learning on cultural diversity", "Involving migrants raises learning on "
-                                    "cultural diversity"),
-    "learning_youth_participation": ("learning on youth participation", "Involving migrants raises learning on "
-                                     "youth participation"),
+    "learning_cultural_diversity": ("learning on cultural diversity", ("Involving migrants raises learning on "
+                                    "cultural diversity")),
+    "learning_youth_participation": ("learning on youth participation", ("Involving migrants raises learning on "
+                                     "youth participation")),
     "mean_trust_local": ("trust, government-citizen ties", "Involving migrants strengthens government-citizen ties"),
     "mean_trust": ("trust, all ties", "Involving migrants raises trust"),
 }
@@ -86,8 +86,8 @@ def analyse(data: Data) -> Analysis:
     for side_outcome in SIDES:
         for fac in (True, False):
             e = stats.contrast(s, side_outcome, {INV: high, FAC: fac}, {INV: none, FAC: fac})
-            rows.append(("Learning by side", side_outcome, f"involvement {high:g} vs {none:g}, facilitator "
-                         f"{'on' if fac else 'off'}", e))
+            rows.append(("Learning by side", side_outcome, (f"involvement {high:g} vs {none:g}, facilitator "
+                         f"{'on' if fac else 'off'}"), e))
     question = "Migrants as facilitators add to learning on cultural diversity"
     effects = {}
     for level in levels[1:]:
@@ -96,18 +96,18 @@ def analyse(data: Data) -> Analysis:
         rows.append((question, "learning_cultural_diversity", f"facilitator on vs off, involvement {level:g}", e))
     verdicts.append(stats.verdict(question, effects, moderator=INV))
     if len(levels) > 2:
-        for outcome, (label, _) in OUTCOMES.items():
+        for outcome in OUTCOMES.keys():
             for fac in (True, False):
                 cell = s[s[FAC] == fac]
                 x, Y = stats.curve_matrix(cell, INV, outcome)
-                rows.append(("Slope over involvement", outcome, f"per unit of involvement, facilitator "
-                             f"{'on' if fac else 'off'}", stats.slope(x, Y)))
+                rows.append(("Slope over involvement", outcome, (f"per unit of involvement, facilitator "
+                             f"{'on' if fac else 'off'}"), stats.slope(x, Y)))
     cells = stats.cell_means(s, [INV, FAC], list(OUTCOMES) + SIDES)
-    notes = ["Learning in a domain is the mean gain of the partnered Dutch and southern actors in that domain; "
-             "the 'Learning by side' rows split it.",
-             "Mean trust averages over the ties in use: involving migrants brings their transnational ties into "
+    notes = [("Learning in a domain is the mean gain of the partnered Dutch and southern actors in that domain; "
+             "the 'Learning by side' rows split it."),
+             ("Mean trust averages over the ties in use: involving migrants brings their transnational ties into "
              "use at their low initial trust, which lowers the mean even where trust on every tie grows; it "
-             "measures the mix of ties as much as trust."]
+             "measures the mix of ties as much as trust.")]
     return Analysis(verdicts, effects_table(rows), cells, notes)
 
 

@@ -47,9 +47,13 @@ TABLES = ("summary",)
 QUICK: list[str] = []  # three cells only; the quick horizon and replications suffice
 
 NETWORKS = ["classic", "multi_actor", "multilevel_hybrid"]
+CIRCULATION_NOTE = ("Circulation is the mean gain of engaged actors who never took part in an exchange event "
+                    "(c2c_sim.metrics), so who is in the pool changes with the network: the multilevel model adds "
+                    "national bodies to it, and in the multi-actor models CSOs and migrants who meet at exchanges "
+                    "leave it. Compare networks with this in mind.")
 NETWORK_LABELS = {"classic": "classic", "multi_actor": "multi-actor", "multilevel_hybrid": "multilevel\nhybrid"}
 OUTCOMES = {
-    "circulation": ("Multilevel networks raise knowledge circulation", "circulation (gain of non-participants)"),
+    "circulation": ("Multilevel networks raise knowledge circulation", "circulation (non-participants)"),
     "policy_adoptions_unpartnered": ("Multilevel networks spread policy to unpartnered municipalities",
                                      "policies adopted outside partnerships"),
 }
@@ -66,9 +70,7 @@ def analyse(data: Data) -> Analysis:
             rows.append((question, outcome, f"multilevel_hybrid - {other}", e))
         verdicts.append(stats.verdict(question, effects, moderator="the network compared with"))
     cells = stats.cell_means(s, ["network"], list(OUTCOMES))
-    notes = ["Circulation is the mean gain of the people who never took part in an exchange, so who counts as "
-             "a non-participant changes with the network (CSOs and migrants meet at exchanges in the multi-actor "
-             "models)."]
+    notes = [CIRCULATION_NOTE]
     if (s["policy_adoptions_unpartnered"] == 0).all():
         notes.append("No municipality outside a partnership adopted a practice in any cell: with the default "
                      "adoption threshold the institutional knowledge of unpartnered municipalities never reaches it.")

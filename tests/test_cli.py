@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from c2c_sim import make_config, run_replications
-from c2c_sim.config import Config, flatten
+from c2c_sim import ConfigError, make_config, run_replications
+from c2c_sim.config import flatten
 
 TINY = ["months=6", "replications=3", "world.partnerships_morocco=1", "world.partnerships_turkey=1",
         "world.unpartnered_north=1", "world.unpartnered_south=1", "world.staff_per_municipality=4",
@@ -58,8 +58,6 @@ BAD_INPUTS = {
     "unknown_key": (["trust.inital=0.3"], ["trust.inital", "trust.initial"]),
     "unknown_preset": (["programme=longterm"], ["programme", "longterm", "long_term"]),
     "bad_sweep_value": (["-m", "programme.duration=6,-5"], ["programme.duration", "-5"]),
-    "bad_domain": (["knowledge.staff_north.sport=0.3"], ["knowledge.staff_north.sport"]),
-    "bad_choice": (["network.model=star"], ["network.model", "star", "multi_actor"]),
 }
 
 
@@ -69,9 +67,12 @@ def runs(tmp_path_factory):
     procs = {}
     good = tmp_path_factory.mktemp("good")
     procs["good"] = (start(TINY, good), good)
+    sweep = tmp_path_factory.mktemp("sweep")
+    args = ["-m", "programme.duration=6,12", "replications=2", f"hydra.sweep.dir={sweep / 'sweep'}"]
+    procs["sweep"] = (start(args + [a for a in TINY if not a.startswith("replications=")], sweep), sweep)
     for name, (args, _) in BAD_INPUTS.items():
         cwd = tmp_path_factory.mktemp(name)
-        procs[name] = (start(TINY + args, cwd), cwd)
+        procs[name] = (start(args + TINY, cwd), cwd)  # flags (-m) before the overrides
     done: dict = {}
 
     def get(name):
@@ -146,15 +147,24 @@ def test_rerun_into_a_done_folder_skips(runs, tmp_path):
     assert not (tmp_path / "results").exists()
 
 
-def test_rerun_with_another_config_does_not_skip(runs, tmp_path):
+def test_rerun_with_another_config_does_not_skip(runs, tmp_path, monkeypatch):
+    """The skip is not blind: a done folder of another configuration is recomputed (run_job, in-process)."""
+    from omegaconf import OmegaConf
+
+    from c2c_sim.cli import run_job
+    from c2c_sim.config import to_dict
+
     res, cwd = runs("good")
     assert res.returncode == 0, res.stderr
     folder = tmp_path / "job"
     shutil.copytree(job_dir(cwd), folder)
-    args = [a if not a.startswith("replications=") else "replications=2" for a in TINY]
-    again = c2c_sim(args + [f"hydra.run.dir={folder}"], tmp_path)
-    assert again.returncode == 0, again.stderr
-    assert "already done" not in again.stdout
+    monkeypatch.setenv("C2C_SIM_JOB_FIGURE", "0")
+    same = run_job(OmegaConf.create(to_dict(make_config(TINY_FLAT))), folder, progress=False)
+    assert len(same) == 3  # skipped: read back from the folder
+    assert json.loads((folder / "DONE.json").read_text())["rows"]["summary"] == 3
+    other = run_job(OmegaConf.create(to_dict(make_config({**TINY_FLAT, "replications": 2}))), folder,
+                    progress=False)
+    assert len(other) == 2
     assert len(pd.read_parquet(folder / "summary.parquet")) == 2
     assert json.loads((folder / "DONE.json").read_text())["rows"]["summary"] == 2
 
@@ -171,29 +181,85 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(runs, case):
     assert list(cwd.iterdir()) == [], "bad input left files behind"
 
 
-@pytest.fixture(scope="module")
-def sweep(tmp_path_factory):
-    cwd = tmp_path_factory.mktemp("sweep")
+def test_sweep_writes_one_done_job_per_value(runs):
+    res, cwd = runs("sweep")
     sweep_dir = cwd / "sweep"
-    args = ["-m", "programme.duration=6,12", "replications=2", f"hydra.sweep.dir={sweep_dir}"]
-    args += [a for a in TINY if not a.startswith("replications=")]
-    return c2c_sim(args, cwd), cwd, sweep_dir
-
-
-def test_sweep_writes_one_done_job_per_value(sweep):
-    res, cwd, sweep_dir = sweep
     assert res.returncode == 0, res.stderr[-3000:]
     markers = sorted(sweep_dir.glob("*/DONE.json"))
     assert len(markers) == 2, [str(m) for m in sweep_dir.rglob("*")]
-    durations = set()
+    durations, summaries = set(), []
     for marker in markers:
         job = marker.parent
-        cfg = Config()
         written = yaml.safe_load((job / "config.yaml").read_text())
         durations.add(written["programme"]["duration"])
         assert written["months"] == 6 and written["replications"] == 2
         assert json.loads(marker.read_text())["rows"]["summary"] == 2
         assert "programme.duration" in job.name  # readable job folder names
-        assert cfg.programme.duration == 48  # the default was overridden, not changed
+        summaries.append(pd.read_parquet(job / "summary.parquet"))
     assert durations == {6, 12}
     assert not (cwd / "results").exists()
+    # over a 6-month horizon a 6- and a 12-month programme pay the same months: same seeds, same results
+    pd.testing.assert_frame_equal(summaries[0], summaries[1], check_exact=True)
+
+
+# ---------------------------------------------------------------------------------------------- preflight in-process
+PREFLIGHT_BAD = {
+    "bad_domain": (["knowledge.staff_north.sport=0.3"], ["knowledge.staff_north.sport"]),
+    "bad_choice": (["network.model=star"], ["network.model", "star", "multi_actor"]),
+    "null": (["trust.initial=null"], ["trust.initial"]),
+    "append_unknown": (["+trust.foo=1"], ["trust.foo"]),
+    "section_as_value": (["trust=0.3"], ["trust"]),
+    "bool_as_int": (["programme.learning_strategy=1"], ["programme.learning_strategy", "bool"]),
+    "name_as_int": (["name=42"], ["name", "str"]),
+    "workers_zero": (["workers=0"], ["workers", "1 <= value <= 256"]),
+    "huge_seed": (["seed=1180591620717411303424"], ["seed"]),
+    "list_for_float": (["trust.initial=[0.1,0.2]"], ["trust.initial", "float"]),
+    "sweep_bad_preset": (["-m", "network=classic,star"], ["network", "star", "multilevel_hybrid"]),
+    "sweep_bad_value_in_range": (["-m", "months=range(0,3)"], ["months", "0"]),
+    "unknown_experiment": (["experiment=nope"], ["experiment", "nope", "spillover"]),
+    "domain_dict_missing": (["knowledge.staff_north={youth_participation:0.5}"],
+                            ["knowledge.staff_north", "missing"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PREFLIGHT_BAD))
+def test_preflight_rejects_bad_input_with_one_line(capsys, case):
+    from c2c_sim.cli import EXIT_BAD_INPUT, preflight
+
+    args, words = PREFLIGHT_BAD[case]
+    with pytest.raises(SystemExit) as info:
+        preflight(args)
+    assert info.value.code == EXIT_BAD_INPUT == 2
+    err = capsys.readouterr().err
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 1 and lines[0].startswith("c2c-sim: error:"), err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+@pytest.mark.parametrize("args", [
+    TINY,
+    ["-m", "months=range(1,3)"],
+    ["programme=long_term", "programme.duration=12"],
+    ["-m", "network=classic,multi_actor,multilevel_hybrid", "programme=none,piecemeal"],
+    ["scenario=zeist_berkane", "knowledge.staff_north.environment=0.3"],
+    ["hydra.run.dir=somewhere", "hydra.job.chdir=true"],
+    ["--cfg", "job"],
+])
+def test_preflight_accepts_valid_input(capsys, args):
+    from c2c_sim.cli import preflight
+
+    preflight(args)  # returns without exiting
+    assert capsys.readouterr().err == ""
+
+
+def test_integer_given_as_float_is_refused_the_same_way_by_both_doors(capsys):
+    from c2c_sim.cli import preflight
+
+    with pytest.raises(ConfigError, match=r"months=6.0 has the wrong type: expected int"):
+        make_config(months=6.0)
+    with pytest.raises(SystemExit) as exc:
+        preflight(["months=6.0"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "months=6.0 has the wrong type: expected int" in err[0]

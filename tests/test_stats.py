@@ -204,3 +204,16 @@ def test_estimate_formatting():
     assert e.fmt() == "+0.0123 [+0.008, +0.0161]"
     assert e.relative == pytest.approx(0.123)
     assert math.isnan(S.Estimate(1.0, 0.5, 1.5, 3).relative)
+
+
+def test_verdict_needs_an_effect_that_matters():
+    """With a reference mean, an effect must clear MIN_RELATIVE of it with its whole interval."""
+    tiny = S.Estimate(0.02, 0.01, 0.03, 30, reference=1.0)  # clearly above zero, but 2 % of the baseline
+    big = S.Estimate(0.20, 0.10, 0.30, 30, reference=1.0)
+    assert S.MIN_RELATIVE == 0.05
+    v = S.verdict("q", {"tiny": tiny})
+    assert v.word == "not supported" and "too small to matter" in v.line and "(+2%)" in v.line
+    assert S.verdict("q", {"tiny": tiny}, min_relative=0.0).word == "supported"
+    v = S.verdict("q", {"big": big, "tiny": tiny}, moderator="m")
+    assert v.word == "depends on m" and "tiny (too small)" in v.line
+    assert S.threshold(tiny) == pytest.approx(0.05) and S.threshold(E(0.1, 0.3)) == 0.0
