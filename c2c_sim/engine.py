@@ -260,7 +260,7 @@ class Engine:
         n_events = poisson_from_uniform(u_events, total) * w.alive
         per_rep = n_events.reshape(self.R, Pr).sum(axis=1)
         # each replication draws its delegations' keys, then its facilitators' keys
-        width = 2 * S + (Mc if cfg.migrants.facilitator else 0)
+        width = 2 * S + Mc  # facilitator keys are drawn even when the role is off: common random numbers
         keys = np.concatenate([g.random((e, width)) for g, e in zip(self.rngs, per_rep)])
         fac_keys = keys[:, 2 * S:] if cfg.migrants.facilitator and Mc else None
         inter, participants, fac = rules.plan_exchanges(

@@ -215,13 +215,14 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
 
 
 @njit(cache=True)
-def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, involved,
+def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, pool,
                n_reps):  # pragma: no cover - compiled
     """Per-replication sums for :class:`c2c_sim.metrics.Measures` in one pass over actors.
 
     ``group``: 0 staff or CSO of a partnered Dutch city, 1 of a partnered
-    southern city, 2 anyone else. Returns (side sums (2, R, D), circulation sum
-    (R,), count of engaged actors who never took part in an exchange (R,)).
+    southern city, 2 anyone else; ``pool`` marks who counts for circulation
+    (municipal staff). Returns (side sums (2, R, D), circulation sum (R,),
+    count of the pool who never took part in an exchange (R,)).
     """
     A, D = explicit.shape
     side = np.zeros((2, n_reps, D))
@@ -236,7 +237,7 @@ def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, inv
             row += x
             if grp < 2:
                 side[grp, r, d] += x
-        if involved[a] and not participated[a]:
+        if pool[a] and not participated[a]:
             circ[r] += row / D
             circ_n[r] += 1.0
     return side, circ, circ_n

@@ -13,9 +13,10 @@ explicit and tacit knowledge minus its starting value (per actor and domain).
 * ``mean_trust`` and ``mean_trust_<tie type>``: over enabled ties (both ends
   engaged, partnership alive where the tie needs one); ``active_ties``:
   enabled ties with a contact within ``dissemination.active_window`` months.
-* ``circulation``: mean gain of engaged actors (staff, CSOs, national bodies,
-  involved migrants) who never took part in an exchange event: knowledge that
-  travelled beyond the people who travelled.
+* ``circulation``: mean gain of municipal staff (of every municipality,
+  partnered or not) who never took part in an exchange event: knowledge that
+  travelled beyond the people who travelled. The same population in every
+  network model, so network models compare.
 * ``policy_adoptions`` (cumulative, all municipalities) and
   ``policy_adoptions_unpartnered`` (municipalities outside any partnership).
 * ``initiatives_active``, ``initiatives_started``/``_stalled`` (cumulative),
@@ -108,6 +109,7 @@ class Measures:
             idx = (w.rep[rows][:, None] * D + np.arange(D)).ravel()
             self.groups[side] = (rows, idx, np.bincount(w.rep[rows], minlength=R).astype(float))
         self.group = np.select([partnered & north, partnered & ~north], [0, 1], 2).astype(np.int8)
+        self.staff = w.kind == Kind.STAFF
         self.pm = w.muni_partnership >= 0
         self.pm_rep = w.muni_rep[self.pm]
         self.pm_count = np.bincount(self.pm_rep, minlength=R).astype(float)
@@ -122,12 +124,12 @@ class Measures:
             from .fast import actor_sums
 
             return actor_sums(w.explicit, w.tacit, w.explicit0, w.tacit0, self.group, w.rep, w.participated,
-                              w.involved, self.R)
+                              self.staff, self.R)
         R, D = self.R, self.D
         gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
         sums = np.stack([np.bincount(idx, weights=gain[rows].ravel(), minlength=R * D).reshape(R, D)
                          for rows, idx, _ in self.groups.values()])
-        outsider = (w.involved & ~w.participated).astype(float)
+        outsider = (self.staff & ~w.participated).astype(float)
         row_gain = gain.sum(axis=1) / D
         return (sums, np.bincount(w.rep, weights=row_gain * outsider, minlength=R),
                 np.bincount(w.rep, weights=outsider, minlength=R))
