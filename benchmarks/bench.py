@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np
+import numpy as np  # noqa: E402
 
 TARGETS = {
     "us_per_agent_step_1e4": ("<=", 0.3, "us per agent-step at N=10,000 (engine)"),

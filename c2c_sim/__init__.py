@@ -14,8 +14,18 @@ from .config import Config, ConfigError, make_config
 from .metrics import OUTCOMES
 from .runner import RunResult, replication_seeds, run, run_replications, simulate
 
-__all__ = ["C2CModel", "Config", "ConfigError", "OUTCOMES", "RunResult", "make_config", "replication_seeds", "run",
-           "run_replications", "simulate"]
+__all__ = [
+    "OUTCOMES",
+    "C2CModel",
+    "Config",
+    "ConfigError",
+    "RunResult",
+    "make_config",
+    "replication_seeds",
+    "run",
+    "run_replications",
+    "simulate",
+]
 __version__ = "0.1.0"
 
 

@@ -25,9 +25,9 @@ class Actor(mesa.Agent):
     """An actor with a row in the knowledge arrays."""
 
     kind: Kind
-    model: "C2CModel"
+    model: C2CModel
 
-    def __init__(self, model: "C2CModel", row: int) -> None:
+    def __init__(self, model: C2CModel, row: int) -> None:
         super().__init__(model)
         self.row = int(row)
 
@@ -57,9 +57,9 @@ class Actor(mesa.Agent):
 class LocalGovernment(mesa.Agent):
     """A municipality: its staff (who travel and learn), institutional memory, openness, proactivity, objectives."""
 
-    model: "C2CModel"
+    model: C2CModel
 
-    def __init__(self, model: "C2CModel", municipality: int) -> None:
+    def __init__(self, model: C2CModel, municipality: int) -> None:
         super().__init__(model)
         self.municipality = int(municipality)
 

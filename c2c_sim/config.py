@@ -24,7 +24,7 @@ import dataclasses
 import difflib
 import numbers
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -364,7 +364,7 @@ def validate(cfg: Config | DictConfig) -> Config:
         sec = plain.get(s, {}) or {}
         if not isinstance(sec, dict):
             raise ConfigError(f"{s}={sec!r} must be a mapping of parameters (keys: {', '.join(_fields(s))})")
-        for k, v in sec.items():
+        for k, _v in sec.items():
             lookup_field(f"{s}.{k}")
         values[s] = SECTIONS[s](**{k: check_value(f"{s}.{k}", v) for k, v in sec.items()})
     out = Config(**values)
@@ -397,7 +397,7 @@ def flatten(cfg: Config) -> dict[str, Any]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_preset(group: str, name: str) -> dict:
     """The values of a preset YAML file ``configs/<group>/<name>.yaml`` (without its defaults list)."""
     path = CONFIG_DIR / group / f"{name}.yaml"

@@ -31,8 +31,7 @@ import numpy as np
 from . import fast, rules
 from .config import Config
 from .metrics import Measures
-from .world import NEVER, Kind, TieType, World, build_world, initial_trust, stack_worlds
-
+from .world import NEVER, Kind, TieType, build_world, initial_trust, stack_worlds
 
 POISSON_DIRECT = 30.0
 """Rates above this invert the CDF with scipy (exp(-lam) would underflow near 745)."""
@@ -206,7 +205,7 @@ class Engine:
             return parts[0]
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
 
-    def run(self) -> "Engine":
+    def run(self) -> Engine:
         """Step to the configured horizon."""
         while self.month < self.config.months:
             self.step()

@@ -43,6 +43,10 @@ STEP_OUTCOMES = (
 )
 DOMAIN_OUTCOMES = tuple(f"learning_gain_{side}__{d}" for side in ("north", "south") for d in DOMAINS)
 RUN_OUTCOMES = ("initiative_survival_months", "activity_after_programme", "exchange_events_total")
+CIRCULATION_NOTE = ("Circulation is the mean knowledge gain of municipal staff (of every municipality, partnered "
+                    "or not) who never took part in an exchange event: the same population in every network model.")
+"""One sentence for reports that compare ``circulation`` across network models."""
+
 SERIES_ONLY = ("exchange_events", "programme_budget")
 """Monthly bookkeeping kept in the series but not in the summary (see ``exchange_events_total``)."""
 OUTCOMES = tuple(o for o in STEP_OUTCOMES if o not in SERIES_ONLY) + DOMAIN_OUTCOMES + RUN_OUTCOMES
@@ -140,7 +144,7 @@ class Measures:
         sums, circ, circ_n = self.actor_sums(w)
         out: dict[str, np.ndarray] = {}
         side_mean = {}
-        for k, (side, (rows, idx, count)) in enumerate(self.groups.items()):
+        for k, (side, (_rows, _idx, count)) in enumerate(self.groups.items()):
             per_domain = _ratio(sums[k].ravel(), np.repeat(count, D)).reshape(R, D)
             side_mean[side] = per_domain.mean(axis=1)
             out[f"learning_gain_{side}"] = side_mean[side]

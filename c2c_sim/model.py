@@ -91,7 +91,7 @@ class C2CModel(mesa.Model):
         if self.engine.month >= self.config.months:
             self.running = False
 
-    def run(self) -> "C2CModel":
+    def run(self) -> C2CModel:
         """Step to the configured horizon."""
         while self.running:
             self.step()

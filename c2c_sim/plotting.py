@@ -5,20 +5,21 @@ Plotting reads tidy tables (pandas) and never imports the model.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
-import logging  # noqa: E402
+matplotlib.use("Agg")  # figures are files: no display needed
 
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .storage import atomic_write  # noqa: E402
+
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # Hydra logs at INFO; silence font subsetting
 
 # Okabe-Ito palette (colour-blind safe)
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

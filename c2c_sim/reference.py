@@ -439,17 +439,15 @@ class ReferenceAgent(mesa.Agent):
                         if gap <= 0.0 or gap > bound:
                             continue
                         share = f * (base + (1.0 - base) * kr) * agenda[d]
-                        inc[d] += gap * (share if share < 1.0 else 1.0)
-                        if ks > best[d]:
-                            best[d] = ks
+                        inc[d] += gap * (min(1.0, share))
+                        best[d] = max(best[d], ks)
         self.contacted = contacted
         keep = 1.0 if contacted else 1.0 - prm.forget_rate
         for mine, inc, best, nxt, zero in ((own_e, inc_e, best_e, self.next_explicit, self.explicit0),
                                            (own_t, inc_t, best_t, self.next_tacit, self.tacit0)):
             for d in range(D):
                 v = mine[d] + inc[d]
-                if v > best[d]:
-                    v = best[d]
+                v = min(v, best[d])
                 nxt[d] = zero[d] + (v - zero[d]) * keep
 
     def advance(self) -> None:

@@ -45,7 +45,7 @@ class Interactions:
     context: np.ndarray  # (I,) int
 
     @staticmethod
-    def concat(*parts: "Interactions") -> "Interactions":
+    def concat(*parts: Interactions) -> Interactions:
         return Interactions(*(np.concatenate([getattr(p, f) for p in parts])
                               for f in ("tie", "f2f", "facilitated", "context")))
 

@@ -48,7 +48,7 @@ class RunResult:
     initiatives: pd.DataFrame  # one row per CSO initiative
 
     @staticmethod
-    def concat(parts: list["RunResult"]) -> "RunResult":
+    def concat(parts: list[RunResult]) -> RunResult:
         return RunResult(*(pd.concat([getattr(p, f) for p in parts], ignore_index=True)
                            for f in ("series", "summary", "initiatives")))
 

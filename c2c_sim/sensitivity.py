@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import ConfigError, Config, check_value, lookup_field, make_config, unflatten_params
+from .config import Config, ConfigError, check_value, lookup_field, make_config, unflatten_params
 
 METHODS = ("morris", "sobol")
 DEFAULT_OUTCOMES = ("learning_gain_north", "learning_gain_south", "mutuality", "institutionalised_share",

@@ -6,8 +6,8 @@ the staff of municipality ``m`` are the contiguous block
 ``m * S : (m + 1) * S`` and the migrants of partnership ``p`` the block
 ``migrant_start + p * Mc : ... + Mc`` (reshapes instead of group-bys).
 
-The tie network is built with networkx from the model's own generator
-(:func:`build_world`), then flattened to arrays.
+The tie network is drawn from the model's own generator (:func:`build_world`)
+straight into arrays; :func:`to_networkx` gives it as a networkx graph.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import networkx as nx
 import numpy as np
 
 from .config import DOMAINS, Config
-
 
 NEVER = -10**6
 """``last_contact`` of a tie that has had no contact yet."""
@@ -383,7 +382,7 @@ def stack_worlds(worlds: list[World]) -> World:
     src = remap[np.concatenate([w.src + r * A for r, w in enumerate(worlds)])].astype(np.int32)
     dst = remap[np.concatenate([w.dst + r * A for r, w in enumerate(worlds)])].astype(np.int32)
     cso_tie = shift(actors("cso_local_tie"), tie_off[rows_r])
-    cat = lambda name: np.concatenate([getattr(w, name) for w in worlds])  # noqa: E731
+    cat = lambda name: np.concatenate([getattr(w, name) for w in worlds])
     arrays = {name: actors(name) for name in (
         "kind", "country", "explicit", "tacit", "explicit0", "tacit0", "openness", "participated", "involved",
         "employed", "migrant_org")}

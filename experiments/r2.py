@@ -10,8 +10,8 @@ government level and knowledge institutions) and internal dissemination
 (``dissemination.internal_rate``: 0, off, or the default 0.1, on). Everything
 else at the default scenario.
 
-Outcomes (final month): ``circulation`` (mean gain of actors who never took
-part in an exchange: knowledge that spread), ``institutional_knowledge_gain``
+Outcomes (final month): ``circulation`` (mean gain of municipal staff who never
+took part in an exchange: knowledge that spread), ``institutional_knowledge_gain``
 (gain of the municipalities' institutional memory: institutionalisation) and
 ``institutionalised_share`` (the share of what staff learnt that the memory
 holds).
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from c2c_sim import plotting, stats
 from c2c_sim.experiment import Analysis, Data, effects_table
+from c2c_sim.metrics import CIRCULATION_NOTE
 
 TITLE = "Governance network models and dissemination"
 CLAIM = """Local governance networks can leverage broader governance: beyond the classic
@@ -50,10 +51,6 @@ QUICK: list[str] = []
 NETWORKS = ["classic", "multi_actor", "multilevel_hybrid"]
 NET_LABELS = {"classic": "classic", "multi_actor": "multi-actor", "multilevel_hybrid": "multilevel\nhybrid"}
 INT = "dissemination.internal_rate"
-CIRCULATION_NOTE = ("Circulation is the mean gain of engaged actors who never took part in an exchange event "
-                    "(c2c_sim.metrics), so who is in the pool changes with the network: the multilevel model adds "
-                    "national bodies to it, and in the multi-actor models CSOs and migrants who meet at exchanges "
-                    "leave it. Compare networks with this in mind.")
 OUTCOMES = {
     "circulation": "circulation (non-participants)",
     "institutional_knowledge_gain": "institutional knowledge gain",

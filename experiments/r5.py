@@ -154,23 +154,8 @@ def analyse(data: Data) -> Analysis:
                      f"[{sat.lo:.0f}, {sat.hi:.0f}].")
     notes.append(f"Outcomes are read {window(data)} months after each programme's end (activity: mean exchange "
                  f"events a month over those months, all partnerships together).")
-    paid = paid_months(shortest)
-    if paid != shortest:
-        notes.append(f"The model pays a {shortest}-month programme in {paid} months (months are stepped from 1 and "
-                     f"the budget rule reads `start <= month < start + duration`), so every programme pays one "
-                     f"month less than its duration; the equal-total budget counts the months actually paid, so "
-                     f"every fixed_total cell pays 240 k EUR.")
     cells = stats.cell_means(df, ["programme", "programme.pattern", "programme.duration"], list(OUTCOMES))
     return Analysis(verdicts, effects_table(rows), cells, notes, extra={"thresholds": thresholds})
-
-
-def paid_months(duration: int) -> int:
-    """How many months the model actually pays a continuous programme of ``duration`` months."""
-    from c2c_sim.config import make_config
-    from c2c_sim.rules import programme_budget
-
-    cfg = make_config(programme_duration=duration, months=duration + 2)
-    return sum(programme_budget(cfg.programme, cfg.shocks, t) > 0 for t in range(cfg.months + 1))
 
 
 STYLES = {("logo_south", "continuous"): (plotting.PALETTE[0], "-", "o"),
@@ -190,7 +175,7 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
                                      labels=labels, styles=STYLES, logx=True, xlabel="programme duration (months)",
                                      ylabel=AXIS[outcome])
         plotting.panel_label(ax, letter)
-    for rule, (first, sat) in analysis.extra["thresholds"].items():
+    for rule, (_first, sat) in analysis.extra["thresholds"].items():
         if np.isfinite(sat.estimate):
             color = STYLES[(rule, "continuous")][0]
             axes[0].axvline(sat.estimate, color=color, linewidth=0.6, linestyle="--", alpha=0.7)

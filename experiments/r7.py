@@ -75,7 +75,7 @@ def analyse(data: Data) -> Analysis:
     levels = data.levels(INV)
     none, high = levels[0], levels[-1]
     rows, verdicts = [], []
-    for outcome, (label, question) in OUTCOMES.items():
+    for outcome, (_label, question) in OUTCOMES.items():
         effects = {}
         for fac in (True, False):
             e = stats.contrast(s, outcome, {INV: high, FAC: fac}, {INV: none, FAC: fac})
@@ -96,7 +96,7 @@ def analyse(data: Data) -> Analysis:
         rows.append((question, "learning_cultural_diversity", f"facilitator on vs off, involvement {level:g}", e))
     verdicts.append(stats.verdict(question, effects, moderator=INV))
     if len(levels) > 2:
-        for outcome in OUTCOMES.keys():
+        for outcome in OUTCOMES:
             for fac in (True, False):
                 cell = s[s[FAC] == fac]
                 x, Y = stats.curve_matrix(cell, INV, outcome)

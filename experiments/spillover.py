@@ -10,8 +10,8 @@ institution per country, which also reach municipalities outside any
 partnership). Everything else stays at the default scenario (five partnerships,
 a four-year LOGO South-like programme, 120 months). 30 replications per cell.
 
-Outcomes (final month): ``circulation``, the mean knowledge gain of actors who
-never took part in an exchange (knowledge that travelled beyond the people who
+Outcomes (final month): ``circulation``, the mean knowledge gain of municipal
+staff who never took part in an exchange (knowledge that travelled beyond the people who
 travelled), and ``policy_adoptions_unpartnered``, practices adopted by
 municipalities outside any partnership (policy transfer).
 
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from c2c_sim import plotting, stats
 from c2c_sim.experiment import Analysis, Data, effects_table
+from c2c_sim.metrics import CIRCULATION_NOTE
 
 TITLE = "Multilevel networks and spillover (LOGO South)"
 CLAIM = """Multilevel governance networks, which tie partner municipalities to a higher level of
@@ -40,17 +41,13 @@ shared/domain.md: "spillover effects produced policy transfer and policy mobilit
 governance networks strengthened knowledge circulation"; recommendation 2 ("involve higher
 government levels")."""
 DESIGN = """The network model is the only factor: classic, multi-actor and multilevel hybrid.
-Outcomes at the end of the run: knowledge circulation (mean gain of actors who never took part in an
-exchange) and policies adopted by municipalities outside any partnership. Each outcome compares the
+Outcomes at the end of the run: knowledge circulation (mean gain of municipal staff who never took part in
+an exchange) and policies adopted by municipalities outside any partnership. Each outcome compares the
 multilevel hybrid with each other network, paired by replication."""
 TABLES = ("summary",)
 QUICK: list[str] = []  # three cells only; the quick horizon and replications suffice
 
 NETWORKS = ["classic", "multi_actor", "multilevel_hybrid"]
-CIRCULATION_NOTE = ("Circulation is the mean gain of engaged actors who never took part in an exchange event "
-                    "(c2c_sim.metrics), so who is in the pool changes with the network: the multilevel model adds "
-                    "national bodies to it, and in the multi-actor models CSOs and migrants who meet at exchanges "
-                    "leave it. Compare networks with this in mind.")
 NETWORK_LABELS = {"classic": "classic", "multi_actor": "multi-actor", "multilevel_hybrid": "multilevel\nhybrid"}
 OUTCOMES = {
     "circulation": ("Multilevel networks raise knowledge circulation", "circulation (non-participants)"),
