@@ -127,7 +127,7 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figure: bool 
     """Run one configuration's replications into ``out_dir`` (skipped if already done); return the summary.
 
     ``figure``: draw the job's learning-over-time figure (single runs do; sweep jobs do not, their
-    figures come from ``c2c-sim-collect`` and the experiments, which saves matplotlib's cost per job).
+    figures come from the experiments, which saves matplotlib's cost per job).
     """
     from .runner import run_replications
     from .storage import is_done, read_table, write_job

@@ -75,7 +75,6 @@ class Engine:
         R = self.R
         self.counters = {"initiatives_started": np.zeros(R), "initiatives_stalled": np.zeros(R),
                          "exchange_events": np.zeros(R), "programme_budget": np.zeros(R)}
-        self.events_per_month: list[np.ndarray] = [np.zeros(R, np.int64)]
         self.initiative_log: list[tuple[int, int, int]] = []  # (cso row, start month, stall month)
         self.metrics: dict[str, np.ndarray] = {}
         self.measure()
@@ -120,9 +119,9 @@ class Engine:
         ml = w.tie_type == TieType.MULTILEVEL
         for end in (w.src[ml], w.dst[ml]):
             self._boundary[end[end < M * S]] = True
-        # per-replication sizes (equal across replications except ties)
+        # per-replication sizes (equal across replications)
         self._n = {"staff": M * S // self.R, "cso": M * C // self.R, "migrant": P * Mc // self.R,
-                   "p": P // self.R, "ties": np.diff(w.tie_ptr)}
+                   "p": P // self.R}
         self._enabled = self._enabled_ties()
         self._measures = Measures(w, compiled=self._compiled)
         A, D, T = w.n_actors, w.n_domains, len(w.src)
@@ -169,7 +168,7 @@ class Engine:
         if self._stale_ties():
             self._enabled = self._enabled_ties()
         u_events, u_ties, u_staff, u_cso, noise = self.draw_month()
-        events, n_events, participants = self.run_exchanges(t, u_events)
+        events, per_rep, participants = self.run_exchanges(t, u_events)
         contacts = rules.routine_contacts(u_ties, self._candidates, self._contact_rate, self._f2f, self._context)
         inter = rules.Interactions.concat(events, contacts)
         self.exchange_knowledge(inter)
@@ -183,9 +182,7 @@ class Engine:
         w.alive = rules.sustain_partnerships(w.alive, w.last_exchange, t, cfg.municipality.dormancy_months)
         if self._stale_ties():  # outcomes see the ties of partnerships that ended this month
             self._enabled = self._enabled_ties()
-        per_rep = n_events.reshape(self.R, -1).sum(axis=1) if len(n_events) else np.zeros(self.R, np.int64)
         self.counters["exchange_events"] = per_rep.astype(float)
-        self.events_per_month.append(per_rep)
         self.measure()
 
     def draw_month(self) -> tuple[np.ndarray, ...]:
@@ -231,7 +228,9 @@ class Engine:
             w.alive[ended] = False
 
     def run_exchanges(self, t: int, u_events: np.ndarray) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
-        """Rules 1, 3, 9: how many exchanges each partnership holds, on what, and who meets."""
+        """Rules 1, 3, 9: how many exchanges each partnership holds, on what, and who meets.
+
+        Returns (interactions, events per replication, participating actor rows)."""
         cfg, w = self.config, self.world
         P = w.n_partnerships
         budget = rules.programme_budget(cfg.programme, cfg.shocks, t)
@@ -239,7 +238,8 @@ class Engine:
         if P == 0:
             self._agenda = np.ones((1, w.n_domains))
             empty = np.zeros(0, np.int64)
-            return rules.Interactions(empty, empty.astype(bool), empty.astype(bool), empty), empty, empty
+            return (rules.Interactions(empty, empty.astype(bool), empty.astype(bool), empty),
+                    np.zeros(self.R, np.int64), empty)
         trust_pair = np.bincount(w.tie_partnership[self._ptie], weights=w.trust[self._ptie], minlength=P) / \
             np.maximum(self._ptie_count, 1)
         Mc, S = w.migrants_per_city, w.staff_per_muni
@@ -270,7 +270,7 @@ class Engine:
         w.last_exchange[n_events > 0] = t
         fac_rows = w.migrant_start + fac[:, 0] * Mc + fac[:, 1]
         met_rows = np.concatenate([w.src[inter.tie], w.dst[inter.tie]])
-        return inter, n_events, np.concatenate([participants, fac_rows, met_rows]).astype(np.int64)
+        return inter, per_rep, np.concatenate([participants, fac_rows, met_rows]).astype(np.int64)
 
     def exchange_knowledge(self, inter: rules.Interactions) -> None:
         """Rules 2 and 3 on every contact of the month, then forgetting of unused gains (SKIN)."""
@@ -295,7 +295,7 @@ class Engine:
             w.explicit, w.tacit, receiver, source, w.trust[tie], distance, f2f, self._agenda[ctx], weight, w.openness,
             explicit_rate=k.explicit_rate, tacit_rate=k.tacit_rate, absorptive_base=k.absorptive_base,
             bounded_gap=k.bounded_gap, tacit_exponent=cfg.trust.tacit_exponent)
-        used = ~self._people.copy()  # national bodies are institutions: they do not forget
+        used = ~self._people  # national bodies are institutions: they do not forget
         used[receiver] = True
         w.explicit = rules.forget_unused(e, w.explicit0, used, k.forget_rate)
         w.tacit = rules.forget_unused(tc, w.tacit0, used, k.forget_rate)

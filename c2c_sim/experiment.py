@@ -103,15 +103,6 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # anything the figure needs
 
-    @property
-    def table(self) -> pd.DataFrame:
-        return self.effects
-
-    @property
-    def verdict(self) -> Verdict:
-        """The headline verdict (the first)."""
-        return self.verdicts[0]
-
 
 def effects_table(rows: list[tuple[str, str, str, Estimate]]) -> pd.DataFrame:
     """A tidy table of effects from (question, outcome, comparison, estimate) rows."""
@@ -235,7 +226,7 @@ def run_sweep(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int, lo
                               f"last lines of {logfile}:\n  " + "\n  ".join(tail))
 
 
-def gather(exp: Experiment, sweep_dir: Path, *, quick: bool, log=print) -> tuple[Data, Collection]:
+def gather(exp: Experiment, sweep_dir: Path, *, quick: bool) -> tuple[Data, Collection]:
     """Collect every table the experiment reads; raise ExperimentError unless the sweep is complete."""
     tables, first = {}, None
     for name in dict.fromkeys(("summary", *exp.tables)):
@@ -398,7 +389,7 @@ def run_experiment(exp_id: str, *, root: Path | str | None = None, quick: bool =
     elif not (sweep_dir / "multirun.yaml").is_file():
         raise ExperimentError(f"{exp_id}: no sweep in {sweep_dir}; run without --no-sweep first")
     timing["sweep"] = time.perf_counter() - t0
-    data, col = gather(exp, sweep_dir, quick=quick, log=log)
+    data, col = gather(exp, sweep_dir, quick=quick)
     timing["collect"] = time.perf_counter() - t0 - sum(timing.values())
     analysis = exp.module.analyse(data)
     if not isinstance(analysis, Analysis) or not analysis.verdicts:

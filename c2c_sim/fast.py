@@ -97,9 +97,10 @@ def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2
         a = touched[j]
         for d in range(D):
             v = min(explicit[a, d] + inc_e[a, d], max(best_e[a, d], explicit[a, d]))
-            explicit[a, d] = explicit0[a, d] + (v - explicit0[a, d]) * 1.0
+            # x0 + (v - x0) repeats the rounding of rules.forget_unused (kept bit-identical)
+            explicit[a, d] = explicit0[a, d] + (v - explicit0[a, d])
             v = min(tacit[a, d] + inc_t[a, d], max(best_t[a, d], tacit[a, d]))
-            tacit[a, d] = tacit0[a, d] + (v - tacit0[a, d]) * 1.0
+            tacit[a, d] = tacit0[a, d] + (v - tacit0[a, d])
             inc_e[a, d] = 0.0
             inc_t[a, d] = 0.0
             best_e[a, d] = -1.0

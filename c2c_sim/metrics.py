@@ -21,7 +21,7 @@ explicit and tacit knowledge minus its starting value (per actor and domain).
   ``policy_adoptions_unpartnered`` (municipalities outside any partnership).
 * ``initiatives_active``, ``initiatives_started``/``_stalled`` (cumulative),
   ``exchange_events`` (this month), ``partnerships_alive``, ``migrants_involved``.
-* per run: ``initiative_survival_months`` (:func:`restricted_mean_survival`),
+* per run: ``initiative_survival_months`` (:func:`mean_initiative_months`),
   ``activity_after_programme`` (:func:`activity_after_programme`),
   ``exchange_events_total``.
 """
@@ -185,8 +185,9 @@ class Measures:
         return out
 
 
-def restricted_mean_survival(durations: np.ndarray, horizon_left: np.ndarray) -> float:
-    """Mean months an initiative lasts, counting still-active ones up to the end of the run (censored)."""
+def mean_initiative_months(durations: np.ndarray, horizon_left: np.ndarray) -> float:
+    """Mean months an initiative lasts: stalled ones their full length, still-active ones up to the end of
+    the run (censored, so a lower bound). For Kaplan-Meier survival see :func:`c2c_sim.stats.restricted_mean_survival`."""
     allv = np.concatenate([durations, horizon_left]).astype(float)
     return float(allv.mean()) if allv.size else float("nan")
 

@@ -307,7 +307,7 @@ class VectorKernel:
         gain, tgain, mem = rules.disseminate_internally(
             (e - pop.explicit0).reshape(M, S, D), (t - pop.tacit0).reshape(M, S, D), used.reshape(M, S),
             self.memory - pop.memory0, internal_rate=p.internal_rate,
-            institutionalisation_rate=p.institutionalisation_rate)
+            institutionalisation_rate=p.institutionalisation_rate, memory_cap=1.0 - pop.memory0)
         self.memory = pop.memory0 + mem
         self.explicit = np.minimum(pop.explicit0 + gain.reshape(N, D), 1.0)
         self.tacit = np.minimum(pop.tacit0 + tgain.reshape(N, D), 1.0)
@@ -378,8 +378,7 @@ class ReferenceAgent(mesa.Agent):
 
     model: ReferenceModel
 
-    def __init__(self, model: ReferenceModel, explicit: list[float], tacit: list[float], openness: float,
-                 organisation: int) -> None:
+    def __init__(self, model: ReferenceModel, explicit: list[float], tacit: list[float], openness: float) -> None:
         super().__init__(model)
         self.explicit = list(explicit)
         self.tacit = list(tacit)
@@ -388,7 +387,6 @@ class ReferenceAgent(mesa.Agent):
         self.next_explicit = list(explicit)
         self.next_tacit = list(tacit)
         self.openness = openness
-        self.organisation = organisation
         self.ties: list[Tie] = []
         self.contacted = False
 
@@ -494,6 +492,7 @@ class Organisation(mesa.Agent):
         mem_gain = [self.memory[d] - self.memory0[d] for d in range(D)]
         for d in range(D):
             mem_gain[d] += inst * sum(max(0.0, g[d] - mem_gain[d]) for g in gains) / len(staff)
+            mem_gain[d] = min(mem_gain[d], 1.0 - self.memory0[d])  # memory stays a level in [0, 1]
             self.memory[d] = self.memory0[d] + mem_gain[d]
         for i, a in enumerate(staff):
             g, tg = gains[i], tgains[i]
@@ -520,7 +519,7 @@ class ReferenceModel(mesa.Model):
         self.synchronous = synchronous
         self.agenda = pop.agenda.tolist()
         self.people = [ReferenceAgent(self, pop.explicit0[i].tolist(), pop.tacit0[i].tolist(),
-                                      float(pop.openness[i]), i // pop.org_size) for i in range(pop.n)]
+                                      float(pop.openness[i])) for i in range(pop.n)]
         self.ties: list[Tie] = []
         for s, d, tr, dist, f in zip(pop.src.tolist(), pop.dst.tolist(), pop.trust0.tolist(),
                                      pop.distance.tolist(), pop.f2f.tolist()):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .config import Config, make_config
 from .engine import Engine
-from .metrics import SERIES_ONLY, activity_after_programme, restricted_mean_survival
+from .metrics import SERIES_ONLY, activity_after_programme, mean_initiative_months
 
 BATCH_SIZE = 64
 """Replications stepped together by one engine (a speed setting only)."""
@@ -73,13 +73,13 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     inits = pd.DataFrame({"replication": reps[rec[:, 0]] if len(rec) else np.zeros(0, np.int64),
                           "cso": rec[:, 1], "start": rec[:, 2], "end": rec[:, 3], "stalled": rec[:, 4].astype(bool)})
     inits["months"] = inits["end"] - inits["start"]
-    events = np.stack(engine.events_per_month, axis=1)  # (R, T)
+    events = cols["exchange_events"].reshape(R, T)  # events of each month, month 0 = 0
     end = programme_end(cfg)
     P = engine.world.n_partnerships // R
     survival, after = [], []
     for i, r in enumerate(reps):
         mine = inits[inits.replication == r]
-        survival.append(restricted_mean_survival(mine.loc[mine.stalled, "months"].to_numpy(),
+        survival.append(mean_initiative_months(mine.loc[mine.stalled, "months"].to_numpy(),
                                                  mine.loc[~mine.stalled, "months"].to_numpy()))
         after.append(activity_after_programme(events[i], end, P))
     summary["initiative_survival_months"] = survival

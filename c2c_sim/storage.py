@@ -108,7 +108,3 @@ def read_table(folder: Path, name: str = "summary") -> pd.DataFrame:
     if expected is not None and expected != len(df):
         raise ResultsError(f"'{path}' has {len(df)} rows, its marker says {expected}: the file is damaged")
     return df
-
-
-def read_config(folder: Path) -> dict:
-    return yaml.safe_load((Path(folder) / "config.yaml").read_text())

@@ -68,7 +68,6 @@ QUICK = ["programme.duration=3,24", "months=48"]
 
 WINDOW = 36
 RULES = {"logo_south": "equal monthly budget", "fixed_total": "equal total budget"}
-PATTERNS = {"continuous": "continuous", "bursts": "bursts"}
 OUTCOMES = {
     "learning": "learning",
     "institutional_knowledge_gain": "institutionalised knowledge",
