@@ -454,7 +454,7 @@ def unflatten_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def make_config(params: dict[str, Any] | None = None, **kwargs: Any) -> Config:
+def make_config(params: dict[str, Any] | None = None, *, base: Config | None = None, **kwargs: Any) -> Config:
     """A validated Config from the defaults, presets and overrides.
 
     ``params``/``kwargs`` accept flat names (``trust_initial=0.3``), dotted keys
@@ -462,10 +462,11 @@ def make_config(params: dict[str, Any] | None = None, **kwargs: Any) -> Config:
     ``programme`` and ``scenario`` (``programme="long_term"``). Presets apply
     first, in the order of ``configs/config.yaml``'s defaults list (network,
     programme, then scenario, as on the command line), explicit values after them.
+        ``base`` (default: the default scenario) is the configuration the presets and values change.
     """
     merged = {**(params or {}), **kwargs}
     dotted = unflatten_params(merged)
-    tree = to_dict(Config())
+    tree = to_dict(base if base is not None else Config())
     for group in ("network", "programme", "scenario"):
         if group in dotted:
             name = dotted.pop(group)

@@ -29,6 +29,7 @@ replication.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import math
@@ -147,8 +148,9 @@ def available() -> list[str]:
     return [i for i in ORDER if i in both] + sorted(both - set(ORDER))
 
 
+@functools.cache
 def load(exp_id: str) -> Experiment:
-    """The experiment ``exp_id`` (raises ExperimentError naming the available ones)."""
+    """The experiment ``exp_id`` (raises ExperimentError naming the available ones); loaded once per process."""
     path = EXPERIMENTS_DIR / f"{exp_id}.py"
     if exp_id not in available():
         raise ExperimentError(f"unknown experiment '{exp_id}': available {', '.join(available())} or all")

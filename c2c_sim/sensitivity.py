@@ -60,9 +60,14 @@ def parse_param(spec: str) -> tuple[str, float, float, bool]:
     return key, float(lo), float(hi), isinstance(default, int)
 
 
+def _problem(names: list[str], bounds: list[tuple[float, float]]) -> dict:
+    """SALib's problem definition."""
+    return {"num_vars": len(names), "names": names, "bounds": [list(b) for b in bounds]}
+
+
 def sample(method: str, names: list[str], bounds: list[tuple[float, float]], n: int, seed: int) -> np.ndarray:
     """The SALib sample matrix (rows: points, columns: parameters)."""
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(b) for b in bounds]}
+    problem = _problem(names, bounds)
     if method == "morris":
         from SALib.sample import morris
 
@@ -75,7 +80,7 @@ def sample(method: str, names: list[str], bounds: list[tuple[float, float]], n: 
 def analyse(method: str, names: list[str], bounds: list[tuple[float, float]], X: np.ndarray,
             Y: np.ndarray, seed: int) -> pd.DataFrame:
     """SALib indices of one outcome ``Y`` (one value per row of ``X``) as a table."""
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(b) for b in bounds]}
+    problem = _problem(names, bounds)
     if method == "morris":
         from SALib.analyze import morris
 
@@ -91,14 +96,7 @@ def analyse(method: str, names: list[str], bounds: list[tuple[float, float]], X:
 
 def with_values(base: Config, values: dict[str, float]) -> Config:
     """``base`` with the dotted keys in ``values`` replaced, validated."""
-    from omegaconf import OmegaConf
-
-    from .config import _set, to_dict, validate
-
-    tree = to_dict(base)
-    for k, v in values.items():
-        _set(tree, k, v)
-    return validate(OmegaConf.create(tree))
+    return make_config(values, base=base)
 
 
 def _point(base: Config, keys: list[str], row: np.ndarray, integer: list[bool], replications: int,
