@@ -4,7 +4,7 @@ The order of a month is written out once, in :meth:`Engine.step`::
 
     1. shocks ............ partnerships terminated when due                 (Rule 1)
     2. outreach .......... uninvolved migrants may be drawn in              (R7)
-    3. draws ............. each replication's random numbers of known size
+    3. draws ............. each replication's random numbers of known size (drawn a few months ahead)
     4. exchanges ......... programme- and own-funded events, delegations    (Rules 1, 3, 9)
     5. routine contacts .. local, transnational, multilevel, remote         (Rule 6)
     6. transfer .......... knowledge moves on all of the month's contacts,
@@ -16,20 +16,25 @@ The order of a month is written out once, in :meth:`Engine.step`::
    11. sustain ........... dormant partnerships end                         (Rule 9)
    12. measure ........... the month's outcomes, per replication
 
-Each replication has its own numpy generator and draws, phase by phase, the
-same numbers whether it runs alone or in a batch of hundreds: batching changes
-speed, never results. :class:`~c2c_sim.model.C2CModel` is the Mesa face of an
+Each replication has its own numpy generator and draws the same numbers
+whether it runs alone or in a batch of hundreds: batching changes speed, never
+results. Every month a replication takes one fixed-length row of uniforms from
+its generator (outreach, event counts, routine contacts, turnover, initiative
+starts, volunteer noise; :meth:`Engine.month_draws`), drawn several months at a
+time; delegations, facilitators and terminations, whose number varies, come
+from a second generator spawned from the first. With numba installed the phases
+after the draws run compiled (:func:`c2c_sim.fast.open_month`,
+:func:`c2c_sim.fast.close_month`), computing the same numbers as the numpy rules
+called below. :class:`~c2c_sim.model.C2CModel` is the Mesa face of an
 engine with one replication.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from . import fast, rules
-from .config import Config
+from .config import DOMAINS, Config
 from .metrics import Measures
 from .world import NEVER, Kind, TieType, build_world, initial_trust, stack_worlds
 
@@ -70,13 +75,22 @@ class Engine:
         self.rngs = rngs
         self.R = len(rngs)
         self.world = stack_worlds([build_world(cfg, rng) for rng in rngs])
+        # numbers whose count varies (delegations, facilitators, terminations) come from a second stream
+        self.key_rngs = [g.spawn(1)[0] for g in rngs]
         self.month = 0
         self._precompute()
         R = self.R
-        self.counters = {"initiatives_started": np.zeros(R), "initiatives_stalled": np.zeros(R),
-                         "exchange_events": np.zeros(R), "programme_budget": np.zeros(R)}
+        self._chunk: list[np.ndarray] = []
+        self._chunk_first = 1  # month of the chunk's first row
+        self._counts = np.zeros((2, R))  # initiatives started, stalled (cumulative)
+        self._events = np.zeros(R)
+        self.counters = {"initiatives_started": self._counts[0], "initiatives_stalled": self._counts[1],
+                         "exchange_events": self._events, "programme_budget": np.zeros(R)}
         self.initiative_log: list[tuple[int, int, int]] = []  # (cso row, start month, stall month)
+        self._stall_parts: list[np.ndarray] = []  # the compiled path's stalls, (n, 3) per month
         self.metrics: dict[str, np.ndarray] = {}
+        if self._compiled:
+            self._compiled_setup()
         self.measure()
 
     # ------------------------------------------------------------------ setup
@@ -123,11 +137,10 @@ class Engine:
         self._n = {"staff": M * S // self.R, "cso": M * C // self.R, "migrant": P * Mc // self.R,
                    "p": P // self.R}
         self._enabled = self._enabled_ties()
-        self._measures = Measures(w, compiled=self._compiled)
-        A, D, T = w.n_actors, w.n_domains, len(w.src)
-        self._scratch_actors = (np.zeros((A, D)), np.zeros((A, D)), np.full((A, D), -1.0), np.full((A, D), -1.0),
-                                np.zeros(A, bool))
-        self._scratch_ties = (np.zeros(T, np.int64), np.zeros(T, bool))
+        self._measures = Measures(w)
+        self._ties_per_p = np.diff(self._event_ptr)
+        n = self._n
+        self._draw_sizes = (n["migrant"], n["p"], None, n["staff"], n["cso"], n["cso"])  # None: the ties
 
     def _stale_ties(self) -> bool:
         """Whether involvement or live partnerships changed since enabled ties were computed."""
@@ -146,14 +159,7 @@ class Engine:
             alive = ~self._needs_partnership | w.alive[np.maximum(w.tie_partnership, 0)]
         enabled = w.involved[w.src] & w.involved[w.dst] & alive
         self._candidates = np.flatnonzero(enabled)
-        self._n_candidates = np.bincount(w.tie_rep[self._candidates], minlength=self.R)
         return enabled
-
-    def _draw(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
-        """Concatenate ``draw(rng_r, r)`` over replications (each from its own generator)."""
-        if self.R == 1:
-            return draw(self.rngs[0], 0)
-        return np.concatenate([draw(rng, r) for r, rng in enumerate(self.rngs)])
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -161,15 +167,18 @@ class Engine:
         cfg, w = self.config, self.world
         self.month = t = self.month + 1
         self.apply_shocks(t)
+        u_out, u_events, u_ties, u_staff, u_cso, noise = self.month_draws(t)
+        if self._compiled:
+            self._step_compiled(t, u_out, u_events, u_ties, u_staff, u_cso, noise)
+            return
         if cfg.migrants.outreach > 0 and self._n["migrant"]:
-            u = self._draw(lambda g, r: g.random(self._n["migrant"]))
-            u = np.where(self._can_involve, u, 1.0)  # classic model: only migrants the municipality employs
+            u = np.where(self._can_involve, u_out, 1.0)  # classic model: only migrants the municipality employs
             w.involved[self._mig] = rules.migrant_outreach(w.involved[self._mig], u, cfg.migrants.outreach)
         if self._stale_ties():
             self._enabled = self._enabled_ties()
-        u_events, u_ties, u_staff, u_cso, noise = self.draw_month()
         events, per_rep, participants = self.run_exchanges(t, u_events)
-        contacts = rules.routine_contacts(u_ties, self._candidates, self._contact_rate, self._f2f, self._context)
+        contacts = rules.routine_contacts(u_ties[self._candidates], self._candidates, self._contact_rate, self._f2f,
+                                          self._context)
         inter = rules.Interactions.concat(events, contacts)
         self.exchange_knowledge(inter)
         w.participated[participants] = True
@@ -182,25 +191,48 @@ class Engine:
         w.alive = rules.sustain_partnerships(w.alive, w.last_exchange, t, cfg.municipality.dormancy_months)
         if self._stale_ties():  # outcomes see the ties of partnerships that ended this month
             self._enabled = self._enabled_ties()
-        self.counters["exchange_events"] = per_rep.astype(float)
+        self.counters["exchange_events"][:] = per_rep
         self.measure()
 
-    def draw_month(self) -> tuple[np.ndarray, ...]:
-        """The month's draws of known size, per replication in one call each: uniforms for the number
-        of exchange events (one per partnership), routine contacts (one per enabled tie), turnover (one
-        per staff member) and initiative starts (one per CSO), and the normal fluctuation of volunteer
-        input (one per CSO)."""
-        n_p, n_staff, n_cso, ties = self._n["p"], self._n["staff"], self._n["cso"], self._n_candidates
-        sd = self.config.cso.momentum_noise
-        parts = []
-        a, b = n_p, n_p + n_staff
+    def month_draws(self, t: int) -> tuple[np.ndarray, ...]:
+        """Month ``t``'s uniforms, each array concatenated over replications: outreach (one per migrant),
+        exchange events (one per partnership), routine contacts (one per tie, used where the tie is
+        enabled), turnover (one per staff member), initiative starts (one per CSO) and the normal
+        fluctuation of volunteer input (one per CSO, ``cso.momentum_noise`` times a standard normal
+        obtained from a uniform by the inverse normal CDF).
+
+        Each replication draws one row of fixed length per month from its generator, so the numbers
+        do not depend on how many months are drawn at once (a few, to call numpy less often)."""
+        i = t - self._chunk_first
+        if not self._chunk or i >= len(self._chunk[0]):
+            self._chunk_first, i = t, 0
+            self._chunk = self._draw_chunk(min(self._chunk_months(), max(self.config.months - t + 1, 1)))
+        return tuple(a[i] for a in self._chunk)
+
+    def _chunk_months(self) -> int:
+        """Months drawn at once: up to 12, fewer for big batches (about 16 MB of uniforms at most)."""
+        per_month = sum(a for a in self._draw_sizes if a is not None) * self.R + len(self.world.src)
+        return int(max(1, min(12, 2**21 // max(per_month, 1))))
+
+    def _draw_chunk(self, months: int) -> list[np.ndarray]:
+        from scipy.special import ndtri
+
+        w, R = self.world, self.R
+        T_r = np.diff(w.tie_ptr)
+        sizes = [(s if s is not None else 0) for s in self._draw_sizes]
+        totals = [s * R if s is not None else len(w.src) for s in self._draw_sizes]
+        parts = [np.empty((months, n)) for n in totals]
         for r, g in enumerate(self.rngs):
-            u = g.random(b + n_cso + ties[r])
-            z = g.normal(0.0, sd, n_cso) if sd > 0 and n_cso else np.zeros(n_cso)
-            parts.append((u[:a], u[b + n_cso:], u[a:b], u[b:b + n_cso], z))
-        if self.R == 1:
-            return parts[0]
-        return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
+            row_sizes = [s if s is not None else int(T_r[r]) for s in self._draw_sizes]
+            block = g.random((months, sum(row_sizes)))
+            a = 0
+            for k, size in enumerate(row_sizes):
+                off = w.tie_ptr[r] if self._draw_sizes[k] is None else r * sizes[k]
+                parts[k][:, off:off + size] = block[:, a:a + size]
+                a += size
+        sd = self.config.cso.momentum_noise
+        parts[5] = sd * ndtri(parts[5] + 2.0**-54) if sd > 0 else np.zeros_like(parts[5])  # u + 2^-54 is in (0, 1)
+        return parts
 
     def run(self) -> Engine:
         """Step to the configured horizon."""
@@ -224,7 +256,8 @@ class Engine:
                   "turkey": np.flatnonzero(country == 2)}[sh.terminated_country]
         n = int(round(sh.terminated_share * len(target)))
         if n:
-            ended = self._draw(lambda g, r: r * P + g.choice(target, size=n, replace=False))
+            ended = np.concatenate([r * P + g.choice(target, size=n, replace=False)
+                                    for r, g in enumerate(self.key_rngs)])
             w.alive[ended] = False
 
     def run_exchanges(self, t: int, u_events: np.ndarray) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
@@ -234,7 +267,7 @@ class Engine:
         cfg, w = self.config, self.world
         P = w.n_partnerships
         budget = rules.programme_budget(cfg.programme, cfg.shocks, t)
-        self.counters["programme_budget"] = np.full(self.R, budget)
+        self.counters["programme_budget"][:] = budget
         if P == 0:
             self._agenda = np.ones((1, w.n_domains))
             empty = np.zeros(0, np.int64)
@@ -260,7 +293,7 @@ class Engine:
         per_rep = n_events.reshape(self.R, Pr).sum(axis=1)
         # each replication draws its delegations' keys, then its facilitators' keys
         width = 2 * S + Mc  # facilitator keys are drawn even when the role is off: common random numbers
-        keys = np.concatenate([g.random((e, width)) for g, e in zip(self.rngs, per_rep)])
+        keys = self._event_keys(per_rep, width)
         fac_keys = keys[:, 2 * S:] if cfg.migrants.facilitator and Mc else None
         inter, participants, fac = rules.plan_exchanges(
             n_events, keys[:, :S], keys[:, S:2 * S], fac_keys,
@@ -276,13 +309,6 @@ class Engine:
         """Rules 2 and 3 on every contact of the month, then forgetting of unused gains (SKIN)."""
         cfg, w = self.config, self.world
         k = cfg.knowledge
-        if self._compiled:
-            fast.transfer_and_forget(
-                w.explicit, w.tacit, w.explicit0, w.tacit0, inter.tie, inter.facilitated, inter.f2f, inter.context,
-                w.src, w.dst, w.trust, w.distance, self._north, self._agenda, cfg.programme.mode == "donor",
-                cfg.migrants.bridge, w.openness, self._people, k.explicit_rate, k.tacit_rate, k.absorptive_base,
-                k.bounded_gap, cfg.trust.tacit_exponent, k.forget_rate, *self._scratch_actors)
-            return
         a, b = w.src[inter.tie], w.dst[inter.tie]
         receiver, source = np.concatenate([a, b]), np.concatenate([b, a])
         tie = np.concatenate([inter.tie, inter.tie])
@@ -303,11 +329,6 @@ class Engine:
     def build_trust(self, inter: rules.Interactions, t: int) -> None:
         """Rule 4 on the month's contacts (counted per tie) and decay elsewhere."""
         cfg, w = self.config, self.world
-        if self._compiled:
-            fast.update_trust(w.trust, w.last_contact, inter.tie, inter.facilitated, w.distance, cfg.migrants.bridge,
-                              cfg.trust.growth, cfg.trust.decay, cfg.trust.bridge_boost, t, NEVER,
-                              *self._scratch_ties)
-            return
         T = len(w.src)
         contacts_per_tie = np.bincount(inter.tie, minlength=T)
         bridged = np.bincount(inter.tie, weights=inter.facilitated, minlength=T) > 0
@@ -325,22 +346,17 @@ class Engine:
         st = self._staff
         leave = rules.staff_turnover(u_turnover, d.turnover_rate)
         sharers = w.participated[st] | self._boundary
-        if self._compiled:
-            fast.disseminate_and_turnover(w.explicit, w.tacit, w.explicit0, w.tacit0, w.memory, w.memory0,
-                                          sharers, leave, M, S, d.internal_rate,
-                                          d.institutionalisation_rate, d.socialisation)
-        else:
-            gain, tgain, mem = rules.disseminate_internally(
-                (w.explicit[st] - w.explicit0[st]).reshape(M, S, D), (w.tacit[st] - w.tacit0[st]).reshape(M, S, D),
-                sharers.reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
-                institutionalisation_rate=d.institutionalisation_rate, memory_cap=1.0 - w.memory0)
-            w.memory = w.memory0 + mem
-            gain = gain.reshape(M * S, D)
-            tgain = tgain.reshape(M * S, D)
-            gain[leave] = d.socialisation * mem[w.city[st][leave]]
-            tgain[leave] = 0.0
-            w.explicit[st] = np.minimum(w.explicit0[st] + gain, 1.0)
-            w.tacit[st] = np.minimum(w.tacit0[st] + tgain, 1.0)
+        gain, tgain, mem = rules.disseminate_internally(
+            (w.explicit[st] - w.explicit0[st]).reshape(M, S, D), (w.tacit[st] - w.tacit0[st]).reshape(M, S, D),
+            sharers.reshape(M, S), w.memory - w.memory0, internal_rate=d.internal_rate,
+            institutionalisation_rate=d.institutionalisation_rate, memory_cap=1.0 - w.memory0)
+        w.memory = w.memory0 + mem
+        gain = gain.reshape(M * S, D)
+        tgain = tgain.reshape(M * S, D)
+        gain[leave] = d.socialisation * mem[w.city[st][leave]]
+        tgain[leave] = 0.0
+        w.explicit[st] = np.minimum(w.explicit0[st] + gain, 1.0)
+        w.tacit[st] = np.minimum(w.tacit0[st] + tgain, 1.0)
         w.participated[st] &= ~leave
         if leave.any():
             touched = np.zeros(w.n_actors, bool)
@@ -378,15 +394,133 @@ class Engine:
         for i in np.flatnonzero(stalled):
             self.initiative_log.append((cs.start + int(i), int(w.initiative_start[i]), t))
         w.momentum, w.initiative_start, w.cooldown_until = m, start, cool
-        self.counters["initiatives_started"] = self.counters["initiatives_started"] + \
-            started.reshape(self.R, n).sum(axis=1)
-        self.counters["initiatives_stalled"] = self.counters["initiatives_stalled"] + \
-            stalled.reshape(self.R, n).sum(axis=1)
+        self._counts[0] += started.reshape(self.R, n).sum(axis=1)
+        self._counts[1] += stalled.reshape(self.R, n).sum(axis=1)
 
     def measure(self) -> None:
         """The month's outcomes, one value per replication."""
+        if self._compiled:
+            w = self.world
+            self._ip[fast.I_MONTH] = self.month
+            fast.measure(self._fp, self._ip, self._out, w.explicit, w.tacit, w.explicit0, w.tacit0, w.memory,
+                         w.memory0, self._group, self._side_count, w.participated, self._muni_partnered,
+                         self._enabled, w.tie_type, w.trust, w.last_contact, w.tie_ptr, w.alive, w.involved,
+                         w.initiative_start, w.adoption_month, self._counts, self._events)
+            self.metrics = self._metrics_from_out()
+            return
         self.metrics = self._measures(self.world, self._enabled, self.month,
                                       self.config.dissemination.active_window, self.counters)
+
+    # ------------------------------------------------------------------ the compiled month
+    def _event_keys(self, per_rep: np.ndarray, width: int) -> np.ndarray:
+        """Each replication's keys for its events (delegations, then facilitators), from its second stream."""
+        parts = [g.random((int(e), width)) for g, e in zip(self.key_rngs, per_rep) if e]
+        return np.concatenate(parts) if parts else np.zeros((0, width))
+
+    def _compiled_setup(self) -> None:
+        """Parameters, per-actor groups and scratch buffers of :func:`c2c_sim.fast.close_month`."""
+        cfg, w, n, R = self.config, self.world, self._n, self.R
+        k, tr, d, c, mg = cfg.knowledge, cfg.trust, cfg.dissemination, cfg.cso, cfg.migrants
+        fp = np.zeros(fast.N_FLOAT)
+        for i, v in ((fast.F_OUTREACH, mg.outreach), (fast.F_COST_PER_VISIT, cfg.programme.cost_per_visit),
+                     (fast.F_OWN_RATE, cfg.municipality.own_activity_rate), (fast.F_INITIATOR_BOOST, mg.initiator_boost),
+                     (fast.F_COHERENCE, cfg.programme.coherence), (fast.F_FOCUS, cfg.programme.strategy_focus),
+                     (fast.F_BRIDGE, mg.bridge), (fast.F_EXPLICIT_RATE, k.explicit_rate),
+                     (fast.F_TACIT_RATE, k.tacit_rate), (fast.F_ABSORPTIVE_BASE, k.absorptive_base),
+                     (fast.F_BOUNDED_GAP, k.bounded_gap), (fast.F_TACIT_EXPONENT, tr.tacit_exponent),
+                     (fast.F_FORGET_RATE, k.forget_rate), (fast.F_GROWTH, tr.growth), (fast.F_DECAY, tr.decay),
+                     (fast.F_BRIDGE_BOOST, tr.bridge_boost), (fast.F_TRUST_INITIAL, tr.initial),
+                     (fast.F_TRUST_INITIAL_LOCAL, tr.initial_local), (fast.F_INTERNAL_RATE, d.internal_rate),
+                     (fast.F_INSTITUTIONALISATION, d.institutionalisation_rate),
+                     (fast.F_SOCIALISATION, d.socialisation), (fast.F_TURNOVER, d.turnover_rate),
+                     (fast.F_START_RATE, c.start_rate), (fast.F_MIGRANT_BOOST, c.migrant_boost),
+                     (fast.F_TRANSNATIONAL_BOOST, c.transnational_boost), (fast.F_VOLUNTEER_DECAY, c.volunteer_decay),
+                     (fast.F_SUPPORT_GAIN, c.support_gain), (fast.F_STALL_THRESHOLD, c.stall_threshold),
+                     (fast.F_ADOPTION_THRESHOLD, d.adoption_threshold)):
+            fp[i] = v
+        ip = np.zeros(fast.N_INT, np.int64)
+        for i, v in ((fast.I_REPS, R), (fast.I_STAFF, n["staff"]), (fast.I_CSO, n["cso"]),
+                     (fast.I_MIGRANT, n["migrant"]), (fast.I_NATIONAL, w.n_actors // R - n["staff"] - n["cso"] -
+                                                     n["migrant"]),
+                     (fast.I_PARTNERSHIPS, n["p"]), (fast.I_MUNIS, w.n_munis // R),
+                     (fast.I_STAFF_PER_MUNI, w.staff_per_muni), (fast.I_MIGRANTS_PER_CITY, w.migrants_per_city),
+                     (fast.I_DELEGATION, cfg.municipality.delegation_size), (fast.I_FACILITATOR, mg.facilitator),
+                     (fast.I_DONOR, cfg.programme.mode == "donor"), (fast.I_STRATEGY, cfg.programme.learning_strategy),
+                     (fast.I_COOLDOWN, c.cooldown), (fast.I_DORMANCY, cfg.municipality.dormancy_months),
+                     (fast.I_ACTIVE_WINDOW, d.active_window), (fast.I_NEVER, NEVER)):
+            ip[i] = v
+        self._fp, self._ip = fp, ip
+        m = self._measures
+        self._group = m.group
+        self._side_count = np.stack([count for _rows, _idx, count in m.groups.values()])
+        self._muni_partnered = m.pm
+        self._can_involve_u8 = np.ascontiguousarray(self._can_involve)
+        A, D, T, P = w.n_actors, w.n_domains, len(w.src), w.n_partnerships
+        self._out = np.zeros((2 * D + len(fast.MEASURE_NAMES), R))
+        self._agenda_buf = np.ones((P + 1, D))
+        self._n_events = np.zeros(P, np.int64)
+        self._total = np.zeros(P)
+        self._scratch = dict(inc_e=np.zeros((A, D)), inc_t=np.zeros((A, D)), best_e=np.full((A, D), -1.0),
+                             best_t=np.full((A, D), -1.0), used=np.zeros(A, bool), touched=np.zeros(A, np.int64),
+                             tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool),
+                             has_migrants=np.zeros(w.n_munis, bool))
+        self._inter = self._interaction_buffers(int(np.diff(w.tie_ptr).max(initial=0)) + 64)
+        self._stall_buf = np.zeros((max(n["cso"] * R, 1), 3), np.int64)
+        names = [f"learning_gain_{side}__{dom}" for side in ("north", "south") for dom in DOMAINS]
+        self._out_row = {name: i for i, name in enumerate(names + list(fast.MEASURE_NAMES))}
+        order = []
+        for side in ("north", "south"):
+            order += [f"learning_gain_{side}"] + [f"learning_gain_{side}__{dom}" for dom in DOMAINS]
+        self._metric_order = order + [x for x in fast.MEASURE_NAMES if not x.startswith("learning_gain_")]
+
+    @staticmethod
+    def _interaction_buffers(size: int) -> tuple[np.ndarray, ...]:
+        return np.zeros(size, np.int64), np.zeros(size, bool), np.zeros(size, bool), np.zeros(size, np.int64)
+
+    def _metrics_from_out(self) -> dict[str, np.ndarray]:
+        out = self._out.copy()
+        return {name: out[self._out_row[name]] for name in self._metric_order}
+
+    def _step_compiled(self, t: int, u_out: np.ndarray, u_events: np.ndarray, u_ties: np.ndarray,
+                       u_staff: np.ndarray, u_cso: np.ndarray, noise: np.ndarray) -> None:
+        """The month after its draws through :func:`c2c_sim.fast.open_month` and :func:`c2c_sim.fast.close_month`."""
+        cfg, w, fp, ip = self.config, self.world, self._fp, self._ip
+        sh, S, Mc = cfg.shocks, w.staff_per_muni, w.migrants_per_city
+        ip[fast.I_MONTH] = t
+        budget = rules.programme_budget(cfg.programme, sh, t)
+        fp[fast.F_BUDGET] = budget
+        fp[fast.F_SUPPORT] = cfg.cso.support * (sh.support_cut_factor if 0 <= sh.support_cut_month <= t else 1.0)
+        self.counters["programme_budget"][:] = budget
+        n_events = self._n_events
+        fast.open_month(fp, ip, u_out, self._can_involve_u8, w.involved, self._enabled, w.src, w.dst,
+                        self._needs_partnership, w.tie_partnership, w.alive, self._is_staff_tie, w.trust,
+                        self._ptie_count, self._proactivity_pair, self._obj_n, self._obj_s, u_events,
+                        self._agenda_buf, n_events, self._total)
+        big = n_events < 0
+        if big.any():  # rates beyond the direct inversion
+            n_events[big] = poisson_from_uniform(u_events[big], self._total[big])
+        per_rep = n_events.reshape(self.R, -1).sum(axis=1) if len(n_events) else np.zeros(self.R, np.int64)
+        keys = self._event_keys(per_rep, 2 * S + Mc)
+        need = int(((n_events * self._ties_per_p).reshape(self.R, -1).sum(axis=1).max(initial=0) if len(n_events)
+                    else 0) + np.diff(w.tie_ptr).max(initial=0))
+        if need > len(self._inter[0]):
+            self._inter = self._interaction_buffers(2 * need)
+        sc = self._scratch
+        n_stall = fast.close_month(
+            fp, ip, n_events, keys, self._agenda_buf, u_ties, u_staff, u_cso, noise,
+            w.explicit, w.tacit, w.explicit0, w.tacit0, w.memory, w.memory0, w.openness, self._north, self._people,
+            w.participated, w.involved, self._boundary,
+            w.src, w.dst, w.tie_type, w.tie_partnership, w.tie_ptr, w.trust, w.last_contact, w.distance,
+            self._enabled, self._needs_partnership, self._is_staff_tie, self._f2f, self._context, self._contact_rate,
+            w.p_north, w.p_south, w.alive, w.last_exchange, self._event_ties, self._event_ptr,
+            w.migrant_org, self._cso_city, w.cso_local_tie, w.momentum, w.initiative_start, w.cooldown_until,
+            w.adopted, w.adoption_month, self._muni_partnered, self._group, self._side_count,
+            self._counts, self._events, self._out, self._stall_buf,
+            *self._inter, sc["inc_e"], sc["inc_t"], sc["best_e"], sc["best_t"], sc["used"], sc["touched"],
+            sc["tie_counts"], sc["tie_bridged"], sc["flag"], sc["has_migrants"])
+        if n_stall:
+            self.initiative_log.extend(map(tuple, self._stall_buf[:n_stall].tolist()))
+        self.metrics = self._metrics_from_out()
 
     # ------------------------------------------------------------------ results
     def initiative_records(self) -> np.ndarray:

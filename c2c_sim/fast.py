@@ -1,11 +1,23 @@
-"""Compiled (numba) equivalents of the hottest rules, fused into single passes.
+"""Compiled (numba) equivalents of the rules, and the compiled month.
 
-The rules are defined in :mod:`c2c_sim.rules` (readable numpy, the reference);
-these kernels compute the same numbers in one pass over the data and are
-checked against those rules in ``tests/test_fast.py``. The engine uses them
-when numba is installed (``pip install -e '.[fast]'``, compiled once and cached
-on disk) and falls back to the numpy rules otherwise, saying so once.
-Set ``C2C_SIM_NUMBA=0`` to force the numpy rules.
+The rules are defined in :mod:`c2c_sim.rules` (readable numpy, the reference).
+This module computes the same numbers in compiled loops and is checked against
+those rules in ``tests/test_fast.py`` (rule by rule, and the whole engine month
+by month). Two layers:
+
+* one helper per rule (``_transfer``, ``_trust``, ``_disseminate``,
+  ``_initiatives``, ...), each naming the rule it computes, plus thin public
+  wrappers (:func:`transfer_and_forget`, :func:`update_trust`,
+  :func:`disseminate_and_turnover`) that the hot-rules benchmark and the
+  rule-by-rule tests call;
+* the compiled month, :func:`open_month` and :func:`close_month`: every phase of
+  :meth:`c2c_sim.engine.Engine.step` after the month's draws, replication by
+  replication, so that a replication's state stays in cache and Python is
+  called twice a month, not dozens of times. The engine draws all random
+  numbers itself (the same numbers for the numpy and the compiled path).
+
+Numba compiles once and caches on disk. Without numba the engine runs the
+numpy rules and says so once; ``C2C_SIM_NUMBA=0`` forces that.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ try:
     if os.environ.get("C2C_SIM_NUMBA", "1") == "0":
         raise ImportError("disabled by C2C_SIM_NUMBA=0")
     from numba import njit
+    from numba import uint64 as _u  # loop from an unsigned start: no negative-index wraparound, loops vectorise
 
     AVAILABLE = True
     REASON = ""
@@ -30,6 +43,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         def wrap(f):
             return f
         return wrap if not (len(args) == 1 and callable(args[0])) else args[0]
+
+    def _u(x):  # type: ignore[no-redef]
+        return x
 
 _warned = False
 
@@ -44,46 +60,47 @@ def enabled() -> bool:
     return AVAILABLE
 
 
-@njit(cache=True)
-def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2f, context, src, dst, trust,
-                        distance, north, agenda, donor, bridge, openness, forgets, explicit_rate, tacit_rate,
-                        absorptive_base, bounded_gap, tacit_exponent, forget_rate, inc_e, inc_t, best_e, best_t,
-                        used):  # pragma: no cover - compiled
-    """Rules 2 and 3 then SKIN forgetting, in place, for the month's undirected interactions.
+# ------------------------------------------------------------------------------------------------ rule helpers
+@njit(cache=True, error_model="numpy")
+def _power(x, exponent):  # pragma: no cover - compiled
+    """``x ** exponent`` as numpy computes it for an array and a scalar exponent (2 is a square)."""
+    if exponent == 2.0:
+        return x * x
+    if exponent == 1.0:
+        return x
+    return x ** exponent
 
-    The same numbers as :func:`c2c_sim.rules.direction_weights`,
-    :func:`c2c_sim.rules.transfer_knowledge` and :func:`c2c_sim.rules.forget_unused`
-    as the engine's numpy path chains them: every interaction is applied in
-    both directions (first each tie's ``src`` learning, then each ``dst``), all
-    reading the month's starting state. ``agenda`` is the (P + 1, D) agenda
-    matrix, ``context`` each interaction's row in it. ``inc_*``, ``best_*``
-    (A, D) and ``used`` (A,) are scratch buffers, zero / -1 / False on entry
-    and left so on exit.
-    """
-    A, D = explicit.shape
-    touched = np.empty(2 * len(tie), np.int64)
-    n_touched = 0
+
+@njit(cache=True, error_model="numpy")
+def _transfer(explicit, tacit, i0, i1, itie, ifac, if2f, ictx, src, dst, trust, distance, north, agenda, donor,
+              bridge, openness, explicit_rate, tacit_rate, absorptive_base, bounded_gap, tacit_exponent, inc_e, inc_t,
+              best_e, best_t, used, touched, n_touched):  # pragma: no cover - compiled
+    """Rules 2 and 3 (:func:`c2c_sim.rules.transfer_knowledge`, :func:`c2c_sim.rules.direction_weights`):
+    accumulate interactions ``i0:i1`` into the scratch ``inc_*`` / ``best_*``, both directions (first
+    each tie's ``src`` learning, then each ``dst``), reading the month's starting state. Marks receivers in
+    ``used`` and lists them in ``touched`` from ``n_touched`` on; returns the new count."""
+    D = explicit.shape[1]
     for tacit_pass in range(2):
         level = tacit if tacit_pass else explicit
         inc = inc_t if tacit_pass else inc_e
         best = best_t if tacit_pass else best_e
         rate = tacit_rate if tacit_pass else explicit_rate
         for direction in range(2):
-            for i in range(len(tie)):
-                if tacit_pass and not f2f[i]:
+            for i in range(_u(i0), _u(i1)):
+                if tacit_pass and not if2f[i]:
                     continue
-                e = tie[i]
+                e = itie[i]
                 r = src[e] if direction == 0 else dst[e]
                 s = dst[e] if direction == 0 else src[e]
                 if not used[r]:
                     used[r] = True
                     touched[n_touched] = r
                     n_touched += 1
-                c = context[i]
+                c = ictx[i]
                 w = 0.0 if (donor and c >= 0 and north[r] and not north[s]) else 1.0
-                fac = 1.0 if facilitated[i] else 0.0
+                fac = 1.0 if ifac[i] else 0.0
                 closeness = (1.0 - distance[e] * (1.0 - bridge * fac)) * w * openness[r]
-                tr = trust[e] ** tacit_exponent if tacit_pass else trust[e]
+                tr = _power(trust[e], tacit_exponent) if tacit_pass else trust[e]
                 f = rate * tr * closeness
                 for d in range(D):  # branch-free: about half the gaps are negative, at random
                     kr = level[r, d]
@@ -93,42 +110,53 @@ def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2
                     share = min(f * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
                     inc[r, d] += share * gap if ok else 0.0
                     best[r, d] = max(best[r, d], ks if ok else -1.0)
+    return n_touched
+
+
+@njit(cache=True, error_model="numpy")
+def _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, n_touched):  # pragma: no cover
+    """Rule 2's result for the receivers: level + increments, capped by the best source; scratch reset."""
+    D = explicit.shape[1]
     for j in range(n_touched):
         a = touched[j]
         for d in range(D):
-            v = min(explicit[a, d] + inc_e[a, d], max(best_e[a, d], explicit[a, d]))
-            # x0 + (v - x0) repeats the rounding of rules.forget_unused (kept bit-identical)
-            explicit[a, d] = explicit0[a, d] + (v - explicit0[a, d])
-            v = min(tacit[a, d] + inc_t[a, d], max(best_t[a, d], tacit[a, d]))
-            tacit[a, d] = tacit0[a, d] + (v - tacit0[a, d])
+            explicit[a, d] = min(explicit[a, d] + inc_e[a, d], max(best_e[a, d], explicit[a, d]))
+            tacit[a, d] = min(tacit[a, d] + inc_t[a, d], max(best_t[a, d], tacit[a, d]))
             inc_e[a, d] = 0.0
             inc_t[a, d] = 0.0
             best_e[a, d] = -1.0
             best_t[a, d] = -1.0
-    for a in range(A):
-        if used[a]:
-            used[a] = False
-            continue
-        keep = 1.0 - forget_rate if forgets[a] else 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def _forget(explicit, tacit, explicit0, tacit0, a0, a1, used, forgets, forget_rate):  # pragma: no cover
+    """SKIN forgetting (:func:`c2c_sim.rules.forget_unused`) for rows ``a0:a1``: rows not ``used`` this
+    month that ``forgets`` lose ``forget_rate`` of their gain; ``used`` is cleared."""
+    D = explicit.shape[1]
+    for a in range(_u(a0), _u(a1)):
+        keep = 1.0 if (used[a] or not forgets[a]) else 1.0 - forget_rate
+        used[a] = False
         for d in range(D):
             explicit[a, d] = explicit0[a, d] + (explicit[a, d] - explicit0[a, d]) * keep
+        for d in range(D):
             tacit[a, d] = tacit0[a, d] + (tacit[a, d] - tacit0[a, d]) * keep
 
 
-@njit(cache=True)
-def update_trust(trust, last_contact, tie, facilitated, distance, bridge, growth, decay, bridge_boost, month, never,
-                 counts, bridged):  # pragma: no cover - compiled
-    """Rule 4 in place: :func:`c2c_sim.rules.update_trust` with contacts counted per tie.
-
-    ``never`` is the ``last_contact`` value of a tie that has had no contact (it keeps its trust).
-
-    ``counts`` (T,) int and ``bridged`` (T,) bool are scratch, zero on entry and exit.
-    """
-    for i in range(len(tie)):
-        counts[tie[i]] += 1
-        if facilitated[i]:
-            bridged[tie[i]] = True
-    for e in range(len(trust)):
+@njit(cache=True, error_model="numpy")
+def _trust(trust, last_contact, i0, i1, itie, ifac, e0, e1, distance, bridge, growth, decay, bridge_boost, month,
+           never, counts, bridged):  # pragma: no cover - compiled
+    """Rule 4 (:func:`c2c_sim.rules.update_trust`) for interactions ``i0:i1`` on ties ``e0:e1``: contacts
+    counted per tie, decay on ties without contact that met before. ``counts``/``bridged`` scratch, clean
+    on entry and exit. The growth (a power) runs only over contacted ties, so the decay loop vectorises."""
+    for i in range(_u(i0), _u(i1)):
+        counts[itie[i]] += 1
+        if ifac[i]:
+            bridged[itie[i]] = True
+    for e in range(_u(e0), _u(e1)):
+        keep = 1.0 if (counts[e] > 0 or last_contact[e] <= never) else 1.0 - decay
+        trust[e] = min(max(trust[e] * keep, 0.0), 1.0)
+    for i in range(_u(i0), _u(i1)):
+        e = itie[i]
         n = counts[e]
         if n > 0:
             b = 1.0 if bridged[e] else 0.0
@@ -139,46 +167,17 @@ def update_trust(trust, last_contact, tie, facilitated, distance, bridge, growth
             last_contact[e] = month
             counts[e] = 0
             bridged[e] = False
-        elif last_contact[e] > never:
-            trust[e] = min(max(trust[e] * (1.0 - decay), 0.0), 1.0)
-        else:
-            trust[e] = min(max(trust[e], 0.0), 1.0)
 
 
-@njit(cache=True)
-def tie_sums(trust, enabled, tie_rep, tie_type, last_contact, month, active_window, n_reps,
-             n_types):  # pragma: no cover - compiled
-    """Per-replication trust sums and counts by tie type, and active ties (for Measures)."""
-    by_type = np.zeros(n_reps * n_types)
-    n_by_type = np.zeros(n_reps * n_types)
-    active = np.zeros(n_reps)
-    for e in range(len(trust)):
-        if enabled[e]:
-            k = tie_rep[e] * n_types + tie_type[e]
-            by_type[k] += trust[e]
-            n_by_type[k] += 1.0
-            if last_contact[e] > month - active_window:
-                active[tie_rep[e]] += 1.0
-    return by_type, n_by_type, active
-
-
-@njit(cache=True)
-def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, n_munis,
-                             staff_per_muni, internal_rate, institutionalisation_rate,
-                             socialisation):  # pragma: no cover - compiled
-    """Rule 5 in place: :func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers.
-
-    Staff rows are the first ``n_munis * staff_per_muni`` rows. A leaver
-    (``leave``) is replaced by a newcomer with ``socialisation`` times the
-    memory's gain and no tacit gain. ``sharers`` marks the staff who share with
-    colleagues (exchange participants and holders of multilevel ties).
-    """
-    M, S = n_munis, staff_per_muni
+@njit(cache=True, error_model="numpy")
+def _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, m0, m1, staff_per_muni,
+                 internal_rate, institutionalisation_rate, socialisation, g, tg):  # pragma: no cover - compiled
+    """Rule 5 (:func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers) for municipalities
+    ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). ``g``/``tg`` are (S, D) scratch."""
+    S = staff_per_muni
     D = explicit.shape[1]
-    g = np.empty((S, D))
-    tg = np.empty((S, D))
-    for m in range(M):
-        base = m * S
+    for m in range(_u(m0), _u(m1)):
+        base = m * _u(S)
         n_part = 0
         for s in range(S):
             if sharers[base + s]:
@@ -215,30 +214,485 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
                 tacit[base + s, d] = min(tacit0[base + s, d] + tg[s, d], 1.0)
 
 
-@njit(cache=True)
-def actor_sums(explicit, tacit, explicit0, tacit0, group, rep, participated, pool,
-               n_reps):  # pragma: no cover - compiled
-    """Per-replication sums for :class:`c2c_sim.metrics.Measures` in one pass over actors.
+# ------------------------------------------------------------------------------------------------ public kernels
+@njit(cache=True, error_model="numpy")
+def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2f, context, src, dst, trust,
+                        distance, north, agenda, donor, bridge, openness, forgets, explicit_rate, tacit_rate,
+                        absorptive_base, bounded_gap, tacit_exponent, forget_rate, inc_e, inc_t, best_e, best_t,
+                        used):  # pragma: no cover - compiled
+    """Rules 2 and 3 then SKIN forgetting, in place, for the month's undirected interactions.
 
-    ``group``: 0 staff or CSO of a partnered Dutch city, 1 of a partnered
-    southern city, 2 anyone else; ``pool`` marks who counts for circulation
-    (municipal staff). Returns (side sums (2, R, D), circulation sum (R,),
-    count of the pool who never took part in an exchange (R,)).
+    The same numbers as :func:`c2c_sim.rules.direction_weights`,
+    :func:`c2c_sim.rules.transfer_knowledge` and :func:`c2c_sim.rules.forget_unused`
+    chained. ``agenda`` is the (P + 1, D) agenda matrix, ``context`` each
+    interaction's row in it. ``inc_*``, ``best_*`` (A, D) and ``used`` (A,) are
+    scratch buffers, zero / -1 / False on entry and left so on exit.
     """
-    A, D = explicit.shape
-    side = np.zeros((2, n_reps, D))
-    circ = np.zeros(n_reps)
-    circ_n = np.zeros(n_reps)
-    for a in range(A):
-        grp = group[a]
-        r = rep[a]
-        row = 0.0
+    touched = np.empty(explicit.shape[0], np.int64)
+    n = _transfer(explicit, tacit, 0, len(tie), tie, facilitated, f2f, context, src, dst, trust, distance, north,
+                  agenda, donor, bridge, openness, explicit_rate, tacit_rate, absorptive_base, bounded_gap,
+                  tacit_exponent, inc_e, inc_t, best_e, best_t, used, touched, 0)
+    _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, n)
+    _forget(explicit, tacit, explicit0, tacit0, 0, explicit.shape[0], used, forgets, forget_rate)
+
+
+@njit(cache=True, error_model="numpy")
+def update_trust(trust, last_contact, tie, facilitated, distance, bridge, growth, decay, bridge_boost, month, never,
+                 counts, bridged):  # pragma: no cover - compiled
+    """Rule 4 in place: :func:`c2c_sim.rules.update_trust` with contacts counted per tie.
+
+    ``never`` is the ``last_contact`` value of a tie that has had no contact (it keeps its trust).
+    ``counts`` (T,) int and ``bridged`` (T,) bool are scratch, zero on entry and exit.
+    """
+    _trust(trust, last_contact, 0, len(tie), tie, facilitated, 0, len(trust), distance, bridge, growth, decay,
+           bridge_boost, month, never, counts, bridged)
+
+
+@njit(cache=True, error_model="numpy")
+def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, n_munis,
+                             staff_per_muni, internal_rate, institutionalisation_rate,
+                             socialisation):  # pragma: no cover - compiled
+    """Rule 5 in place: :func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers.
+
+    Staff rows are the first ``n_munis * staff_per_muni`` rows. A leaver
+    (``leave``) is replaced by a newcomer with ``socialisation`` times the
+    memory's gain and no tacit gain. ``sharers`` marks the staff who share with
+    colleagues (exchange participants and holders of multilevel ties).
+    """
+    D = explicit.shape[1]
+    _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, 0, n_munis, staff_per_muni,
+                 internal_rate, institutionalisation_rate, socialisation, np.empty((staff_per_muni, D)),
+                 np.empty((staff_per_muni, D)))
+
+
+# ------------------------------------------------------------------------------------------------ the compiled month
+# Parameters travel as two arrays (float and int); the names below index them. Engine._month_params fills them.
+F_OUTREACH, F_BUDGET, F_COST_PER_VISIT, F_OWN_RATE, F_INITIATOR_BOOST, F_COHERENCE, F_FOCUS, F_BRIDGE, \
+    F_EXPLICIT_RATE, F_TACIT_RATE, F_ABSORPTIVE_BASE, F_BOUNDED_GAP, F_TACIT_EXPONENT, F_FORGET_RATE, F_GROWTH, \
+    F_DECAY, F_BRIDGE_BOOST, F_TRUST_INITIAL, F_TRUST_INITIAL_LOCAL, F_INTERNAL_RATE, F_INSTITUTIONALISATION, \
+    F_SOCIALISATION, F_TURNOVER, F_START_RATE, F_MIGRANT_BOOST, F_TRANSNATIONAL_BOOST, F_SUPPORT, \
+    F_VOLUNTEER_DECAY, F_SUPPORT_GAIN, F_STALL_THRESHOLD, F_ADOPTION_THRESHOLD, N_FLOAT = range(32)
+I_MONTH, I_REPS, I_STAFF, I_CSO, I_MIGRANT, I_NATIONAL, I_PARTNERSHIPS, I_MUNIS, I_STAFF_PER_MUNI, \
+    I_MIGRANTS_PER_CITY, I_DELEGATION, I_FACILITATOR, I_DONOR, I_STRATEGY, I_COOLDOWN, I_DORMANCY, \
+    I_ACTIVE_WINDOW, I_NEVER, N_INT = range(19)
+
+# Outcome rows written by _measure_rep (per replication): the domain gains, then these names in this order.
+MEASURE_NAMES = ("learning_gain_north", "learning_gain_south", "mutuality", "institutionalised_share",
+                 "institutional_knowledge_gain", "mean_trust", "mean_trust_partnership", "mean_trust_local",
+                 "mean_trust_transnational", "mean_trust_multilevel", "active_ties", "circulation",
+                 "partnerships_alive", "migrants_involved", "initiatives_active", "policy_adoptions",
+                 "policy_adoptions_unpartnered", "initiatives_started", "initiatives_stalled", "exchange_events",
+                 "programme_budget")
+
+
+@njit(cache=True, error_model="numpy")
+def _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partnership, alive):  # pragma: no cover
+    """Ties ``e0:e1`` whose both ends are engaged and whose partnership (if it needs one) is alive."""
+    for e in range(_u(e0), _u(e1)):
+        ok = involved[src[e]] and involved[dst[e]]
+        if ok and needs_partnership[e]:
+            ok = alive[tie_partnership[e]]
+        enabled[e] = ok
+
+
+@njit(cache=True, error_model="numpy")
+def open_month(fp, ip, u_out, can_involve, involved, enabled, src, dst, needs_partnership, tie_partnership, alive,
+               is_staff_tie, trust, ptie_count, proactivity_pair, obj_n, obj_s, u_events, agenda, n_events,
+               trust_pair):  # pragma: no cover - compiled
+    """The month's first compiled half, for all replications: migrant outreach (R7), enabled ties, and
+    Rule 1's exchange intensity, agenda and Poisson event counts (from ``u_events``).
+
+    Writes ``agenda`` (P + 1, D) and ``n_events`` (P,); an event count whose rate is too high for the
+    direct inversion is left at -1 for the engine to draw (:func:`c2c_sim.engine.poisson_from_uniform`).
+    """
+    R = ip[I_REPS]
+    n_mig = ip[I_MIGRANT] * R
+    mig_start = (ip[I_STAFF] + ip[I_CSO]) * R
+    outreach = fp[F_OUTREACH]
+    if outreach > 0:
+        for i in range(n_mig):
+            if can_involve[i] and u_out[i] < outreach:
+                involved[mig_start + i] = True
+    P = len(alive)
+    T = len(src)
+    _enable(enabled, 0, T, src, dst, involved, needs_partnership, tie_partnership, alive)
+    if P == 0:
+        return
+    D = agenda.shape[1]
+    Mc = ip[I_MIGRANTS_PER_CITY]
+    for p in range(P):
+        trust_pair[p] = 0.0
+    for e in range(T):
+        if is_staff_tie[e]:
+            trust_pair[tie_partnership[e]] += trust[e]
+    paid = fp[F_BUDGET] / fp[F_COST_PER_VISIT]
+    for p in range(P):
+        tp = trust_pair[p] / max(ptie_count[p], 1)
+        share = 0.0
+        if Mc > 0:
+            k = 0.0
+            for j in range(Mc):
+                if involved[mig_start + p * Mc + j]:
+                    k += 1.0
+            share = k / Mc
+        own = fp[F_OWN_RATE] * tp * (proactivity_pair[p] + fp[F_INITIATOR_BOOST] * share)
+        total = paid + own
+        coherence = (paid * fp[F_COHERENCE] + own) / total if total > 0 else 1.0
+        # Rule 1 / R1: rules.exchange_agenda
+        csum = 0.0
         for d in range(D):
-            x = 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
-            row += x
-            if grp < 2:
-                side[grp, r, d] += x
-        if pool[a] and not participated[a]:
-            circ[r] += row / D
-            circ_n[r] += 1.0
-    return side, circ, circ_n
+            content = (1.0 - coherence) * obj_s[p, d] + coherence * 0.5 * (obj_s[p, d] + obj_n[p, d])
+            agenda[p, d] = content
+            csum += content
+        asum = 0.0
+        for d in range(D):
+            if ip[I_STRATEGY]:
+                a = _power(agenda[p, d], fp[F_FOCUS])
+            else:
+                a = 0.5 * agenda[p, d] / csum + 0.5 / D
+            agenda[p, d] = a
+            asum += a
+        for d in range(D):
+            agenda[p, d] = agenda[p, d] / (asum if asum > 0 else 1.0) * D
+        # Poisson count by inverting the CDF, as engine.poisson_from_uniform does below its threshold
+        if not alive[p]:
+            n_events[p] = 0
+        elif total > 30.0:
+            n_events[p] = -1
+        else:
+            u = u_events[p]
+            k = 0
+            pk = np.exp(-total)
+            cdf = pk
+            while u >= cdf and pk > 0:
+                k += 1
+                pk = pk * total / k
+                cdf = cdf + pk
+            n_events[p] = k
+    for d in range(D):
+        agenda[P, d] = 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def _k_smallest(keys, row, start, S, k, chosen):  # pragma: no cover - compiled
+    """Mark in ``chosen`` (S,) the ``k`` smallest of ``keys[row, start:start + S]`` (a uniform choice)."""
+    for s in range(S):
+        x = keys[row, start + s]
+        below = 0
+        for q in range(S):
+            if keys[row, start + q] < x:
+                below += 1
+        chosen[s] = below < k
+
+
+@njit(cache=True, error_model="numpy")
+def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
+                 participated, muni_partnered, enabled, tie_type, trust, last_contact, e0, e1, alive, involved,
+                 initiative_start, adoption_month, counters, events):  # pragma: no cover - compiled
+    """The outcomes of replication ``r`` into ``out[:, r]`` (:class:`c2c_sim.metrics.Measures`, same order of sums)."""
+    R, t = ip[I_REPS], ip[I_MONTH]
+    ns, nc, nm = ip[I_STAFF], ip[I_CSO], ip[I_MIGRANT]
+    Pr, Mr, S = ip[I_PARTNERSHIPS], ip[I_MUNIS], ip[I_STAFF_PER_MUNI]
+    D = explicit.shape[1]
+    side = np.zeros((2, D))
+    circ = 0.0
+    circ_n = 0.0
+    for section in range(2):  # staff, then CSOs (only they belong to the sides)
+        a0 = r * ns if section == 0 else R * ns + r * nc
+        a1 = a0 + (ns if section == 0 else nc)
+        for a in range(_u(a0), _u(a1)):
+            grp = group[a]
+            row = 0.0
+            for d in range(D):
+                x = 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+                row += x
+                if grp < 2:
+                    side[grp, d] += x
+            if section == 0 and not participated[a]:
+                circ += row / D
+                circ_n += 1.0
+    k = 0
+    means = np.empty(2)
+    for sd in range(2):
+        tot = 0.0
+        for d in range(D):
+            v = side[sd, d] / side_count[sd, r] if side_count[sd, r] > 0 else np.nan
+            out[k, r] = v
+            k += 1
+            tot += v
+        means[sd] = tot / D
+    gn, gs = means[0], means[1]
+    out[k, r] = gn
+    out[k + 1, r] = gs
+    lo, hi = min(gn, gs), max(gn, gs)
+    mut = lo / hi if (hi > 1e-12 and lo > 0) else 0.0
+    out[k + 2, r] = np.nan if (np.isnan(gn) or np.isnan(gs)) else mut
+    # institutional memory of the partnered municipalities
+    mem_sum = 0.0
+    ind_sum = 0.0
+    raw_sum = 0.0
+    cnt = 0
+    adopted_all = 0.0
+    adopted_un = 0.0
+    for m in range(r * Mr, (r + 1) * Mr):
+        n_adopted = 0.0
+        for d in range(D):
+            if adoption_month[m, d] >= 0:
+                n_adopted += 1.0
+        adopted_all += n_adopted
+        if not muni_partnered[m]:
+            adopted_un += n_adopted
+            continue
+        cnt += 1
+        ex, ex0 = explicit[m * S:(m + 1) * S], explicit0[m * S:(m + 1) * S]
+        msum = 0.0
+        isum = 0.0
+        rsum = 0.0
+        for d in range(D):
+            raw = memory[m, d] - memory0[m, d]
+            rsum += raw
+            mg = max(raw, 0.0)
+            msum += mg
+            acc = 0.0
+            for s in range(S):
+                acc += max((ex[s, d] - ex0[s, d]) - mg, 0.0)
+            isum += acc / S
+        mem_sum += msum
+        ind_sum += isum
+        raw_sum += rsum
+    den = mem_sum + ind_sum
+    out[k + 3, r] = (mem_sum / den if den > 0 else 0.0) if cnt > 0 else np.nan
+    out[k + 4, r] = raw_sum / (cnt * D) if cnt > 0 else np.nan
+    # trust over enabled ties, by type
+    by_type = np.zeros(4)
+    n_by_type = np.zeros(4)
+    active = 0.0
+    for e in range(_u(e0), _u(e1)):
+        if enabled[e]:
+            by_type[tie_type[e]] += trust[e]
+            n_by_type[tie_type[e]] += 1.0
+            if last_contact[e] > t - ip[I_ACTIVE_WINDOW]:
+                active += 1.0
+    s_all = by_type[0] + by_type[1] + by_type[2] + by_type[3]
+    n_all = n_by_type[0] + n_by_type[1] + n_by_type[2] + n_by_type[3]
+    out[k + 5, r] = s_all / n_all if n_all > 0 else np.nan
+    for j in range(4):
+        out[k + 6 + j, r] = by_type[j] / n_by_type[j] if n_by_type[j] > 0 else np.nan
+    out[k + 10, r] = active
+    out[k + 11, r] = circ / circ_n if circ_n > 0 else np.nan
+    n_alive = 0.0
+    for p in range(r * Pr, (r + 1) * Pr):
+        if alive[p]:
+            n_alive += 1.0
+    out[k + 12, r] = n_alive
+    n_inv = 0.0
+    mig0 = R * (ns + nc) + r * nm
+    for a in range(_u(mig0), _u(mig0 + nm)):
+        if involved[a]:
+            n_inv += 1.0
+    out[k + 13, r] = n_inv
+    n_act = 0.0
+    for i in range(_u(r * nc), _u((r + 1) * nc)):
+        if initiative_start[i] >= 0:
+            n_act += 1.0
+    out[k + 14, r] = n_act
+    out[k + 15, r] = adopted_all
+    out[k + 16, r] = adopted_un
+    out[k + 17, r] = counters[0, r]
+    out[k + 18, r] = counters[1, r]
+    out[k + 19, r] = events[r]
+    out[k + 20, r] = fp[F_BUDGET]
+
+
+@njit(cache=True, error_model="numpy")
+def measure(fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count, participated,
+            muni_partnered, enabled, tie_type, trust, last_contact, tie_ptr, alive, involved, initiative_start,
+            adoption_month, counters, events):  # pragma: no cover - compiled
+    """Every replication's outcomes into ``out`` (rows: :data:`MEASURE_NAMES` after the domain gains)."""
+    for r in range(ip[I_REPS]):
+        _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
+                     participated, muni_partnered, enabled, tie_type, trust, last_contact, tie_ptr[r],
+                     tie_ptr[r + 1], alive, involved, initiative_start, adoption_month, counters, events)
+
+
+@njit(cache=True, error_model="numpy")
+def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
+                explicit, tacit, explicit0, tacit0, memory, memory0, openness, north, forgets, participated,
+                involved, boundary,
+                src, dst, tie_type, tie_partnership, tie_ptr, trust, last_contact, distance, enabled,
+                needs_partnership, is_staff_tie, f2f, context, contact_rate,
+                p_north, p_south, alive, last_exchange, event_ties, event_ptr,
+                migrant_org, cso_city, cso_local_tie, momentum, initiative_start, cooldown_until,
+                adopted, adoption_month, muni_partnered, group, side_count,
+                counters, events, out, stall_log,
+                itie, ifac, if2f, ictx, inc_e, inc_t, best_e, best_t, used, touched, tie_counts, tie_bridged,
+                flag, has_migrants):  # pragma: no cover - compiled
+    """The rest of :meth:`c2c_sim.engine.Engine.step` after the draws, replication by replication:
+    exchanges (Rule 1), routine contacts (6), transfer and forgetting (2, 3, SKIN), trust (4),
+    internal dissemination and turnover (5), initiatives (7), adoption (8), sustained partnerships (9)
+    and the month's outcomes. Returns the number of stalled initiatives written to ``stall_log``
+    (rows: CSO row, start month, stall month).
+
+    ``itie``.. ``ictx`` hold one replication's interactions; the other trailing arrays are scratch,
+    clean on entry and exit.
+    """
+    t = ip[I_MONTH]
+    R, ns, nc, nm, nn = ip[I_REPS], ip[I_STAFF], ip[I_CSO], ip[I_MIGRANT], ip[I_NATIONAL]
+    Pr, Mr, S, Mc = ip[I_PARTNERSHIPS], ip[I_MUNIS], ip[I_STAFF_PER_MUNI], ip[I_MIGRANTS_PER_CITY]
+    never = ip[I_NEVER]
+    cso_start = R * ns
+    mig_start = R * (ns + nc)
+    nat_start = R * (ns + nc + nm)
+    k_del = min(ip[I_DELEGATION], S)
+    width = keys.shape[1]
+    chosen_n = np.zeros(S, np.bool_)
+    chosen_s = np.zeros(S, np.bool_)
+    g = np.empty((S, explicit.shape[1]))
+    tg = np.empty((S, explicit.shape[1]))
+    n_stall = 0
+    ev = 0
+    for r in range(R):
+        e0, e1 = tie_ptr[r], tie_ptr[r + 1]
+        # Rule 1: who meets whom at the month's exchange events
+        n = 0
+        n_ev = 0
+        for p in range(r * Pr, (r + 1) * Pr):
+            ne = n_events[p]
+            if ne > 0:
+                last_exchange[p] = t
+            n_ev += ne
+            for _ in range(ne):
+                _k_smallest(keys, ev, 0, S, k_del, chosen_n)
+                _k_smallest(keys, ev, S, S, k_del, chosen_s)
+                for s in range(S):
+                    if chosen_n[s]:
+                        participated[p_north[p] * S + s] = True
+                    if chosen_s[s]:
+                        participated[p_south[p] * S + s] = True
+                fac = False
+                if ip[I_FACILITATOR] and Mc > 0 and width >= 2 * S + Mc:
+                    best = 2.0
+                    jbest = 0
+                    for j in range(Mc):
+                        v = keys[ev, 2 * S + j] if involved[mig_start + p * Mc + j] else 2.0
+                        if v < best:
+                            best = v
+                            jbest = j
+                    fac = best < 1.0
+                    if fac:
+                        participated[mig_start + p * Mc + jbest] = True
+                for q in range(event_ptr[p], event_ptr[p + 1]):
+                    e = event_ties[q]
+                    if (not is_staff_tie[e]) or (chosen_n[src[e] % S] and chosen_s[dst[e] % S]):
+                        itie[n] = e
+                        if2f[n] = True
+                        ifac[n] = fac
+                        ictx[n] = p
+                        n += 1
+                        participated[src[e]] = True
+                        participated[dst[e]] = True
+                ev += 1
+        events[r] = n_ev
+        # Rule 6: routine contacts on enabled ties
+        for e in range(_u(e0), _u(e1)):
+            if enabled[e] and u_ties[e] < contact_rate[e]:
+                itie[n] = e
+                if2f[n] = f2f[e]
+                ifac[n] = False
+                ictx[n] = context[e]
+                n += 1
+        # Rules 2, 3, then SKIN forgetting
+        nt = _transfer(explicit, tacit, 0, n, itie, ifac, if2f, ictx, src, dst, trust, distance, north, agenda,
+                       ip[I_DONOR] != 0, fp[F_BRIDGE], openness, fp[F_EXPLICIT_RATE], fp[F_TACIT_RATE],
+                       fp[F_ABSORPTIVE_BASE], fp[F_BOUNDED_GAP], fp[F_TACIT_EXPONENT], inc_e, inc_t, best_e, best_t,
+                       used, touched, 0)
+        _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, nt)
+        for a0, size in ((r * ns, ns), (cso_start + r * nc, nc), (mig_start + r * nm, nm), (nat_start + r * nn, nn)):
+            _forget(explicit, tacit, explicit0, tacit0, a0, a0 + size, used, forgets, fp[F_FORGET_RATE])
+        # Rule 4
+        _trust(trust, last_contact, 0, n, itie, ifac, e0, e1, distance, fp[F_BRIDGE], fp[F_GROWTH], fp[F_DECAY],
+               fp[F_BRIDGE_BOOST], t, never, tie_counts, tie_bridged)
+        # Rule 5: sharers are participants and boundary spanners; then turnover
+        any_leave = False
+        for a in range(_u(r * ns), _u((r + 1) * ns)):
+            flag[a] = u_staff[a] < fp[F_TURNOVER]  # leavers
+            used[a] = participated[a] or boundary[a]  # sharers (used is free scratch here)
+            any_leave = any_leave or flag[a]
+        _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, used, flag, r * Mr, (r + 1) * Mr, S,
+                     fp[F_INTERNAL_RATE], fp[F_INSTITUTIONALISATION], fp[F_SOCIALISATION], g, tg)
+        for a in range(_u(r * ns), _u((r + 1) * ns)):
+            used[a] = False
+            if flag[a]:
+                participated[a] = False
+        if any_leave:
+            n_staff_all = R * ns
+            for e in range(_u(e0), _u(e1)):
+                a, b = src[e], dst[e]
+                if (a < n_staff_all and flag[a]) or (b < n_staff_all and flag[b]):
+                    tt = tie_type[e]
+                    trust[e] = fp[F_TRUST_INITIAL] if (tt == 0 or tt == 2) else fp[F_TRUST_INITIAL_LOCAL]
+                    last_contact[e] = never
+        for a in range(_u(r * ns), _u((r + 1) * ns)):
+            flag[a] = False
+        # Rule 7: CSO initiatives
+        if nc > 0:
+            for m in range(r * Mr, (r + 1) * Mr):
+                has_migrants[m] = False
+            if Mc > 0:
+                for p in range(r * Pr, (r + 1) * Pr):
+                    anyinv = False
+                    for j in range(Mc):
+                        anyinv = anyinv or involved[mig_start + p * Mc + j]
+                    has_migrants[p_north[p]] = anyinv
+            window = t - ip[I_ACTIVE_WINDOW]
+            for e in range(_u(e0), _u(e1)):
+                if tie_type[e] == 2 and enabled[e] and last_contact[e] > window:
+                    flag[src[e]] = True
+                    flag[dst[e]] = True
+            for i in range(r * nc, (r + 1) * nc):
+                row = cso_start + i
+                mig_flag = 1.0 if (migrant_org[row] and has_migrants[cso_city[i]]) else 0.0
+                linked = 1.0 if flag[row] else 0.0
+                prob = fp[F_START_RATE] * (1 + fp[F_MIGRANT_BOOST] * mig_flag) * (1 + fp[F_TRANSNATIONAL_BOOST] * linked)
+                prob = min(max(prob, 0.0), 1.0)
+                tie = cso_local_tie[row]
+                support = fp[F_SUPPORT] * (trust[tie] if tie >= 0 else 0.0)
+                start = initiative_start[i]
+                m_ = momentum[i]
+                stalled = False
+                if start >= 0:
+                    m_ = min(1.0, m_ - fp[F_VOLUNTEER_DECAY] + fp[F_SUPPORT_GAIN] * support + noise[i])
+                    if m_ < fp[F_STALL_THRESHOLD]:
+                        stalled = True
+                        stall_log[n_stall, 0] = row
+                        stall_log[n_stall, 1] = start
+                        stall_log[n_stall, 2] = t
+                        n_stall += 1
+                        counters[1, r] += 1.0
+                        start = -1
+                        cooldown_until[i] = t + ip[I_COOLDOWN]
+                        m_ = 0.0
+                if start < 0 and not stalled and t >= cooldown_until[i] and u_cso[i] < prob:
+                    start = t
+                    m_ = 1.0
+                    counters[0, r] += 1.0
+                initiative_start[i] = start
+                momentum[i] = m_
+            for e in range(_u(e0), _u(e1)):
+                flag[src[e]] = False
+                flag[dst[e]] = False
+        # Rule 8: adoption
+        D = explicit.shape[1]
+        for m in range(r * Mr, (r + 1) * Mr):
+            for d in range(D):
+                if not adopted[m, d] and memory[m, d] - memory0[m, d] >= fp[F_ADOPTION_THRESHOLD]:
+                    adopted[m, d] = True
+                    adoption_month[m, d] = t
+        # Rule 9: dormant partnerships end
+        for p in range(r * Pr, (r + 1) * Pr):
+            alive[p] = alive[p] and (t - last_exchange[p] <= ip[I_DORMANCY])
+        _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partnership, alive)
+        _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
+                     participated, muni_partnered, enabled, tie_type, trust, last_contact, e0, e1, alive, involved,
+                     initiative_start, adoption_month, counters, events)
+    return n_stall

@@ -100,8 +100,7 @@ class Measures:
     bit-identical whether a replication runs alone or with others.
     """
 
-    def __init__(self, w: World, compiled: bool = False) -> None:
-        self.compiled = compiled
+    def __init__(self, w: World) -> None:
         self.R = R = w.n_reps
         self.D = D = w.n_domains
         organisations = (w.kind == Kind.STAFF) | (w.kind == Kind.CSO)
@@ -123,12 +122,7 @@ class Measures:
         self.cso = w.kind == Kind.CSO
 
     def actor_sums(self, w: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(side sums (2, R, D), circulation sum (R,), non-participants (R,)); see :func:`c2c_sim.fast.actor_sums`."""
-        if self.compiled:
-            from .fast import actor_sums
-
-            return actor_sums(w.explicit, w.tacit, w.explicit0, w.tacit0, self.group, w.rep, w.participated,
-                              self.staff, self.R)
+        """(side sums (2, R, D), circulation sum (R,), staff who never took part (R,))."""
         R, D = self.R, self.D
         gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
         sums = np.stack([np.bincount(idx, weights=gain[rows].ravel(), minlength=R * D).reshape(R, D)
@@ -158,16 +152,10 @@ class Measures:
         out["institutional_knowledge_gain"] = _ratio(
             np.bincount(self.pm_rep, weights=memory_gain.sum(axis=1), minlength=R), self.pm_count * D)
         n_types = len(TieType)
-        if self.compiled:
-            from .fast import tie_sums
-
-            by_type, n_by_type, active = tie_sums(w.trust, enabled, w.tie_rep, w.tie_type, w.last_contact, month,
-                                                  active_window, R, n_types)
-        else:
-            en = enabled.astype(float)
-            by_type = np.bincount(self.tie_key, weights=w.trust * en, minlength=R * n_types)
-            n_by_type = np.bincount(self.tie_key, weights=en, minlength=R * n_types)
-            active = np.bincount(w.tie_rep, weights=en * (w.last_contact > month - active_window), minlength=R)
+        en = enabled.astype(float)
+        by_type = np.bincount(self.tie_key, weights=w.trust * en, minlength=R * n_types)
+        n_by_type = np.bincount(self.tie_key, weights=en, minlength=R * n_types)
+        active = np.bincount(w.tie_rep, weights=en * (w.last_contact > month - active_window), minlength=R)
         out["mean_trust"] = _ratio(by_type.reshape(R, n_types).sum(axis=1), n_by_type.reshape(R, n_types).sum(axis=1))
         for t in TieType:
             out[f"mean_trust_{t.name.lower()}"] = _ratio(by_type[t::n_types], n_by_type[t::n_types])
@@ -181,25 +169,27 @@ class Measures:
         out["policy_adoptions"] = np.bincount(w.muni_rep, weights=adopted, minlength=R)
         out["policy_adoptions_unpartnered"] = np.bincount(w.muni_rep[~self.pm], weights=adopted[~self.pm],
                                                           minlength=R)
-        out.update(counters)
+        out.update({k: np.array(v, dtype=float) for k, v in counters.items()})  # copies: counters change
         return out
 
 
-def mean_initiative_months(durations: np.ndarray, horizon_left: np.ndarray) -> float:
-    """Mean months an initiative lasts: stalled ones their full length, still-active ones up to the end of
-    the run (censored, so a lower bound). For Kaplan-Meier survival see :func:`c2c_sim.stats.restricted_mean_survival`."""
-    allv = np.concatenate([durations, horizon_left]).astype(float)
-    return float(allv.mean()) if allv.size else float("nan")
+def mean_initiative_months(months: np.ndarray, replication: np.ndarray, n_reps: int) -> np.ndarray:
+    """Mean months an initiative lasts, per replication: ``months`` (``end - start``) of every initiative,
+    stalled ones their full length, still-active ones up to the end of the run (censored, so a lower
+    bound); ``replication`` (0..n_reps-1) says whose each is. NaN for a replication without initiatives.
+    For Kaplan-Meier survival see :func:`c2c_sim.stats.restricted_mean_survival`."""
+    total = np.bincount(replication, weights=np.asarray(months, float), minlength=n_reps)
+    return _ratio(total, np.bincount(replication, minlength=n_reps).astype(float))
 
 
-def activity_after_programme(events: np.ndarray, programme_end: int, n_partnerships: int) -> float:
+def activity_after_programme(events: np.ndarray, programme_end: int, n_partnerships: int) -> np.ndarray:
     """Exchange events per partnership per month after the programme's last paid month.
 
-    ``events[t]`` are the events of month ``t`` (index 0 is the start state);
-    ``programme_end`` is the last month with programme money (0 if none).
+    ``events[..., t]`` are the events of month ``t`` (index 0 is the start state; one row per
+    replication); ``programme_end`` is the last month with programme money (0 if none).
     NaN when the run ends before the programme does.
     """
-    after = events[programme_end + 1:]
-    if after.size == 0 or n_partnerships == 0:
-        return float("nan")
-    return float(after.sum() / (after.size * n_partnerships))
+    after = np.asarray(events, float)[..., programme_end + 1:]
+    if after.shape[-1] == 0 or n_partnerships == 0:
+        return np.full(after.shape[:-1], np.nan)
+    return after.sum(axis=-1) / (after.shape[-1] * n_partnerships)

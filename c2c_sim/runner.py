@@ -63,7 +63,8 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     R, T = len(seeds), len(history)
     reps = np.arange(first_replication, first_replication + R)
     names = [k for k in history[0] if k != "programme_budget"]
-    cols = {k: np.stack([h[k] for h in history], axis=1).ravel() for k in names}  # (R, T) -> rep-major
+    table = np.array([[h[k] for k in names] for h in history])  # (T, K, R)
+    cols = {k: table[:, i, :].T.ravel() for i, k in enumerate(names)}  # (R, T) -> rep-major
     series = pd.DataFrame({"replication": np.repeat(reps, T), "seed": np.repeat(np.asarray(seeds, np.int64), T),
                            "month": np.tile(np.arange(T), R), **cols,
                            "programme_budget": np.tile([float(h["programme_budget"][0]) for h in history], R)})
@@ -76,14 +77,8 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     events = cols["exchange_events"].reshape(R, T)  # events of each month, month 0 = 0
     end = programme_end(cfg)
     P = engine.world.n_partnerships // R
-    survival, after = [], []
-    for i, r in enumerate(reps):
-        mine = inits[inits.replication == r]
-        survival.append(mean_initiative_months(mine.loc[mine.stalled, "months"].to_numpy(),
-                                                 mine.loc[~mine.stalled, "months"].to_numpy()))
-        after.append(activity_after_programme(events[i], end, P))
-    summary["initiative_survival_months"] = survival
-    summary["activity_after_programme"] = after
+    summary["initiative_survival_months"] = mean_initiative_months(inits["months"].to_numpy(), rec[:, 0], R)
+    summary["activity_after_programme"] = activity_after_programme(events, end, P)
     summary["exchange_events_total"] = events.sum(axis=1).astype(float)
     return RunResult(series, summary, inits)
 
