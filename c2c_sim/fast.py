@@ -80,36 +80,39 @@ def _transfer(explicit, tacit, i0, i1, itie, ifac, if2f, ictx, src, dst, trust, 
     each tie's ``src`` learning, then each ``dst``), reading the month's starting state. Marks receivers in
     ``used`` and lists them in ``touched`` from ``n_touched`` on; returns the new count."""
     D = explicit.shape[1]
-    for tacit_pass in range(2):
-        level = tacit if tacit_pass else explicit
-        inc = inc_t if tacit_pass else inc_e
-        best = best_t if tacit_pass else best_e
-        rate = tacit_rate if tacit_pass else explicit_rate
-        for direction in range(2):
-            for i in range(_u(i0), _u(i1)):
-                if tacit_pass and not if2f[i]:
-                    continue
-                e = itie[i]
-                r = src[e] if direction == 0 else dst[e]
-                s = dst[e] if direction == 0 else src[e]
-                if not used[r]:
-                    used[r] = True
-                    touched[n_touched] = r
-                    n_touched += 1
-                c = ictx[i]
-                w = 0.0 if (donor and c >= 0 and north[r] and not north[s]) else 1.0
-                fac = 1.0 if ifac[i] else 0.0
-                closeness = (1.0 - distance[e] * (1.0 - bridge * fac)) * w * openness[r]
-                tr = _power(trust[e], tacit_exponent) if tacit_pass else trust[e]
-                f = rate * tr * closeness
-                for d in range(D):  # branch-free: about half the gaps are negative, at random
-                    kr = level[r, d]
-                    ks = level[s, d]
+    for direction in range(2):  # explicit and tacit together: each level keeps its own order of sums
+        for i in range(_u(i0), _u(i1)):
+            e = itie[i]
+            r = src[e] if direction == 0 else dst[e]
+            s = dst[e] if direction == 0 else src[e]
+            if not used[r]:
+                used[r] = True
+                touched[n_touched] = r
+                n_touched += 1
+            c = ictx[i]
+            w = 0.0 if (donor and c >= 0 and north[r] and not north[s]) else 1.0
+            fac = 1.0 if ifac[i] else 0.0
+            closeness = (1.0 - distance[e] * (1.0 - bridge * fac)) * w * openness[r]
+            fe = explicit_rate * trust[e] * closeness
+            ft = tacit_rate * _power(trust[e], tacit_exponent) * closeness
+            face = if2f[i]
+            for d in range(D):  # branch-free: about half the gaps are negative, at random
+                kr = explicit[r, d]
+                ks = explicit[s, d]
+                gap = ks - kr
+                ok = (gap > 0.0) & (gap <= bounded_gap)
+                share = min(fe * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
+                inc_e[r, d] += share * gap if ok else 0.0
+                best_e[r, d] = max(best_e[r, d], ks if ok else -1.0)
+            if face:  # tacit knowledge moves face to face only
+                for d in range(D):
+                    kr = tacit[r, d]
+                    ks = tacit[s, d]
                     gap = ks - kr
                     ok = (gap > 0.0) & (gap <= bounded_gap)
-                    share = min(f * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
-                    inc[r, d] += share * gap if ok else 0.0
-                    best[r, d] = max(best[r, d], ks if ok else -1.0)
+                    share = min(ft * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
+                    inc_t[r, d] += share * gap if ok else 0.0
+                    best_t[r, d] = max(best_t[r, d], ks if ok else -1.0)
     return n_touched
 
 
@@ -173,45 +176,56 @@ def _trust(trust, last_contact, i0, i1, itie, ifac, e0, e1, distance, bridge, gr
 def _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, m0, m1, staff_per_muni,
                  internal_rate, institutionalisation_rate, socialisation, g, tg):  # pragma: no cover - compiled
     """Rule 5 (:func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers) for municipalities
-    ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). ``g``/``tg`` are (S, D) scratch."""
+    ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). ``g``/``tg`` are (S + 2, D) scratch: the staff's gains,
+    then per-domain sums and levels. Rows run outside, domains inside (contiguous)."""
     S = staff_per_muni
     D = explicit.shape[1]
+    mp, mt, above, mem = g[S], tg[S], g[S + 1], tg[S + 1]
     for m in range(_u(m0), _u(m1)):
-        base = m * _u(S)
+        base = m * S
         n_part = 0
-        for s in range(S):
-            if sharers[base + s]:
-                n_part += 1
         for d in range(D):
-            for s in range(S):
-                g[s, d] = explicit[base + s, d] - explicit0[base + s, d]
-                tg[s, d] = tacit[base + s, d] - tacit0[base + s, d]
-            if n_part > 0:
-                mp = 0.0
-                mt = 0.0
-                for s in range(S):
-                    if sharers[base + s]:
-                        mp += g[s, d]
-                        mt += tg[s, d]
-                mp /= n_part
-                mt /= n_part
-                for s in range(S):
-                    if not sharers[base + s]:
-                        g[s, d] += internal_rate * max(0.0, mp - g[s, d])
-                        tg[s, d] += internal_rate * max(0.0, mt - tg[s, d])
-            mem_gain = memory[m, d] - memory0[m, d]
-            above = 0.0
-            for s in range(S):
-                above += max(0.0, g[s, d] - mem_gain)
-            mem = min(mem_gain + institutionalisation_rate * (above / S), 1.0 - memory0[m, d])
-            memory[m, d] = memory0[m, d] + mem
-            for s in range(S):
-                g[s, d] += internal_rate * max(0.0, mem - g[s, d])
-                if leave[base + s]:
-                    g[s, d] = socialisation * mem
-                    tg[s, d] = 0.0
-                explicit[base + s, d] = min(explicit0[base + s, d] + g[s, d], 1.0)
-                tacit[base + s, d] = min(tacit0[base + s, d] + tg[s, d], 1.0)
+            mp[d] = 0.0
+            mt[d] = 0.0
+            above[d] = 0.0
+        for s in range(S):  # the gains; the sharers' sums
+            a = _u(base + s)
+            sh = sharers[a]
+            if sh:
+                n_part += 1
+            for d in range(D):
+                x = explicit[a, d] - explicit0[a, d]
+                y = tacit[a, d] - tacit0[a, d]
+                g[s, d] = x
+                tg[s, d] = y
+                mp[d] += x if sh else 0.0
+                mt[d] += y if sh else 0.0
+        for d in range(D):
+            mp[d] /= max(n_part, 1)
+            mt[d] /= max(n_part, 1)
+        for s in range(S):  # colleagues close part of the gap to the sharers' mean; what staff know beyond memory
+            a = _u(base + s)
+            closes = n_part > 0 and not sharers[a]
+            for d in range(D):
+                if closes:
+                    g[s, d] += internal_rate * max(0.0, mp[d] - g[s, d])
+                    tg[s, d] += internal_rate * max(0.0, mt[d] - tg[s, d])
+                above[d] += max(0.0, g[s, d] - (memory[m, d] - memory0[m, d]))
+        for d in range(D):  # code learning into institutional memory, capped so memory stays <= 1
+            mem[d] = min((memory[m, d] - memory0[m, d]) + institutionalisation_rate * (above[d] / S),
+                         1.0 - memory0[m, d])
+            memory[m, d] = memory0[m, d] + mem[d]
+        for s in range(S):  # socialisation towards memory; newcomers replace leavers
+            a = _u(base + s)
+            left = leave[a]
+            for d in range(D):
+                x = g[s, d] + internal_rate * max(0.0, mem[d] - g[s, d])
+                y = tg[s, d]
+                if left:
+                    x = socialisation * mem[d]
+                    y = 0.0
+                explicit[a, d] = min(explicit0[a, d] + x, 1.0)
+                tacit[a, d] = min(tacit0[a, d] + y, 1.0)
 
 
 # ------------------------------------------------------------------------------------------------ public kernels
@@ -261,8 +275,8 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
     """
     D = explicit.shape[1]
     _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, 0, n_munis, staff_per_muni,
-                 internal_rate, institutionalisation_rate, socialisation, np.empty((staff_per_muni, D)),
-                 np.empty((staff_per_muni, D)))
+                 internal_rate, institutionalisation_rate, socialisation, np.empty((staff_per_muni + 2, D)),
+                 np.empty((staff_per_muni + 2, D)))
 
 
 # ------------------------------------------------------------------------------------------------ the compiled month
@@ -547,8 +561,8 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
     width = keys.shape[1]
     chosen_n = np.zeros(S, np.bool_)
     chosen_s = np.zeros(S, np.bool_)
-    g = np.empty((S, explicit.shape[1]))
-    tg = np.empty((S, explicit.shape[1]))
+    g = np.empty((S + 2, explicit.shape[1]))
+    tg = np.empty((S + 2, explicit.shape[1]))
     n_stall = 0
     ev = 0
     for r in range(R):

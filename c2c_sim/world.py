@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from .config import DOMAINS, Config
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 NEVER = -10**6
 """``last_contact`` of a tie that has had no contact yet."""
@@ -158,14 +161,34 @@ def initial_trust(tie_type: np.ndarray, initial: float, initial_local: float) ->
     return np.where(strangers, initial, initial_local).astype(np.float64)
 
 
-def build_world(cfg: Config, rng: np.random.Generator) -> World:
-    """Create municipalities, actors and ties for ``cfg`` using only ``rng``.
+@dataclass
+class Skeleton:
+    """The parts of a world that do not depend on chance (computed once per configuration)."""
 
-    Municipality order: the North side of each partnership, the South side of each
-    partnership (Moroccan ones first), then the unpartnered Dutch, Moroccan and
-    Turkish municipalities. Actor order: all staff, then CSOs, then migrants, then
-    one higher-government body and one knowledge institution per country.
-    """
+    M: int
+    P: int
+    S: int
+    C: int
+    Mc: int
+    A: int
+    muni_country: np.ndarray
+    muni_partnership: np.ndarray
+    p_north: np.ndarray
+    p_south: np.ndarray
+    kind: np.ndarray
+    city: np.ndarray
+    country: np.ndarray
+    partnership: np.ndarray
+    base: np.ndarray  # (A, D) profile before heterogeneity
+    openness: np.ndarray
+    proactivity: np.ndarray
+    objectives: np.ndarray
+    cso_north: np.ndarray  # (n_cso,) CSO in a Dutch municipality
+    fixed_ties: dict  # name -> (src, dst, type, partnership) of ties that do not depend on chance
+
+
+def world_skeleton(cfg: Config) -> Skeleton:
+    """Municipalities, actors and their fixed attributes for ``cfg`` (see :func:`build_world`)."""
     w, k = cfg.world, cfg.knowledge
     n_ma, n_tr = w.partnerships_morocco, w.partnerships_turkey
     P = n_ma + n_tr
@@ -204,11 +227,6 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
         sel = kind == kd
         base[sel & north] = _profile_array(prof_n)
         base[sel & ~north] = _profile_array(prof_s)
-    # starting values are kept in float32 (state size); the live values start exactly at them
-    explicit0 = np.clip(base + rng.normal(0.0, k.heterogeneity, (A, D)), 0.0, 1.0).astype(np.float32)
-    tacit0 = np.clip(explicit0 * np.float32(k.tacit_ratio), 0.0, 1.0).astype(np.float32)
-    explicit, tacit = explicit0.astype(np.float64), tacit0.astype(np.float64)
-
     mu = cfg.municipality
     openness = np.full(A, k.openness_other)
     staff = kind == Kind.STAFF
@@ -217,7 +235,44 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
     obj_n = _profile_array(mu.objectives_north)
     obj_s = _profile_array(mu.objectives_south)
     objectives = np.where(south_muni[:, None], obj_s / obj_s.sum(), obj_n / max(obj_n.sum(), 1e-12))
+    fixed = {}
+    types = TIE_TYPES_BY_MODEL[cfg.network.model]
+    if TieType.TRANSNATIONAL in types and P and C:  # CSOs of partner cities, every pair
+        a = (n_staff + p_north[:, None] * C + np.arange(C))[:, :, None]
+        b = (n_staff + p_south[:, None] * C + np.arange(C))[:, None, :]
+        aa, bb = np.broadcast_arrays(a, b)
+        fixed["cso_pairs"] = (aa.ravel(), bb.ravel(), TieType.TRANSNATIONAL, np.repeat(np.arange(P), C * C))
+    elif TieType.TRANSNATIONAL in types:
+        fixed["cso_pairs"] = (np.zeros(0), np.zeros(0), TieType.TRANSNATIONAL, -1)
+    if TieType.MULTILEVEL in types:
+        nat = n_staff + M * C + P * Mc
+        fixed["national"] = (np.concatenate([nat + np.arange(3), np.full(2, nat)]),
+                             np.concatenate([nat + 3 + np.arange(3), nat + np.array([1, 2])]), TieType.MULTILEVEL, -1)
+    return Skeleton(M=M, P=P, S=S, C=C, Mc=Mc, A=A, muni_country=muni_country, muni_partnership=muni_partnership,
+                    p_north=p_north, p_south=p_south, kind=kind, city=city, country=country, partnership=partnership,
+                    base=base, openness=openness, proactivity=proactivity, objectives=objectives,
+                    cso_north=np.repeat(muni_country == 0, C), fixed_ties=fixed)
 
+
+def build_world(cfg: Config, rng: np.random.Generator, skeleton: Skeleton | None = None) -> World:
+    """Create municipalities, actors and ties for ``cfg`` using only ``rng``.
+
+    Municipality order: the North side of each partnership, the South side of each
+    partnership (Moroccan ones first), then the unpartnered Dutch, Moroccan and
+    Turkish municipalities. Actor order: all staff, then CSOs, then migrants, then
+    one higher-government body and one knowledge institution per country.
+    ``skeleton`` (:func:`world_skeleton` of the same ``cfg``) saves recomputing
+    the parts that do not depend on chance when building many replications.
+    """
+    sk = skeleton if skeleton is not None else world_skeleton(cfg)
+    k = cfg.knowledge
+    M, P, S, C, Mc, A = sk.M, sk.P, sk.S, sk.C, sk.Mc, sk.A
+    n_staff, n_cso, n_mig = M * S, M * C, P * Mc
+    D = sk.base.shape[1]
+    # starting values are kept in float32 (state size); the live values start exactly at them
+    explicit0 = np.clip(sk.base + rng.normal(0.0, k.heterogeneity, (A, D)), 0.0, 1.0).astype(np.float32)
+    tacit0 = np.clip(explicit0 * np.float32(k.tacit_ratio), 0.0, 1.0).astype(np.float32)
+    explicit, tacit = explicit0.astype(np.float64), tacit0.astype(np.float64)
     # institutional memory starts at what the organisation's staff know in common (their mean)
     memory = explicit[:n_staff].reshape(M, S, D).mean(axis=1)
 
@@ -235,13 +290,12 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
         involved[mig_start:mig_start + n_mig] = ((rank < n_inv) & can).ravel()
     migrant_org = np.zeros(A, bool)
     if n_cso:
-        cso_north = np.repeat(muni_country == 0, C)
-        migrant_org[n_staff:n_staff + n_cso] = cso_north & (rng.random(n_cso) < w.migrant_org_share)
+        migrant_org[n_staff:n_staff + n_cso] = sk.cso_north & (rng.random(n_cso) < cfg.world.migrant_org_share)
 
-    src, dst, ttype, tpart = _build_ties(cfg, rng, M=M, P=P, S=S, C=C, Mc=Mc, n_staff=n_staff, mig_start=mig_start,
-                                         muni_country=muni_country, p_north=p_north, p_south=p_south,
-                                         employed=employed, migrant_org=migrant_org)
+    src, dst, ttype, tpart = _build_ties(cfg, rng, sk, mig_start=mig_start, employed=employed,
+                                         migrant_org=migrant_org)
     T = len(src)
+    kind, country = sk.kind, sk.country
     # each CSO's local tie to its contact person in the municipality (legitimacy and support)
     cso_tie = np.full(A, -1, np.int32)
     loc = np.flatnonzero((ttype == TieType.LOCAL) & (kind[dst] == Kind.CSO) & (kind[src] == Kind.STAFF))
@@ -251,14 +305,15 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
     distance = np.where(cross, k.distance_north_south, k.distance_within).astype(np.float64)
 
     world = World(
-        kind=kind, country=country, city=city, partnership=partnership,
+        kind=kind.copy(), country=country.copy(), city=sk.city.copy(), partnership=sk.partnership.copy(),
         explicit=explicit, tacit=tacit, explicit0=explicit0, tacit0=tacit0,
-        openness=openness, participated=np.zeros(A, bool), involved=involved, employed=employed,
+        openness=sk.openness.copy(), participated=np.zeros(A, bool), involved=involved, employed=employed,
         migrant_org=migrant_org,
-        muni_country=muni_country, muni_partnership=muni_partnership, memory=memory, memory0=memory.copy(),
-        proactivity=proactivity, objectives=objectives,
+        muni_country=sk.muni_country.copy(), muni_partnership=sk.muni_partnership.copy(), memory=memory,
+        memory0=memory.copy(), proactivity=sk.proactivity.copy(), objectives=sk.objectives.copy(),
         adopted=np.zeros(memory.shape, bool), adoption_month=np.full(memory.shape, -1, np.int32),
-        p_north=p_north, p_south=p_south, alive=np.ones(P, bool), last_exchange=np.zeros(P, np.int32),
+        p_north=sk.p_north.copy(), p_south=sk.p_south.copy(), alive=np.ones(P, bool),
+        last_exchange=np.zeros(P, np.int32),
         src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0,
         last_contact=np.full(T, NEVER, np.int32), distance=distance,
         momentum=np.zeros(n_cso), initiative_start=np.full(n_cso, -1, np.int32),
@@ -269,16 +324,17 @@ def build_world(cfg: Config, rng: np.random.Generator) -> World:
     return world
 
 
-def _build_ties(cfg: Config, rng: np.random.Generator, *, M: int, P: int, S: int, C: int, Mc: int, n_staff: int,
-                mig_start: int, muni_country: np.ndarray, p_north: np.ndarray, p_south: np.ndarray,
-                employed: np.ndarray, migrant_org: np.ndarray) -> tuple[np.ndarray, ...]:
+def _build_ties(cfg: Config, rng: np.random.Generator, sk: Skeleton, *, mig_start: int, employed: np.ndarray,
+                migrant_org: np.ndarray) -> tuple[np.ndarray, ...]:
     """The tie lists of the chosen network model; see :data:`TIE_TYPES_BY_MODEL`."""
     types = TIE_TYPES_BY_MODEL[cfg.network.model]
-    parts: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = []
+    M, P, S, C, Mc = sk.M, sk.P, sk.S, sk.C, sk.Mc
+    n_staff = M * S
+    p_north, p_south, muni_country = sk.p_north, sk.p_south, sk.muni_country
+    parts: list[tuple[np.ndarray, np.ndarray, int, np.ndarray | int]] = []
 
     def add(s: np.ndarray, d: np.ndarray, t: TieType, p: np.ndarray | int) -> None:
-        s = np.asarray(s, np.int32)
-        parts.append((s, np.asarray(d, np.int32), int(t), np.broadcast_to(np.asarray(p, np.int32), s.shape)))
+        parts.append((s, d, int(t), p))
 
     # partnership ties: a Bernoulli random bipartite graph (each staff pair tied with probability
     # partnership_density; networkx's bipartite.random_graph, drawn in one numpy call) per partner pair
@@ -305,15 +361,10 @@ def _build_ties(cfg: Config, rng: np.random.Generator, *, M: int, P: int, S: int
                     orgs = n_staff + p_north[p] * C + np.flatnonzero(migrant_org[n_staff + p_north[p] * C:
                                                                                  n_staff + (p_north[p] + 1) * C])
                     if len(orgs):
-                        rows = mig_rows[mig_p == p]
+                        rows = mig_rows[p * Mc:(p + 1) * Mc]
                         add(rows, rng.choice(orgs, len(rows)), TieType.LOCAL, p)
             add(mig_rows, p_south[mig_p] * S + rng.integers(0, S, P * Mc), TieType.TRANSNATIONAL, mig_p)
-        # CSOs of partner cities
-        for p in range(P):
-            a = n_staff + p_north[p] * C + np.arange(C)
-            b = n_staff + p_south[p] * C + np.arange(C)
-            aa, bb = np.meshgrid(a, b, indexing="ij")
-            add(aa.ravel(), bb.ravel(), TieType.TRANSNATIONAL, p)
+        parts.append(sk.fixed_ties["cso_pairs"])  # CSOs of partner cities
     elif Mc:
         # classic model: only migrants employed by the municipality are linked, as colleagues
         emp = mig_rows[employed[mig_rows]]
@@ -330,16 +381,16 @@ def _build_ties(cfg: Config, rng: np.random.Generator, *, M: int, P: int, S: int
             staff_rows = (np.arange(M)[:, None] * S + pos).ravel()
             add(staff_rows, np.repeat(higher, k), TieType.MULTILEVEL, -1)
         add(np.arange(M) * S + rng.integers(0, S, M), knowinst, TieType.MULTILEVEL, -1)
-        add(nat + np.arange(3), nat + 3 + np.arange(3), TieType.MULTILEVEL, -1)
-        add(np.full(2, nat), nat + np.array([1, 2]), TieType.MULTILEVEL, -1)  # national associations meet
+        parts.append(sk.fixed_ties["national"])  # higher government and knowledge institutions; associations meet
 
     if not parts:
         z = np.zeros(0, np.int32)
         return z, z, z.astype(np.int8), z
-    src = np.concatenate([p[0] for p in parts])
-    dst = np.concatenate([p[1] for p in parts])
+    src = np.concatenate([p[0] for p in parts]).astype(np.int32)
+    dst = np.concatenate([p[1] for p in parts]).astype(np.int32)
     ttype = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in parts])
-    tpart = np.concatenate([p[3] for p in parts]).astype(np.int32)
+    tpart = np.concatenate([p[3] if isinstance(p[3], np.ndarray) else np.full(len(p[0]), p[3], np.int32)
+                            for p in parts]).astype(np.int32)
     return src, dst, ttype, tpart
 
 
@@ -405,6 +456,8 @@ def stack_worlds(worlds: list[World]) -> World:
 
 def to_networkx(world: World) -> nx.Graph:
     """The current tie network as a networkx graph (nodes carry kind/country/city, edges type/trust)."""
+    import networkx as nx
+
     g = nx.Graph()
     for i in range(world.n_actors):
         g.add_node(i, kind=Kind(world.kind[i]).name, country=Country(world.country[i]).name,
