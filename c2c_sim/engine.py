@@ -81,8 +81,6 @@ class Engine:
         self.month = 0
         self._precompute()
         R = self.R
-        self._chunk: list[np.ndarray] = []
-        self._chunk_first = 1  # month of the chunk's first row
         self._counts = np.zeros((2, R))  # initiatives started, stalled (cumulative)
         self._events = np.zeros(R)
         self.counters = {"initiatives_started": self._counts[0], "initiatives_stalled": self._counts[1],
@@ -141,7 +139,7 @@ class Engine:
         self._measures = Measures(w)
         self._ties_per_p = np.diff(self._event_ptr)
         n = self._n
-        self._draw_sizes = (n["migrant"], n["p"], None, n["staff"], n["cso"], n["cso"])  # None: the ties
+        self._draw_sizes = (n["migrant"], n["p"], n["staff"], n["cso"])  # and one per tie, after the partnerships
 
     def _stale_ties(self) -> bool:
         """Whether involvement or live partnerships changed since enabled ties were computed."""
@@ -168,10 +166,10 @@ class Engine:
         cfg, w = self.config, self.world
         self.month = t = self.month + 1
         self.apply_shocks(t)
-        u_out, u_events, u_ties, u_staff, u_cso, noise = self.month_draws(t)
         if self._compiled:
-            self._step_compiled(t, u_out, u_events, u_ties, u_staff, u_cso, noise)
+            self._step_compiled(t)
             return
+        u_out, u_events, u_ties, u_staff, u_cso, noise = self.month_draws()
         if cfg.migrants.outreach > 0 and self._n["migrant"]:
             u = np.where(self._can_involve, u_out, 1.0)  # classic model: only migrants the municipality employs
             w.involved[self._mig] = rules.migrant_outreach(w.involved[self._mig], u, cfg.migrants.outreach)
@@ -195,45 +193,29 @@ class Engine:
         self.counters["exchange_events"][:] = per_rep
         self.measure()
 
-    def month_draws(self, t: int) -> tuple[np.ndarray, ...]:
-        """Month ``t``'s uniforms, each array concatenated over replications: outreach (one per migrant),
-        exchange events (one per partnership), routine contacts (one per tie, used where the tie is
-        enabled), turnover (one per staff member), initiative starts (one per CSO) and the normal
-        fluctuation of volunteer input (one per CSO, ``cso.momentum_noise`` times a standard normal
-        obtained from a uniform by the inverse normal CDF).
+    def month_draws(self) -> tuple[np.ndarray, ...]:
+        """The month's draws, each array concatenated over replications: uniforms for outreach (one per
+        migrant), exchange events (one per partnership), routine contacts (one per tie, used where the tie
+        is enabled), turnover (one per staff member) and initiative starts (one per CSO), then the normal
+        fluctuation of volunteer input (``cso.momentum_noise`` times one standard normal per CSO).
 
-        Each replication draws one row of fixed length per month from its generator, so the numbers
-        do not depend on how many months are drawn at once (a few, to call numpy less often)."""
-        i = t - self._chunk_first
-        if not self._chunk or i >= len(self._chunk[0]):
-            self._chunk_first, i = t, 0
-            self._chunk = self._draw_chunk(min(self._chunk_months(), max(self.config.months - t + 1, 1)))
-        return tuple(a[i] for a in self._chunk)
-
-    def _chunk_months(self) -> int:
-        """Months drawn at once: up to 12, fewer for big batches (about 16 MB of uniforms at most)."""
-        per_month = sum(a for a in self._draw_sizes if a is not None) * self.R + len(self.world.src)
-        return int(max(1, min(12, 2**21 // max(per_month, 1))))
-
-    def _draw_chunk(self, months: int) -> list[np.ndarray]:
-        from scipy.special import ndtri
-
-        w, R = self.world, self.R
-        T_r = np.diff(w.tie_ptr)
-        sizes = [(s if s is not None else 0) for s in self._draw_sizes]
-        totals = [s * R if s is not None else len(w.src) for s in self._draw_sizes]
-        parts = [np.empty((months, n)) for n in totals]
-        for r, g in enumerate(self.rngs):
-            row_sizes = [s if s is not None else int(T_r[r]) for s in self._draw_sizes]
-            block = g.random((months, sum(row_sizes)))
-            a = 0
-            for k, size in enumerate(row_sizes):
-                off = w.tie_ptr[r] if self._draw_sizes[k] is None else r * sizes[k]
-                parts[k][:, off:off + size] = block[:, a:a + size]
-                a += size
+        Each replication takes one row of these from its own generator every month, in this order and of
+        a length that depends only on the world, never on the state (common random numbers across a
+        sweep's cells). The compiled path draws the same numbers from the same generators inside
+        :func:`c2c_sim.fast.open_month` and :func:`c2c_sim.fast.close_month`."""
+        w = self.world
+        n_mig, n_p, n_staff, n_cso = self._draw_sizes
         sd = self.config.cso.momentum_noise
-        parts[5] = sd * ndtri(parts[5] + 2.0**-54) if sd > 0 else np.zeros_like(parts[5])  # u + 2^-54 is in (0, 1)
-        return parts
+        rows = []
+        for r, g in enumerate(self.rngs):
+            t_r = int(w.tie_ptr[r + 1] - w.tie_ptr[r])
+            rows.append((g.random(n_mig + n_p + t_r + n_staff + n_cso), sd * g.standard_normal(n_cso)))
+        cuts = np.cumsum([n_mig, n_p])
+        parts = [np.concatenate([u[:cuts[0]] for u, _ in rows]), np.concatenate([u[cuts[0]:cuts[1]] for u, _ in rows])]
+        ties = np.concatenate([u[cuts[1]:len(u) - n_staff - n_cso] for u, _ in rows])
+        staff = np.concatenate([u[len(u) - n_staff - n_cso:len(u) - n_cso] for u, _ in rows])
+        cso = np.concatenate([u[len(u) - n_cso:] for u, _ in rows])
+        return parts[0], parts[1], ties, staff, cso, np.concatenate([z for _, z in rows])
 
     def run(self) -> Engine:
         """Step to the configured horizon."""
@@ -260,6 +242,8 @@ class Engine:
             ended = np.concatenate([r * P + g.choice(target, size=n, replace=False)
                                     for r, g in enumerate(self.key_rngs)])
             w.alive[ended] = False
+            if self._compiled:
+                self._ip[fast.I_STALE] = 1  # open_month recomputes the enabled ties
 
     def run_exchanges(self, t: int, u_events: np.ndarray) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
         """Rules 1, 3, 9: how many exchanges each partnership holds, on what, and who meets.
@@ -423,7 +407,7 @@ class Engine:
         cfg, w, n, R = self.config, self.world, self._n, self.R
         k, tr, d, c, mg = cfg.knowledge, cfg.trust, cfg.dissemination, cfg.cso, cfg.migrants
         fp = np.zeros(fast.N_FLOAT)
-        for i, v in ((fast.F_OUTREACH, mg.outreach), (fast.F_COST_PER_VISIT, cfg.programme.cost_per_visit),
+        for i, v in ((fast.F_OUTREACH, mg.outreach), (fast.F_NOISE, c.momentum_noise), (fast.F_COST_PER_VISIT, cfg.programme.cost_per_visit),
                      (fast.F_OWN_RATE, cfg.municipality.own_activity_rate), (fast.F_INITIATOR_BOOST, mg.initiator_boost),
                      (fast.F_COHERENCE, cfg.programme.coherence), (fast.F_FOCUS, cfg.programme.strategy_focus),
                      (fast.F_BRIDGE, mg.bridge), (fast.F_EXPLICIT_RATE, k.explicit_rate),
@@ -464,9 +448,25 @@ class Engine:
         self._scratch = dict(inc_e=np.zeros((A, D)), inc_t=np.zeros((A, D)), best_e=np.full((A, D), -1.0),
                              best_t=np.full((A, D), -1.0), used=np.zeros(A, bool), touched=np.zeros(A, np.int64),
                              tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool),
-                             has_migrants=np.zeros(w.n_munis, bool))
+                             has_migrants=np.zeros(w.n_munis, bool), pristine=w.kind != Kind.STAFF)
         self._inter = self._interaction_buffers(int(np.diff(w.tie_ptr).max(initial=0)) + 64)
         self._stall_buf = np.zeros((max(n["cso"] * R, 1), 3), np.int64)
+        from numba.typed import List
+
+        self._gens, self._key_gens = List(self.rngs), List(self.key_rngs)  # the same generators, seen by numba
+        self._draws = (np.zeros(n["migrant"] * R), np.zeros(P), np.zeros(T), np.zeros(n["staff"] * R),
+                       np.zeros(n["cso"] * R), np.zeros(n["cso"] * R))  # filled by the kernels, as month_draws
+        self._keyrow = np.zeros(2 * w.staff_per_muni + w.migrants_per_city)
+        # each staff member's ties (reset when they leave); each replication's transnational ties with a CSO end
+        n_staff = n["staff"] * R
+        ends, ties = np.concatenate([w.src, w.dst]), np.tile(np.arange(T), 2)
+        mine = ends < n_staff
+        staff_ties = ties[mine][np.argsort(ends[mine], kind="stable")]
+        staff_ptr = np.concatenate([[0], np.cumsum(np.bincount(ends[mine], minlength=n_staff))])
+        cso_end = (w.kind[w.src] == Kind.CSO) | (w.kind[w.dst] == Kind.CSO)
+        cso_tn = np.flatnonzero((w.tie_type == TieType.TRANSNATIONAL) & cso_end)
+        self._lists = (staff_ties.astype(np.int64), staff_ptr.astype(np.int64), cso_tn.astype(np.int64),
+                       np.searchsorted(cso_tn, w.tie_ptr).astype(np.int64))
         names = [f"learning_gain_{side}__{dom}" for side in ("north", "south") for dom in DOMAINS]
         self._out_row = {name: i for i, name in enumerate(names + list(fast.MEASURE_NAMES))}
         order = []
@@ -482,33 +482,32 @@ class Engine:
         out = self._out.copy()
         return {name: out[self._out_row[name]] for name in self._metric_order}
 
-    def _step_compiled(self, t: int, u_out: np.ndarray, u_events: np.ndarray, u_ties: np.ndarray,
-                       u_staff: np.ndarray, u_cso: np.ndarray, noise: np.ndarray) -> None:
-        """The month after its draws through :func:`c2c_sim.fast.open_month` and :func:`c2c_sim.fast.close_month`."""
+    def _step_compiled(self, t: int) -> None:
+        """The month after the shocks through :func:`c2c_sim.fast.open_month` and :func:`c2c_sim.fast.close_month`,
+        which draw the month's numbers from the replications' generators themselves."""
         cfg, w, fp, ip = self.config, self.world, self._fp, self._ip
-        sh, S, Mc = cfg.shocks, w.staff_per_muni, w.migrants_per_city
+        sh = cfg.shocks
         ip[fast.I_MONTH] = t
         budget = rules.programme_budget(cfg.programme, sh, t)
         fp[fast.F_BUDGET] = budget
         fp[fast.F_SUPPORT] = cfg.cso.support * (sh.support_cut_factor if 0 <= sh.support_cut_month <= t else 1.0)
         self.counters["programme_budget"][:] = budget
         n_events = self._n_events
-        fast.open_month(fp, ip, u_out, self._can_involve_u8, w.involved, self._enabled, w.src, w.dst,
-                        self._needs_partnership, w.tie_partnership, w.alive, self._is_staff_tie, w.trust,
+        u_out, u_events, u_ties, u_staff, u_cso, noise = self._draws
+        fast.open_month(fp, ip, self._gens, u_out, self._can_involve_u8, w.involved, self._enabled, w.src, w.dst,
+                        self._needs_partnership, w.tie_partnership, w.alive, self._ptie, w.trust,
                         self._ptie_count, self._proactivity_pair, self._obj_n, self._obj_s, u_events,
                         self._agenda_buf, n_events, self._total)
         big = n_events < 0
         if big.any():  # rates beyond the direct inversion
             n_events[big] = poisson_from_uniform(u_events[big], self._total[big])
-        per_rep = n_events.reshape(self.R, -1).sum(axis=1) if len(n_events) else np.zeros(self.R, np.int64)
-        keys = self._event_keys(per_rep, 2 * S + Mc)
         need = int(((n_events * self._ties_per_p).reshape(self.R, -1).sum(axis=1).max(initial=0) if len(n_events)
                     else 0) + np.diff(w.tie_ptr).max(initial=0))
         if need > len(self._inter[0]):
             self._inter = self._interaction_buffers(2 * need)
         sc = self._scratch
         n_stall = fast.close_month(
-            fp, ip, n_events, keys, self._agenda_buf, u_ties, u_staff, u_cso, noise,
+            fp, ip, self._gens, self._key_gens, n_events, self._keyrow, self._agenda_buf, u_ties, u_staff, u_cso, noise,
             w.explicit, w.tacit, w.explicit0, w.tacit0, w.memory, w.memory0, w.openness, self._north, self._people,
             w.participated, w.involved, self._boundary,
             w.src, w.dst, w.tie_type, w.tie_partnership, w.tie_ptr, w.trust, w.last_contact, w.distance,
@@ -516,7 +515,7 @@ class Engine:
             w.p_north, w.p_south, w.alive, w.last_exchange, self._event_ties, self._event_ptr,
             w.migrant_org, self._cso_city, w.cso_local_tie, w.momentum, w.initiative_start, w.cooldown_until,
             w.adopted, w.adoption_month, self._muni_partnered, self._group, self._side_count,
-            self._counts, self._events, self._out, self._stall_buf,
+            self._counts, self._events, self._out, self._stall_buf, *self._lists, sc["pristine"],
             *self._inter, sc["inc_e"], sc["inc_t"], sc["best_e"], sc["best_t"], sc["used"], sc["touched"],
             sc["tie_counts"], sc["tie_bridged"], sc["flag"], sc["has_migrants"])
         if n_stall:

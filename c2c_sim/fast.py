@@ -132,11 +132,15 @@ def _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, n_to
 
 
 @njit(cache=True, error_model="numpy")
-def _forget(explicit, tacit, explicit0, tacit0, a0, a1, used, forgets, forget_rate):  # pragma: no cover
+def _forget(explicit, tacit, explicit0, tacit0, a0, a1, used, forgets, pristine, forget_rate):  # pragma: no cover
     """SKIN forgetting (:func:`c2c_sim.rules.forget_unused`) for rows ``a0:a1``: rows not ``used`` this
-    month that ``forgets`` lose ``forget_rate`` of their gain; ``used`` is cleared."""
+    month that ``forgets`` lose ``forget_rate`` of their gain; ``used`` is cleared. Rows marked
+    ``pristine`` have no gain to lose and are skipped."""
     D = explicit.shape[1]
     for a in range(_u(a0), _u(a1)):
+        if pristine[a]:
+            used[a] = False
+            continue
         keep = 1.0 if (used[a] or not forgets[a]) else 1.0 - forget_rate
         used[a] = False
         for d in range(D):
@@ -165,7 +169,7 @@ def _trust(trust, last_contact, i0, i1, itie, ifac, e0, e1, distance, bridge, gr
             b = 1.0 if bridged[e] else 0.0
             g = growth * (1.0 - distance[e] * (1.0 - bridge * b)) * (1.0 + bridge_boost * b)
             g = min(max(g, 0.0), 1.0)
-            v = 1.0 - (1.0 - trust[e]) * (1.0 - g) ** float(n)
+            v = 1.0 - (1.0 - trust[e]) * ((1.0 - g) if n == 1 else (1.0 - g) ** float(n))
             trust[e] = min(max(v, 0.0), 1.0)
             last_contact[e] = month
             counts[e] = 0
@@ -176,56 +180,60 @@ def _trust(trust, last_contact, i0, i1, itie, ifac, e0, e1, distance, bridge, gr
 def _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, m0, m1, staff_per_muni,
                  internal_rate, institutionalisation_rate, socialisation, g, tg):  # pragma: no cover - compiled
     """Rule 5 (:func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers) for municipalities
-    ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). ``g``/``tg`` are (S + 2, D) scratch: the staff's gains,
-    then per-domain sums and levels. Rows run outside, domains inside (contiguous)."""
+    ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). ``g``/``tg`` are (S + 3, max(D, S)) scratch: the staff's
+    gains, then per-domain sums and levels, then memory gains and the sharer flags. Rows run outside, domains inside (contiguous);
+    sums run in the order of the numpy rule (sharers' sums as gain times 0/1 flag)."""
     S = staff_per_muni
     D = explicit.shape[1]
-    mp, mt, above, mem = g[S], tg[S], g[S + 1], tg[S + 1]
+    mp, mt, above, mem, memg, shf = g[S], tg[S], g[S + 1], tg[S + 1], g[S + 2], tg[S + 2]
     for m in range(_u(m0), _u(m1)):
         base = m * S
         n_part = 0
+        for s in range(S):
+            sh = sharers[base + s]
+            n_part += 1 if sh else 0
+            shf[s] = 1.0 if sh else 0.0
         for d in range(D):
             mp[d] = 0.0
             mt[d] = 0.0
             above[d] = 0.0
+            memg[d] = memory[m, d] - memory0[m, d]
+        ex, ex0 = explicit[base:base + S], explicit0[base:base + S]
+        tc, tc0 = tacit[base:base + S], tacit0[base:base + S]
         for s in range(S):  # the gains; the sharers' sums
-            a = _u(base + s)
-            sh = sharers[a]
-            if sh:
-                n_part += 1
+            f = shf[s]
             for d in range(D):
-                x = explicit[a, d] - explicit0[a, d]
-                y = tacit[a, d] - tacit0[a, d]
+                x = ex[s, d] - ex0[s, d]
                 g[s, d] = x
-                tg[s, d] = y
-                mp[d] += x if sh else 0.0
-                mt[d] += y if sh else 0.0
-        for d in range(D):
-            mp[d] /= max(n_part, 1)
-            mt[d] /= max(n_part, 1)
-        for s in range(S):  # colleagues close part of the gap to the sharers' mean; what staff know beyond memory
-            a = _u(base + s)
-            closes = n_part > 0 and not sharers[a]
+                mp[d] += x * f
             for d in range(D):
-                if closes:
+                y = tc[s, d] - tc0[s, d]
+                tg[s, d] = y
+                mt[d] += y * f
+        for d in range(D):
+            mp[d] = mp[d] / max(n_part, 1)
+            mt[d] = mt[d] / max(n_part, 1)
+        for s in range(S):  # colleagues close part of the gap to the sharers' mean; what staff know beyond memory
+            if n_part > 0 and shf[s] == 0.0:
+                for d in range(D):
                     g[s, d] += internal_rate * max(0.0, mp[d] - g[s, d])
+                for d in range(D):
                     tg[s, d] += internal_rate * max(0.0, mt[d] - tg[s, d])
-                above[d] += max(0.0, g[s, d] - (memory[m, d] - memory0[m, d]))
+            for d in range(D):
+                above[d] += max(0.0, g[s, d] - memg[d])
         for d in range(D):  # code learning into institutional memory, capped so memory stays <= 1
-            mem[d] = min((memory[m, d] - memory0[m, d]) + institutionalisation_rate * (above[d] / S),
-                         1.0 - memory0[m, d])
+            mem[d] = min(memg[d] + institutionalisation_rate * (above[d] / S), 1.0 - memory0[m, d])
             memory[m, d] = memory0[m, d] + mem[d]
         for s in range(S):  # socialisation towards memory; newcomers replace leavers
-            a = _u(base + s)
-            left = leave[a]
-            for d in range(D):
-                x = g[s, d] + internal_rate * max(0.0, mem[d] - g[s, d])
-                y = tg[s, d]
-                if left:
-                    x = socialisation * mem[d]
-                    y = 0.0
-                explicit[a, d] = min(explicit0[a, d] + x, 1.0)
-                tacit[a, d] = min(tacit0[a, d] + y, 1.0)
+            if leave[base + s]:
+                for d in range(D):
+                    ex[s, d] = min(ex0[s, d] + socialisation * mem[d], 1.0)
+                    tc[s, d] = min(tc0[s, d] + 0.0, 1.0)
+            else:
+                for d in range(D):
+                    ex[s, d] = min(ex0[s, d] + (g[s, d] + internal_rate * max(0.0, mem[d] - g[s, d])), 1.0)
+                for d in range(D):
+                    tc[s, d] = min(tc0[s, d] + tg[s, d], 1.0)
 
 
 # ------------------------------------------------------------------------------------------------ public kernels
@@ -247,7 +255,8 @@ def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2
                   agenda, donor, bridge, openness, explicit_rate, tacit_rate, absorptive_base, bounded_gap,
                   tacit_exponent, inc_e, inc_t, best_e, best_t, used, touched, 0)
     _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, n)
-    _forget(explicit, tacit, explicit0, tacit0, 0, explicit.shape[0], used, forgets, forget_rate)
+    _forget(explicit, tacit, explicit0, tacit0, 0, explicit.shape[0], used, forgets,
+            np.zeros(explicit.shape[0], np.bool_), forget_rate)
 
 
 @njit(cache=True, error_model="numpy")
@@ -273,10 +282,10 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
     memory's gain and no tacit gain. ``sharers`` marks the staff who share with
     colleagues (exchange participants and holders of multilevel ties).
     """
-    D = explicit.shape[1]
+    width = max(explicit.shape[1], staff_per_muni)
     _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, 0, n_munis, staff_per_muni,
-                 internal_rate, institutionalisation_rate, socialisation, np.empty((staff_per_muni + 2, D)),
-                 np.empty((staff_per_muni + 2, D)))
+                 internal_rate, institutionalisation_rate, socialisation, np.empty((staff_per_muni + 3, width)),
+                 np.empty((staff_per_muni + 3, width)))
 
 
 # ------------------------------------------------------------------------------------------------ the compiled month
@@ -285,10 +294,10 @@ F_OUTREACH, F_BUDGET, F_COST_PER_VISIT, F_OWN_RATE, F_INITIATOR_BOOST, F_COHEREN
     F_EXPLICIT_RATE, F_TACIT_RATE, F_ABSORPTIVE_BASE, F_BOUNDED_GAP, F_TACIT_EXPONENT, F_FORGET_RATE, F_GROWTH, \
     F_DECAY, F_BRIDGE_BOOST, F_TRUST_INITIAL, F_TRUST_INITIAL_LOCAL, F_INTERNAL_RATE, F_INSTITUTIONALISATION, \
     F_SOCIALISATION, F_TURNOVER, F_START_RATE, F_MIGRANT_BOOST, F_TRANSNATIONAL_BOOST, F_SUPPORT, \
-    F_VOLUNTEER_DECAY, F_SUPPORT_GAIN, F_STALL_THRESHOLD, F_ADOPTION_THRESHOLD, N_FLOAT = range(32)
+    F_VOLUNTEER_DECAY, F_SUPPORT_GAIN, F_STALL_THRESHOLD, F_ADOPTION_THRESHOLD, F_NOISE, N_FLOAT = range(33)
 I_MONTH, I_REPS, I_STAFF, I_CSO, I_MIGRANT, I_NATIONAL, I_PARTNERSHIPS, I_MUNIS, I_STAFF_PER_MUNI, \
     I_MIGRANTS_PER_CITY, I_DELEGATION, I_FACILITATOR, I_DONOR, I_STRATEGY, I_COOLDOWN, I_DORMANCY, \
-    I_ACTIVE_WINDOW, I_NEVER, N_INT = range(19)
+    I_ACTIVE_WINDOW, I_NEVER, I_STALE, N_INT = range(20)
 
 # Outcome rows written by _measure_rep (per replication): the domain gains, then these names in this order.
 MEASURE_NAMES = ("learning_gain_north", "learning_gain_south", "mutuality", "institutionalised_share",
@@ -310,35 +319,48 @@ def _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partners
 
 
 @njit(cache=True, error_model="numpy")
-def open_month(fp, ip, u_out, can_involve, involved, enabled, src, dst, needs_partnership, tie_partnership, alive,
-               is_staff_tie, trust, ptie_count, proactivity_pair, obj_n, obj_s, u_events, agenda, n_events,
+def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, needs_partnership, tie_partnership, alive,
+               staff_ties_sorted, trust, ptie_count, proactivity_pair, obj_n, obj_s, u_events, agenda, n_events,
                trust_pair):  # pragma: no cover - compiled
-    """The month's first compiled half, for all replications: migrant outreach (R7), enabled ties, and
-    Rule 1's exchange intensity, agenda and Poisson event counts (from ``u_events``).
+    """The month's first compiled half, for all replications: the first draws of each replication's row
+    (:meth:`c2c_sim.engine.Engine.month_draws`: outreach into ``u_out``, events into ``u_events``),
+    migrant outreach (R7), enabled ties, and Rule 1's exchange intensity, agenda and Poisson event counts.
 
     Writes ``agenda`` (P + 1, D) and ``n_events`` (P,); an event count whose rate is too high for the
     direct inversion is left at -1 for the engine to draw (:func:`c2c_sim.engine.poisson_from_uniform`).
+    Enabled ties are recomputed only when involvement changed or ``ip[I_STALE]`` says partnerships ended
+    since they were last computed. ``staff_ties_sorted``: the partnership (staff-staff) ties, ascending.
     """
     R = ip[I_REPS]
-    n_mig = ip[I_MIGRANT] * R
+    nm, Pr = ip[I_MIGRANT], ip[I_PARTNERSHIPS]
+    for r in range(R):
+        g = gens[r]
+        for i in range(_u(r * nm), _u((r + 1) * nm)):
+            u_out[i] = g.random()
+        for p in range(_u(r * Pr), _u((r + 1) * Pr)):
+            u_events[p] = g.random()
+    n_mig = nm * R
     mig_start = (ip[I_STAFF] + ip[I_CSO]) * R
     outreach = fp[F_OUTREACH]
+    stale = ip[I_STALE] != 0
     if outreach > 0:
         for i in range(n_mig):
-            if can_involve[i] and u_out[i] < outreach:
+            if can_involve[i] and u_out[i] < outreach and not involved[mig_start + i]:
                 involved[mig_start + i] = True
+                stale = True
     P = len(alive)
     T = len(src)
-    _enable(enabled, 0, T, src, dst, involved, needs_partnership, tie_partnership, alive)
+    if stale:
+        _enable(enabled, 0, T, src, dst, involved, needs_partnership, tie_partnership, alive)
+        ip[I_STALE] = 0
     if P == 0:
         return
     D = agenda.shape[1]
     Mc = ip[I_MIGRANTS_PER_CITY]
     for p in range(P):
         trust_pair[p] = 0.0
-    for e in range(T):
-        if is_staff_tie[e]:
-            trust_pair[tie_partnership[e]] += trust[e]
+    for e in staff_ties_sorted:
+        trust_pair[tie_partnership[e]] += trust[e]
     paid = fp[F_BUDGET] / fp[F_COST_PER_VISIT]
     for p in range(P):
         tp = trust_pair[p] / max(ptie_count[p], 1)
@@ -388,13 +410,13 @@ def open_month(fp, ip, u_out, can_involve, involved, enabled, src, dst, needs_pa
 
 
 @njit(cache=True, error_model="numpy")
-def _k_smallest(keys, row, start, S, k, chosen):  # pragma: no cover - compiled
-    """Mark in ``chosen`` (S,) the ``k`` smallest of ``keys[row, start:start + S]`` (a uniform choice)."""
+def _k_smallest(keys, start, S, k, chosen):  # pragma: no cover - compiled
+    """Mark in ``chosen`` (S,) the ``k`` smallest of ``keys[start:start + S]`` (a uniform choice)."""
     for s in range(S):
-        x = keys[row, start + s]
+        x = keys[start + s]
         below = 0
         for q in range(S):
-            if keys[row, start + q] < x:
+            if keys[start + q] < x:
                 below += 1
         chosen[s] = below < k
 
@@ -409,22 +431,58 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
     Pr, Mr, S = ip[I_PARTNERSHIPS], ip[I_MUNIS], ip[I_STAFF_PER_MUNI]
     D = explicit.shape[1]
     side = np.zeros((2, D))
+    mg = np.zeros(D)
+    acc = np.zeros(D)
     circ = 0.0
     circ_n = 0.0
-    for section in range(2):  # staff, then CSOs (only they belong to the sides)
-        a0 = r * ns if section == 0 else R * ns + r * nc
-        a1 = a0 + (ns if section == 0 else nc)
-        for a in range(_u(a0), _u(a1)):
+    mem_sum = 0.0
+    ind_sum = 0.0
+    raw_sum = 0.0
+    cnt = 0
+    adopted_all = 0.0
+    adopted_un = 0.0
+    for m in range(r * Mr, (r + 1) * Mr):  # staff, municipality by municipality
+        n_adopted = 0.0
+        for d in range(D):
+            if adoption_month[m, d] >= 0:
+                n_adopted += 1.0
+        adopted_all += n_adopted
+        partnered = muni_partnered[m]
+        if not partnered:
+            adopted_un += n_adopted
+        for d in range(D):
+            mg[d] = max(memory[m, d] - memory0[m, d], 0.0)
+            acc[d] = 0.0
+        for a in range(_u(m * S), _u((m + 1) * S)):
             grp = group[a]
             row = 0.0
             for d in range(D):
-                x = 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+                xe = explicit[a, d] - explicit0[a, d]
+                x = 0.5 * (xe + (tacit[a, d] - tacit0[a, d]))
                 row += x
                 if grp < 2:
                     side[grp, d] += x
-            if section == 0 and not participated[a]:
+                acc[d] += max(xe - mg[d], 0.0)  # individual knowledge beyond institutional memory
+            if not participated[a]:
                 circ += row / D
                 circ_n += 1.0
+        if partnered:  # institutional memory of the partnered municipalities
+            cnt += 1
+            msum = 0.0
+            isum = 0.0
+            rsum = 0.0
+            for d in range(D):
+                rsum += memory[m, d] - memory0[m, d]
+                msum += mg[d]
+                isum += acc[d] / S
+            mem_sum += msum
+            ind_sum += isum
+            raw_sum += rsum
+    for a in range(_u(R * ns + r * nc), _u(R * ns + (r + 1) * nc)):  # CSOs (they belong to the sides too)
+        grp = group[a]
+        if grp < 2:
+            for d in range(D):
+                side[grp, d] += 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
     k = 0
     means = np.empty(2)
     for sd in range(2):
@@ -441,39 +499,6 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
     lo, hi = min(gn, gs), max(gn, gs)
     mut = lo / hi if (hi > 1e-12 and lo > 0) else 0.0
     out[k + 2, r] = np.nan if (np.isnan(gn) or np.isnan(gs)) else mut
-    # institutional memory of the partnered municipalities
-    mem_sum = 0.0
-    ind_sum = 0.0
-    raw_sum = 0.0
-    cnt = 0
-    adopted_all = 0.0
-    adopted_un = 0.0
-    for m in range(r * Mr, (r + 1) * Mr):
-        n_adopted = 0.0
-        for d in range(D):
-            if adoption_month[m, d] >= 0:
-                n_adopted += 1.0
-        adopted_all += n_adopted
-        if not muni_partnered[m]:
-            adopted_un += n_adopted
-            continue
-        cnt += 1
-        ex, ex0 = explicit[m * S:(m + 1) * S], explicit0[m * S:(m + 1) * S]
-        msum = 0.0
-        isum = 0.0
-        rsum = 0.0
-        for d in range(D):
-            raw = memory[m, d] - memory0[m, d]
-            rsum += raw
-            mg = max(raw, 0.0)
-            msum += mg
-            acc = 0.0
-            for s in range(S):
-                acc += max((ex[s, d] - ex0[s, d]) - mg, 0.0)
-            isum += acc / S
-        mem_sum += msum
-        ind_sum += isum
-        raw_sum += rsum
     den = mem_sum + ind_sum
     out[k + 3, r] = (mem_sum / den if den > 0 else 0.0) if cnt > 0 else np.nan
     out[k + 4, r] = raw_sum / (cnt * D) if cnt > 0 else np.nan
@@ -530,7 +555,7 @@ def measure(fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, gr
 
 
 @njit(cache=True, error_model="numpy")
-def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
+def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staff, u_cso, noise,
                 explicit, tacit, explicit0, tacit0, memory, memory0, openness, north, forgets, participated,
                 involved, boundary,
                 src, dst, tie_type, tie_partnership, tie_ptr, trust, last_contact, distance, enabled,
@@ -538,7 +563,7 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                 p_north, p_south, alive, last_exchange, event_ties, event_ptr,
                 migrant_org, cso_city, cso_local_tie, momentum, initiative_start, cooldown_until,
                 adopted, adoption_month, muni_partnered, group, side_count,
-                counters, events, out, stall_log,
+                counters, events, out, stall_log, staff_ties, staff_tie_ptr, cso_tn_ties, cso_tn_ptr, pristine,
                 itie, ifac, if2f, ictx, inc_e, inc_t, best_e, best_t, used, touched, tie_counts, tie_bridged,
                 flag, has_migrants):  # pragma: no cover - compiled
     """The rest of :meth:`c2c_sim.engine.Engine.step` after the draws, replication by replication:
@@ -547,8 +572,11 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
     and the month's outcomes. Returns the number of stalled initiatives written to ``stall_log``
     (rows: CSO row, start month, stall month).
 
-    ``itie``.. ``ictx`` hold one replication's interactions; the other trailing arrays are scratch,
-    clean on entry and exit.
+    ``staff_ties[staff_tie_ptr[a]:staff_tie_ptr[a + 1]]`` are staff member ``a``'s ties (reset when they
+    leave); ``cso_tn_ties[cso_tn_ptr[r]:cso_tn_ptr[r + 1]]`` replication ``r``'s transnational ties with a
+    CSO end (they start initiatives); ``pristine`` marks actors outside the staff that never received
+    knowledge (their gain is exactly zero, so forgetting skips them). ``itie``.. ``ictx`` hold one
+    replication's interactions; the other trailing arrays are scratch, clean on entry and exit.
     """
     t = ip[I_MONTH]
     R, ns, nc, nm, nn = ip[I_REPS], ip[I_STAFF], ip[I_CSO], ip[I_MIGRANT], ip[I_NATIONAL]
@@ -558,15 +586,26 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
     mig_start = R * (ns + nc)
     nat_start = R * (ns + nc + nm)
     k_del = min(ip[I_DELEGATION], S)
-    width = keys.shape[1]
+    width = keyrow.shape[0]
+    sd = fp[F_NOISE]
     chosen_n = np.zeros(S, np.bool_)
     chosen_s = np.zeros(S, np.bool_)
-    g = np.empty((S + 2, explicit.shape[1]))
-    tg = np.empty((S + 2, explicit.shape[1]))
+    g = np.empty((S + 3, max(explicit.shape[1], S)))
+    tg = np.empty((S + 3, max(explicit.shape[1], S)))
     n_stall = 0
-    ev = 0
     for r in range(R):
         e0, e1 = tie_ptr[r], tie_ptr[r + 1]
+        # the rest of the replication's row of draws (Engine.month_draws): ties, staff, CSOs, then the noise
+        gen = gens[r]
+        for e in range(_u(e0), _u(e1)):
+            u_ties[e] = gen.random()
+        for a in range(_u(r * ns), _u((r + 1) * ns)):
+            u_staff[a] = gen.random()
+        for i in range(_u(r * nc), _u((r + 1) * nc)):
+            u_cso[i] = gen.random()
+        for i in range(_u(r * nc), _u((r + 1) * nc)):
+            noise[i] = sd * gen.standard_normal()
+        kg = key_gens[r]
         # Rule 1: who meets whom at the month's exchange events
         n = 0
         n_ev = 0
@@ -576,8 +615,10 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                 last_exchange[p] = t
             n_ev += ne
             for _ in range(ne):
-                _k_smallest(keys, ev, 0, S, k_del, chosen_n)
-                _k_smallest(keys, ev, S, S, k_del, chosen_s)
+                for j in range(width):  # the event's keys from the second stream (Engine._event_keys)
+                    keyrow[j] = kg.random()
+                _k_smallest(keyrow, 0, S, k_del, chosen_n)
+                _k_smallest(keyrow, S, S, k_del, chosen_s)
                 for s in range(S):
                     if chosen_n[s]:
                         participated[p_north[p] * S + s] = True
@@ -588,7 +629,7 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                     best = 2.0
                     jbest = 0
                     for j in range(Mc):
-                        v = keys[ev, 2 * S + j] if involved[mig_start + p * Mc + j] else 2.0
+                        v = keyrow[2 * S + j] if involved[mig_start + p * Mc + j] else 2.0
                         if v < best:
                             best = v
                             jbest = j
@@ -605,7 +646,6 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                         n += 1
                         participated[src[e]] = True
                         participated[dst[e]] = True
-                ev += 1
         events[r] = n_ev
         # Rule 6: routine contacts on enabled ties
         for e in range(_u(e0), _u(e1)):
@@ -621,8 +661,10 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                        fp[F_ABSORPTIVE_BASE], fp[F_BOUNDED_GAP], fp[F_TACIT_EXPONENT], inc_e, inc_t, best_e, best_t,
                        used, touched, 0)
         _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, nt)
+        for j in range(nt):
+            pristine[touched[j]] = False
         for a0, size in ((r * ns, ns), (cso_start + r * nc, nc), (mig_start + r * nm, nm), (nat_start + r * nn, nn)):
-            _forget(explicit, tacit, explicit0, tacit0, a0, a0 + size, used, forgets, fp[F_FORGET_RATE])
+            _forget(explicit, tacit, explicit0, tacit0, a0, a0 + size, used, forgets, pristine, fp[F_FORGET_RATE])
         # Rule 4
         _trust(trust, last_contact, 0, n, itie, ifac, e0, e1, distance, fp[F_BRIDGE], fp[F_GROWTH], fp[F_DECAY],
                fp[F_BRIDGE_BOOST], t, never, tie_counts, tie_bridged)
@@ -638,16 +680,15 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
             used[a] = False
             if flag[a]:
                 participated[a] = False
-        if any_leave:
-            n_staff_all = R * ns
-            for e in range(_u(e0), _u(e1)):
-                a, b = src[e], dst[e]
-                if (a < n_staff_all and flag[a]) or (b < n_staff_all and flag[b]):
-                    tt = tie_type[e]
-                    trust[e] = fp[F_TRUST_INITIAL] if (tt == 0 or tt == 2) else fp[F_TRUST_INITIAL_LOCAL]
-                    last_contact[e] = never
-        for a in range(_u(r * ns), _u((r + 1) * ns)):
-            flag[a] = False
+        if any_leave:  # a leaver's ties restart at their initial trust
+            for a in range(_u(r * ns), _u((r + 1) * ns)):
+                if flag[a]:
+                    for q in range(staff_tie_ptr[a], staff_tie_ptr[a + 1]):
+                        e = staff_ties[q]
+                        tt = tie_type[e]
+                        trust[e] = fp[F_TRUST_INITIAL] if (tt == 0 or tt == 2) else fp[F_TRUST_INITIAL_LOCAL]
+                        last_contact[e] = never
+                    flag[a] = False
         # Rule 7: CSO initiatives
         if nc > 0:
             for m in range(r * Mr, (r + 1) * Mr):
@@ -659,8 +700,9 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                         anyinv = anyinv or involved[mig_start + p * Mc + j]
                     has_migrants[p_north[p]] = anyinv
             window = t - ip[I_ACTIVE_WINDOW]
-            for e in range(_u(e0), _u(e1)):
-                if tie_type[e] == 2 and enabled[e] and last_contact[e] > window:
+            for q in range(cso_tn_ptr[r], cso_tn_ptr[r + 1]):
+                e = cso_tn_ties[q]
+                if enabled[e] and last_contact[e] > window:
                     flag[src[e]] = True
                     flag[dst[e]] = True
             for i in range(r * nc, (r + 1) * nc):
@@ -692,7 +734,8 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                     counters[0, r] += 1.0
                 initiative_start[i] = start
                 momentum[i] = m_
-            for e in range(_u(e0), _u(e1)):
+            for q in range(cso_tn_ptr[r], cso_tn_ptr[r + 1]):
+                e = cso_tn_ties[q]
                 flag[src[e]] = False
                 flag[dst[e]] = False
         # Rule 8: adoption
@@ -703,9 +746,13 @@ def close_month(fp, ip, n_events, keys, agenda, u_ties, u_staff, u_cso, noise,
                     adopted[m, d] = True
                     adoption_month[m, d] = t
         # Rule 9: dormant partnerships end
+        ended = False
         for p in range(r * Pr, (r + 1) * Pr):
-            alive[p] = alive[p] and (t - last_exchange[p] <= ip[I_DORMANCY])
-        _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partnership, alive)
+            if alive[p] and t - last_exchange[p] > ip[I_DORMANCY]:
+                alive[p] = False
+                ended = True
+        if ended:  # outcomes see the ties of partnerships that ended this month
+            _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partnership, alive)
         _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
                      participated, muni_partnered, enabled, tie_type, trust, last_contact, e0, e1, alive, involved,
                      initiative_start, adoption_month, counters, events)

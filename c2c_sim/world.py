@@ -362,7 +362,7 @@ def _build_ties(cfg: Config, rng: np.random.Generator, sk: Skeleton, *, mig_star
                                                                                  n_staff + (p_north[p] + 1) * C])
                     if len(orgs):
                         rows = mig_rows[p * Mc:(p + 1) * Mc]
-                        add(rows, rng.choice(orgs, len(rows)), TieType.LOCAL, p)
+                        add(rows, orgs[rng.integers(0, len(orgs), len(rows))], TieType.LOCAL, p)  # = rng.choice
             add(mig_rows, p_south[mig_p] * S + rng.integers(0, S, P * Mc), TieType.TRANSNATIONAL, mig_p)
         parts.append(sk.fixed_ties["cso_pairs"])  # CSOs of partner cities
     elif Mc:
