@@ -447,7 +447,7 @@ class Engine:
         self._total = np.zeros(P)
         self._scratch = dict(inc_e=np.zeros((A, D)), inc_t=np.zeros((A, D)), best_e=np.full((A, D), -1.0),
                              best_t=np.full((A, D), -1.0), used=np.zeros(A, bool), touched=np.zeros(A, np.int64),
-                             tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool),
+                             tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool), sharer=np.zeros(A, bool),
                              has_migrants=np.zeros(w.n_munis, bool), pristine=w.kind != Kind.STAFF)
         self._inter = self._interaction_buffers(int(np.diff(w.tie_ptr).max(initial=0)) + 64)
         self._stall_buf = np.zeros((max(n["cso"] * R, 1), 3), np.int64)
@@ -517,7 +517,7 @@ class Engine:
             w.adopted, w.adoption_month, self._muni_partnered, self._group, self._side_count,
             self._counts, self._events, self._out, self._stall_buf, *self._lists, sc["pristine"],
             *self._inter, sc["inc_e"], sc["inc_t"], sc["best_e"], sc["best_t"], sc["used"], sc["touched"],
-            sc["tie_counts"], sc["tie_bridged"], sc["flag"], sc["has_migrants"])
+            sc["tie_counts"], sc["tie_bridged"], sc["flag"], sc["sharer"], sc["has_migrants"])
         if n_stall:
             self.initiative_log.extend(map(tuple, self._stall_buf[:n_stall].tolist()))
         self.metrics = self._metrics_from_out()

@@ -178,9 +178,12 @@ def _trust(trust, last_contact, i0, i1, itie, ifac, e0, e1, distance, bridge, gr
 
 @njit(cache=True, error_model="numpy")
 def _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, m0, m1, staff_per_muni,
-                 internal_rate, institutionalisation_rate, socialisation, g, tg):  # pragma: no cover - compiled
+                 internal_rate, institutionalisation_rate, socialisation, g, tg, received,
+                 forget_rate):  # pragma: no cover - compiled
     """Rule 5 (:func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers) for municipalities
-    ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). ``g``/``tg`` are (S + 3, max(D, S)) scratch: the staff's
+    ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). With ``forget_rate >= 0`` the staff's SKIN forgetting
+    (:func:`_forget`) is applied on the way in, in the same pass: staff not ``received`` this month keep
+    ``1 - forget_rate`` of their gain (the engine's month); ``forget_rate < 0`` skips forgetting. ``g``/``tg`` are (S + 3, max(D, S)) scratch: the staff's
     gains, then per-domain sums and levels, then memory gains and the sharer flags. Rows run outside, domains inside (contiguous);
     sums run in the order of the numpy rule (sharers' sums as gain times 0/1 flag)."""
     S = staff_per_muni
@@ -200,16 +203,27 @@ def _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, l
             memg[d] = memory[m, d] - memory0[m, d]
         ex, ex0 = explicit[base:base + S], explicit0[base:base + S]
         tc, tc0 = tacit[base:base + S], tacit0[base:base + S]
-        for s in range(S):  # the gains; the sharers' sums
+        for s in range(S):  # the gains (after forgetting, as _forget computes it); the sharers' sums
             f = shf[s]
-            for d in range(D):
-                x = ex[s, d] - ex0[s, d]
-                g[s, d] = x
-                mp[d] += x * f
-            for d in range(D):
-                y = tc[s, d] - tc0[s, d]
-                tg[s, d] = y
-                mt[d] += y * f
+            if forget_rate >= 0.0:
+                keep = 1.0 if received[base + s] else 1.0 - forget_rate
+                for d in range(D):
+                    x = (ex0[s, d] + (ex[s, d] - ex0[s, d]) * keep) - ex0[s, d]
+                    g[s, d] = x
+                    mp[d] += x * f
+                for d in range(D):
+                    y = (tc0[s, d] + (tc[s, d] - tc0[s, d]) * keep) - tc0[s, d]
+                    tg[s, d] = y
+                    mt[d] += y * f
+            else:
+                for d in range(D):
+                    x = ex[s, d] - ex0[s, d]
+                    g[s, d] = x
+                    mp[d] += x * f
+                for d in range(D):
+                    y = tc[s, d] - tc0[s, d]
+                    tg[s, d] = y
+                    mt[d] += y * f
         for d in range(D):
             mp[d] = mp[d] / max(n_part, 1)
             mt[d] = mt[d] / max(n_part, 1)
@@ -285,7 +299,7 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
     width = max(explicit.shape[1], staff_per_muni)
     _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, leave, 0, n_munis, staff_per_muni,
                  internal_rate, institutionalisation_rate, socialisation, np.empty((staff_per_muni + 3, width)),
-                 np.empty((staff_per_muni + 3, width)))
+                 np.empty((staff_per_muni + 3, width)), sharers, -1.0)
 
 
 # ------------------------------------------------------------------------------------------------ the compiled month
@@ -424,15 +438,17 @@ def _k_smallest(keys, start, S, k, chosen):  # pragma: no cover - compiled
 @njit(cache=True, error_model="numpy")
 def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
                  participated, muni_partnered, enabled, tie_type, trust, last_contact, e0, e1, alive, involved,
-                 initiative_start, adoption_month, counters, events):  # pragma: no cover - compiled
-    """The outcomes of replication ``r`` into ``out[:, r]`` (:class:`c2c_sim.metrics.Measures`, same order of sums)."""
+                 initiative_start, adoption_month, counters, events, work):  # pragma: no cover - compiled
+    """The outcomes of replication ``r`` into ``out[:, r]`` (:class:`c2c_sim.metrics.Measures`, same order of sums).
+    ``work`` is (7, max(D, 4)) scratch."""
     R, t = ip[I_REPS], ip[I_MONTH]
     ns, nc, nm = ip[I_STAFF], ip[I_CSO], ip[I_MIGRANT]
     Pr, Mr, S = ip[I_PARTNERSHIPS], ip[I_MUNIS], ip[I_STAFF_PER_MUNI]
     D = explicit.shape[1]
-    side = np.zeros((2, D))
-    mg = np.zeros(D)
-    acc = np.zeros(D)
+    side, mg, acc, means, by_type, n_by_type = work[0:2], work[2], work[3], work[4], work[5], work[6]
+    for d in range(D):
+        side[0, d] = 0.0
+        side[1, d] = 0.0
     circ = 0.0
     circ_n = 0.0
     mem_sum = 0.0
@@ -484,7 +500,6 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
             for d in range(D):
                 side[grp, d] += 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
     k = 0
-    means = np.empty(2)
     for sd in range(2):
         tot = 0.0
         for d in range(D):
@@ -503,8 +518,9 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
     out[k + 3, r] = (mem_sum / den if den > 0 else 0.0) if cnt > 0 else np.nan
     out[k + 4, r] = raw_sum / (cnt * D) if cnt > 0 else np.nan
     # trust over enabled ties, by type
-    by_type = np.zeros(4)
-    n_by_type = np.zeros(4)
+    for j in range(4):
+        by_type[j] = 0.0
+        n_by_type[j] = 0.0
     active = 0.0
     for e in range(_u(e0), _u(e1)):
         if enabled[e]:
@@ -548,10 +564,11 @@ def measure(fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, gr
             muni_partnered, enabled, tie_type, trust, last_contact, tie_ptr, alive, involved, initiative_start,
             adoption_month, counters, events):  # pragma: no cover - compiled
     """Every replication's outcomes into ``out`` (rows: :data:`MEASURE_NAMES` after the domain gains)."""
+    work = np.empty((7, max(explicit.shape[1], 4)))
     for r in range(ip[I_REPS]):
         _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
                      participated, muni_partnered, enabled, tie_type, trust, last_contact, tie_ptr[r],
-                     tie_ptr[r + 1], alive, involved, initiative_start, adoption_month, counters, events)
+                     tie_ptr[r + 1], alive, involved, initiative_start, adoption_month, counters, events, work)
 
 
 @njit(cache=True, error_model="numpy")
@@ -565,7 +582,7 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
                 adopted, adoption_month, muni_partnered, group, side_count,
                 counters, events, out, stall_log, staff_ties, staff_tie_ptr, cso_tn_ties, cso_tn_ptr, pristine,
                 itie, ifac, if2f, ictx, inc_e, inc_t, best_e, best_t, used, touched, tie_counts, tie_bridged,
-                flag, has_migrants):  # pragma: no cover - compiled
+                flag, sharer, has_migrants):  # pragma: no cover - compiled
     """The rest of :meth:`c2c_sim.engine.Engine.step` after the draws, replication by replication:
     exchanges (Rule 1), routine contacts (6), transfer and forgetting (2, 3, SKIN), trust (4),
     internal dissemination and turnover (5), initiatives (7), adoption (8), sustained partnerships (9)
@@ -592,6 +609,7 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
     chosen_s = np.zeros(S, np.bool_)
     g = np.empty((S + 3, max(explicit.shape[1], S)))
     tg = np.empty((S + 3, max(explicit.shape[1], S)))
+    work = np.empty((7, max(explicit.shape[1], 4)))
     n_stall = 0
     for r in range(R):
         e0, e1 = tie_ptr[r], tie_ptr[r + 1]
@@ -663,8 +681,9 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
         _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, nt)
         for j in range(nt):
             pristine[touched[j]] = False
-        for a0, size in ((r * ns, ns), (cso_start + r * nc, nc), (mig_start + r * nm, nm), (nat_start + r * nn, nn)):
+        for a0, size in ((cso_start + r * nc, nc), (mig_start + r * nm, nm), (nat_start + r * nn, nn)):
             _forget(explicit, tacit, explicit0, tacit0, a0, a0 + size, used, forgets, pristine, fp[F_FORGET_RATE])
+        # (the staff forget inside _disseminate below, reading ``used``: nothing in between reads their knowledge)
         # Rule 4
         _trust(trust, last_contact, 0, n, itie, ifac, e0, e1, distance, fp[F_BRIDGE], fp[F_GROWTH], fp[F_DECAY],
                fp[F_BRIDGE_BOOST], t, never, tie_counts, tie_bridged)
@@ -672,10 +691,11 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
         any_leave = False
         for a in range(_u(r * ns), _u((r + 1) * ns)):
             flag[a] = u_staff[a] < fp[F_TURNOVER]  # leavers
-            used[a] = participated[a] or boundary[a]  # sharers (used is free scratch here)
+            sharer[a] = participated[a] or boundary[a]
             any_leave = any_leave or flag[a]
-        _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, used, flag, r * Mr, (r + 1) * Mr, S,
-                     fp[F_INTERNAL_RATE], fp[F_INSTITUTIONALISATION], fp[F_SOCIALISATION], g, tg)
+        _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharer, flag, r * Mr, (r + 1) * Mr, S,
+                     fp[F_INTERNAL_RATE], fp[F_INSTITUTIONALISATION], fp[F_SOCIALISATION], g, tg, used,
+                     fp[F_FORGET_RATE])
         for a in range(_u(r * ns), _u((r + 1) * ns)):
             used[a] = False
             if flag[a]:
@@ -755,5 +775,5 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
             _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partnership, alive)
         _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
                      participated, muni_partnered, enabled, tie_type, trust, last_contact, e0, e1, alive, involved,
-                     initiative_start, adoption_month, counters, events)
+                     initiative_start, adoption_month, counters, events, work)
     return n_stall
