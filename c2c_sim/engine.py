@@ -18,15 +18,16 @@ The order of a month is written out once, in :meth:`Engine.step`::
 
 Each replication has its own numpy generator and draws the same numbers
 whether it runs alone or in a batch of hundreds: batching changes speed, never
-results. Every month a replication takes one fixed-length row of uniforms from
-its generator (outreach, event counts, routine contacts, turnover, initiative
-starts, volunteer noise; :meth:`Engine.month_draws`), drawn several months at a
-time; delegations, facilitators and terminations, whose number varies, come
-from a second generator spawned from the first. With numba installed the phases
-after the draws run compiled (:func:`c2c_sim.fast.open_month`,
-:func:`c2c_sim.fast.close_month`), computing the same numbers as the numpy rules
-called below. :class:`~c2c_sim.model.C2CModel` is the Mesa face of an
-engine with one replication.
+results. Every month a replication takes one row of numbers of fixed length
+from its generator (outreach, event counts, routine contacts, turnover,
+initiative starts, then volunteer noise; :meth:`Engine.month_draws`);
+delegations, facilitators and terminations, whose number varies, come from a
+second generator spawned from the first. With numba installed the phases after
+the shocks run compiled (:func:`c2c_sim.fast.open_month`,
+:func:`c2c_sim.fast.close_month`), which draw the same numbers from the same
+generators and compute the same numbers as the numpy rules called below.
+:class:`~c2c_sim.model.C2CModel` is the Mesa face of an engine with one
+replication.
 """
 
 from __future__ import annotations

@@ -82,6 +82,36 @@ def test_configs_exercise_what_they_name(make_tiny):
     assert eng.metrics["partnerships_alive"][0] == 1
 
 
+def test_compiled_month_draws_the_numbers_of_month_draws(make_tiny):
+    """The kernels draw each replication's row from its own generator: the numbers Engine.month_draws gives."""
+    cfg = make_tiny(**CONFIGS["outreach"])
+    seeds = [7, 8, 9]
+    compiled = Engine(cfg, [np.random.default_rng(s) for s in seeds], compiled=True)
+    numpy_ = Engine(cfg, [np.random.default_rng(s) for s in seeds], compiled=False)
+    for _ in range(3):
+        compiled.step()
+        expected = numpy_.month_draws()  # numpy_ is not stepped: only its main generators advance
+        assert len(compiled._draws) == len(expected) == 6
+        for got, want in zip(compiled._draws, expected):
+            assert got.shape == want.shape and np.array_equal(got, want)
+    assert expected[5].std() > 0 and expected[0].size > 0  # the noise is drawn; the outreach uniforms exist
+
+
+def test_month_rows_do_not_depend_on_rates_or_roles(make_tiny):
+    """Common random numbers: a replication's monthly row is the same whatever outreach, noise or the
+    facilitator role, so comparing such settings compares them on the same draws."""
+    rows = []
+    for params in ({}, {"migrants_outreach": 0.3, "cso_momentum_noise": 0.0, "migrants_facilitator": False}):
+        eng = Engine(make_tiny(**params), [np.random.default_rng(21)], compiled=True)
+        for _ in range(4):
+            eng.step()
+        rows.append([a.copy() for a in eng._draws])
+    assert rows[1][0].size and rows[1][2].size
+    for i in range(5):  # every uniform of month 4 is the same; the noise differs only by its scale (0 here)
+        assert np.array_equal(rows[0][i], rows[1][i]), i
+    assert not rows[1][5].any() and rows[0][5].any()
+
+
 # ---------------------------------------------------------------------------------------------- kernel by kernel
 def random_ties(rng, A=30, T=60, I=80):
     src = rng.integers(0, A, T)
