@@ -106,6 +106,7 @@ def run_replications(config: Config | None = None, *, replications: int | None =
     seeds = replication_seeds(cfg.seed if seed is None else seed, n)
     nw = workers or cfg.workers
     size = max(1, min(batch_size, -(-n // nw)))
+    size = -(-n // -(-n // size))  # as many batches, evenly filled (a small last batch pays the month's overhead)
     batches = [(i, seeds[i:i + size]) for i in range(0, n, size)]
     if nw > 1 and len(batches) > 1:
         from joblib import Parallel, delayed
