@@ -452,9 +452,7 @@ class Engine:
                              has_migrants=np.zeros(w.n_munis, bool), pristine=w.kind != Kind.STAFF)
         self._inter = self._interaction_buffers(int(np.diff(w.tie_ptr).max(initial=0)) + 64)
         self._stall_buf = np.zeros((max(n["cso"] * R, 1), 3), np.int64)
-        from numba.typed import List
-
-        self._gens, self._key_gens = List(self.rngs), List(self.key_rngs)  # the same generators, seen by numba
+        self._link_generators()
         self._draws = (np.zeros(n["migrant"] * R), np.zeros(P), np.zeros(T), np.zeros(n["staff"] * R),
                        np.zeros(n["cso"] * R), np.zeros(n["cso"] * R))  # filled by the kernels, as month_draws
         self._keyrow = np.zeros(2 * w.staff_per_muni + w.migrants_per_city)
@@ -474,6 +472,25 @@ class Engine:
         for side in ("north", "south"):
             order += [f"learning_gain_{side}"] + [f"learning_gain_{side}__{dom}" for dom in DOMAINS]
         self._metric_order = order + [x for x in fast.MEASURE_NAMES if not x.startswith("learning_gain_")]
+
+    def _link_generators(self) -> None:
+        """The replications' generators as numba typed lists (the same objects: draws advance both views)."""
+        from numba.typed import List
+
+        self._gens, self._key_gens = List(self.rngs), List(self.key_rngs)
+
+    def __getstate__(self) -> dict:
+        """Pickling and copying (e.g. ``copy.deepcopy`` of a model to branch a scenario) leave out the typed
+        lists, which numba cannot pickle; they are rebuilt around the copied generators."""
+        state = self.__dict__.copy()
+        state.pop("_gens", None)
+        state.pop("_key_gens", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self._compiled:
+            self._link_generators()
 
     @staticmethod
     def _interaction_buffers(size: int) -> tuple[np.ndarray, ...]:
