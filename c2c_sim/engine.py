@@ -4,7 +4,7 @@ The order of a month is written out once, in :meth:`Engine.step`::
 
     1. shocks ............ partnerships terminated when due                 (Rule 1)
     2. outreach .......... uninvolved migrants may be drawn in              (R7)
-    3. draws ............. each replication's random numbers of known size (drawn a few months ahead)
+    3. draws ............. each replication's row of random numbers, of the same length every month
     4. exchanges ......... programme- and own-funded events, delegations    (Rules 1, 3, 9)
     5. routine contacts .. local, transnational, multilevel, remote         (Rule 6)
     6. transfer .......... knowledge moves on all of the month's contacts,
@@ -243,8 +243,6 @@ class Engine:
             ended = np.concatenate([r * P + g.choice(target, size=n, replace=False)
                                     for r, g in enumerate(self.key_rngs)])
             w.alive[ended] = False
-            if self._compiled:
-                self._ip[fast.I_STALE] = 1  # open_month recomputes the enabled ties
 
     def run_exchanges(self, t: int, u_events: np.ndarray) -> tuple[rules.Interactions, np.ndarray, np.ndarray]:
         """Rules 1, 3, 9: how many exchanges each partnership holds, on what, and who meets.
@@ -290,6 +288,11 @@ class Engine:
         fac_rows = w.migrant_start + fac[:, 0] * Mc + fac[:, 1]
         met_rows = np.concatenate([w.src[inter.tie], w.dst[inter.tie]])
         return inter, per_rep, np.concatenate([participants, fac_rows, met_rows]).astype(np.int64)
+
+    def _event_keys(self, per_rep: np.ndarray, width: int) -> np.ndarray:
+        """Each replication's keys for its events (delegations, then facilitators), from its second stream."""
+        parts = [g.random((int(e), width)) for g, e in zip(self.key_rngs, per_rep) if e]
+        return np.concatenate(parts) if parts else np.zeros((0, width))
 
     def exchange_knowledge(self, inter: rules.Interactions) -> None:
         """Rules 2 and 3 on every contact of the month, then forgetting of unused gains (SKIN)."""
@@ -398,11 +401,6 @@ class Engine:
                                       self.config.dissemination.active_window, self.counters)
 
     # ------------------------------------------------------------------ the compiled month
-    def _event_keys(self, per_rep: np.ndarray, width: int) -> np.ndarray:
-        """Each replication's keys for its events (delegations, then facilitators), from its second stream."""
-        parts = [g.random((int(e), width)) for g, e in zip(self.key_rngs, per_rep) if e]
-        return np.concatenate(parts) if parts else np.zeros((0, width))
-
     def _compiled_setup(self) -> None:
         """Parameters, per-actor groups and scratch buffers of :func:`c2c_sim.fast.close_month`."""
         cfg, w, n, R = self.config, self.world, self._n, self.R
@@ -445,11 +443,11 @@ class Engine:
         self._out = np.zeros((2 * D + len(fast.MEASURE_NAMES), R))
         self._agenda_buf = np.ones((P + 1, D))
         self._n_events = np.zeros(P, np.int64)
-        self._total = np.zeros(P)
+        self._rate = np.zeros(P)
         self._scratch = dict(inc_e=np.zeros((A, D)), inc_t=np.zeros((A, D)), best_e=np.full((A, D), -1.0),
                              best_t=np.full((A, D), -1.0), used=np.zeros(A, bool), touched=np.zeros(A, np.int64),
                              tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool), sharer=np.zeros(A, bool),
-                             has_migrants=np.zeros(w.n_munis, bool), pristine=w.kind != Kind.STAFF)
+                             has_migrants=np.zeros(w.n_munis, bool))
         self._inter = self._interaction_buffers(int(np.diff(w.tie_ptr).max(initial=0)) + 64)
         self._stall_buf = np.zeros((max(n["cso"] * R, 1), 3), np.int64)
         self._link_generators()
@@ -489,6 +487,9 @@ class Engine:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        if self._compiled and not fast.enabled():  # unpickled where numba is missing or switched off
+            self._compiled = False
+            self._enabled = self._enabled_ties()
         if self._compiled:
             self._link_generators()
 
@@ -512,13 +513,15 @@ class Engine:
         self.counters["programme_budget"][:] = budget
         n_events = self._n_events
         u_out, u_events, u_ties, u_staff, u_cso, noise = self._draws
+        if self._stale_ties():  # shocks, or anyone editing the world between months
+            ip[fast.I_STALE] = 1
         fast.open_month(fp, ip, self._gens, u_out, self._can_involve_u8, w.involved, self._enabled, w.src, w.dst,
                         self._needs_partnership, w.tie_partnership, w.alive, self._ptie, w.trust,
                         self._ptie_count, self._proactivity_pair, self._obj_n, self._obj_s, u_events,
-                        self._agenda_buf, n_events, self._total)
+                        self._agenda_buf, n_events, self._rate)
         big = n_events < 0
         if big.any():  # rates beyond the direct inversion
-            n_events[big] = poisson_from_uniform(u_events[big], self._total[big])
+            n_events[big] = poisson_from_uniform(u_events[big], self._rate[big])
         need = int(((n_events * self._ties_per_p).reshape(self.R, -1).sum(axis=1).max(initial=0) if len(n_events)
                     else 0) + np.diff(w.tie_ptr).max(initial=0))
         if need > len(self._inter[0]):
@@ -533,11 +536,13 @@ class Engine:
             w.p_north, w.p_south, w.alive, w.last_exchange, self._event_ties, self._event_ptr,
             w.migrant_org, self._cso_city, w.cso_local_tie, w.momentum, w.initiative_start, w.cooldown_until,
             w.adopted, w.adoption_month, self._muni_partnered, self._group, self._side_count,
-            self._counts, self._events, self._out, self._stall_buf, *self._lists, sc["pristine"],
+            self._counts, self._events, self._out, self._stall_buf, *self._lists,
             *self._inter, sc["inc_e"], sc["inc_t"], sc["best_e"], sc["best_t"], sc["used"], sc["touched"],
             sc["tie_counts"], sc["tie_bridged"], sc["flag"], sc["sharer"], sc["has_migrants"])
         if n_stall:
             self.initiative_log.extend(map(tuple, self._stall_buf[:n_stall].tolist()))
+        self._seen_alive[:] = w.alive  # the kernels keep the enabled ties in step with what they change
+        self._seen_involved[:] = w.involved
         self.metrics = self._metrics_from_out()
 
     # ------------------------------------------------------------------ results

@@ -5,16 +5,18 @@ This module computes the same numbers in compiled loops and is checked against
 those rules in ``tests/test_fast.py`` (rule by rule, and the whole engine month
 by month). Two layers:
 
-* one helper per rule (``_transfer``, ``_trust``, ``_disseminate``,
-  ``_initiatives``, ...), each naming the rule it computes, plus thin public
+* one helper per rule (``_transfer``, ``_forget``, ``_trust``, ``_disseminate``,
+  ``_measure_rep``, ...), each naming the rule it computes, plus thin public
   wrappers (:func:`transfer_and_forget`, :func:`update_trust`,
   :func:`disseminate_and_turnover`) that the hot-rules benchmark and the
   rule-by-rule tests call;
 * the compiled month, :func:`open_month` and :func:`close_month`: every phase of
-  :meth:`c2c_sim.engine.Engine.step` after the month's draws, replication by
+  :meth:`c2c_sim.engine.Engine.step` after the shocks, replication by
   replication, so that a replication's state stays in cache and Python is
-  called twice a month, not dozens of times. The engine draws all random
-  numbers itself (the same numbers for the numpy and the compiled path).
+  called twice a month, not dozens of times. They draw each replication's
+  numbers from its own numpy generators (numba's ``Generator`` gives the same
+  numbers as numpy's), in the order of :meth:`c2c_sim.engine.Engine.month_draws`
+  and ``Engine._event_keys``, so both paths use the same numbers.
 
 Numba compiles once and caches on disk. Without numba the engine runs the
 numpy rules and says so once; ``C2C_SIM_NUMBA=0`` forces that.
@@ -132,13 +134,19 @@ def _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, n_to
 
 
 @njit(cache=True, error_model="numpy")
-def _forget(explicit, tacit, explicit0, tacit0, a0, a1, used, forgets, pristine, forget_rate):  # pragma: no cover
+def _forget(explicit, tacit, explicit0, tacit0, a0, a1, used, forgets, forget_rate):  # pragma: no cover
     """SKIN forgetting (:func:`c2c_sim.rules.forget_unused`) for rows ``a0:a1``: rows not ``used`` this
-    month that ``forgets`` lose ``forget_rate`` of their gain; ``used`` is cleared. Rows marked
-    ``pristine`` have no gain to lose and are skipped."""
+    month that ``forgets`` lose ``forget_rate`` of their gain; ``used`` is cleared. A row still at its
+    starting values has no gain to lose (the rule would give it back exactly): it is skipped, which spares
+    the uninvolved migrants."""
     D = explicit.shape[1]
     for a in range(_u(a0), _u(a1)):
-        if pristine[a]:
+        at_start = True
+        for d in range(D):
+            if explicit[a, d] != explicit0[a, d] or tacit[a, d] != tacit0[a, d]:
+                at_start = False
+                break
+        if at_start:
             used[a] = False
             continue
         keep = 1.0 if (used[a] or not forgets[a]) else 1.0 - forget_rate
@@ -269,8 +277,7 @@ def transfer_and_forget(explicit, tacit, explicit0, tacit0, tie, facilitated, f2
                   agenda, donor, bridge, openness, explicit_rate, tacit_rate, absorptive_base, bounded_gap,
                   tacit_exponent, inc_e, inc_t, best_e, best_t, used, touched, 0)
     _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, n)
-    _forget(explicit, tacit, explicit0, tacit0, 0, explicit.shape[0], used, forgets,
-            np.zeros(explicit.shape[0], np.bool_), forget_rate)
+    _forget(explicit, tacit, explicit0, tacit0, 0, explicit.shape[0], used, forgets, forget_rate)
 
 
 @njit(cache=True, error_model="numpy")
@@ -303,7 +310,8 @@ def disseminate_and_turnover(explicit, tacit, explicit0, tacit0, memory, memory0
 
 
 # ------------------------------------------------------------------------------------------------ the compiled month
-# Parameters travel as two arrays (float and int); the names below index them. Engine._month_params fills them.
+# Parameters travel as two arrays (float and int); the names below index them. Engine._compiled_setup fills them
+# (and Engine._step_compiled the month's budget, support and flags).
 F_OUTREACH, F_BUDGET, F_COST_PER_VISIT, F_OWN_RATE, F_INITIATOR_BOOST, F_COHERENCE, F_FOCUS, F_BRIDGE, \
     F_EXPLICIT_RATE, F_TACIT_RATE, F_ABSORPTIVE_BASE, F_BOUNDED_GAP, F_TACIT_EXPONENT, F_FORGET_RATE, F_GROWTH, \
     F_DECAY, F_BRIDGE_BOOST, F_TRUST_INITIAL, F_TRUST_INITIAL_LOCAL, F_INTERNAL_RATE, F_INSTITUTIONALISATION, \
@@ -335,15 +343,17 @@ def _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partners
 @njit(cache=True, error_model="numpy")
 def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, needs_partnership, tie_partnership, alive,
                staff_ties_sorted, trust, ptie_count, proactivity_pair, obj_n, obj_s, u_events, agenda, n_events,
-               trust_pair):  # pragma: no cover - compiled
+               rate):  # pragma: no cover - compiled
     """The month's first compiled half, for all replications: the first draws of each replication's row
     (:meth:`c2c_sim.engine.Engine.month_draws`: outreach into ``u_out``, events into ``u_events``),
     migrant outreach (R7), enabled ties, and Rule 1's exchange intensity, agenda and Poisson event counts.
 
-    Writes ``agenda`` (P + 1, D) and ``n_events`` (P,); an event count whose rate is too high for the
-    direct inversion is left at -1 for the engine to draw (:func:`c2c_sim.engine.poisson_from_uniform`).
-    Enabled ties are recomputed only when involvement changed or ``ip[I_STALE]`` says partnerships ended
-    since they were last computed. ``staff_ties_sorted``: the partnership (staff-staff) ties, ascending.
+    Writes ``agenda`` (P + 1, D), ``n_events`` (P,) and ``rate`` (P,), each partnership's expected events
+    this month; an event count whose rate is too high for the direct inversion is left at -1 for the
+    engine to draw from ``rate`` (:func:`c2c_sim.engine.poisson_from_uniform`). Enabled ties are
+    recomputed when outreach involved someone or ``ip[I_STALE]`` says involvement or live partnerships
+    changed since they were last computed. ``staff_ties_sorted``: the partnership (staff-staff) ties,
+    ascending.
     """
     R = ip[I_REPS]
     nm, Pr = ip[I_MIGRANT], ip[I_PARTNERSHIPS]
@@ -371,13 +381,13 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
         return
     D = agenda.shape[1]
     Mc = ip[I_MIGRANTS_PER_CITY]
-    for p in range(P):
-        trust_pair[p] = 0.0
+    for p in range(P):  # rate holds each partnership's summed trust first
+        rate[p] = 0.0
     for e in staff_ties_sorted:
-        trust_pair[tie_partnership[e]] += trust[e]
+        rate[tie_partnership[e]] += trust[e]
     paid = fp[F_BUDGET] / fp[F_COST_PER_VISIT]
     for p in range(P):
-        tp = trust_pair[p] / max(ptie_count[p], 1)
+        tp = rate[p] / max(ptie_count[p], 1)
         share = 0.0
         if Mc > 0:
             k = 0.0
@@ -387,6 +397,7 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
             share = k / Mc
         own = fp[F_OWN_RATE] * tp * (proactivity_pair[p] + fp[F_INITIATOR_BOOST] * share)
         total = paid + own
+        rate[p] = total
         coherence = (paid * fp[F_COHERENCE] + own) / total if total > 0 else 1.0
         # Rule 1 / R1: rules.exchange_agenda
         csum = 0.0
@@ -580,20 +591,20 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
                 p_north, p_south, alive, last_exchange, event_ties, event_ptr,
                 migrant_org, cso_city, cso_local_tie, momentum, initiative_start, cooldown_until,
                 adopted, adoption_month, muni_partnered, group, side_count,
-                counters, events, out, stall_log, staff_ties, staff_tie_ptr, cso_tn_ties, cso_tn_ptr, pristine,
+                counters, events, out, stall_log, staff_ties, staff_tie_ptr, cso_tn_ties, cso_tn_ptr,
                 itie, ifac, if2f, ictx, inc_e, inc_t, best_e, best_t, used, touched, tie_counts, tie_bridged,
                 flag, sharer, has_migrants):  # pragma: no cover - compiled
-    """The rest of :meth:`c2c_sim.engine.Engine.step` after the draws, replication by replication:
-    exchanges (Rule 1), routine contacts (6), transfer and forgetting (2, 3, SKIN), trust (4),
+    """The rest of :meth:`c2c_sim.engine.Engine.step`, replication by replication: the rest of the month's
+    row of draws (ties, staff, CSOs, noise) and each event's keys from the second generator, exchanges (Rule 1), routine contacts (6), transfer and forgetting (2, 3, SKIN), trust (4),
     internal dissemination and turnover (5), initiatives (7), adoption (8), sustained partnerships (9)
     and the month's outcomes. Returns the number of stalled initiatives written to ``stall_log``
     (rows: CSO row, start month, stall month).
 
     ``staff_ties[staff_tie_ptr[a]:staff_tie_ptr[a + 1]]`` are staff member ``a``'s ties (reset when they
     leave); ``cso_tn_ties[cso_tn_ptr[r]:cso_tn_ptr[r + 1]]`` replication ``r``'s transnational ties with a
-    CSO end (they start initiatives); ``pristine`` marks actors outside the staff that never received
-    knowledge (their gain is exactly zero, so forgetting skips them). ``itie``.. ``ictx`` hold one
-    replication's interactions; the other trailing arrays are scratch, clean on entry and exit.
+    CSO end (they start initiatives). ``itie``.. ``ictx`` hold one replication's interactions; the other
+    trailing arrays are scratch (``inc_*``, ``best_*``, ``used``, ``tie_counts``, ``tie_bridged`` and
+    ``flag`` clean on entry and exit; ``touched``, ``sharer`` and ``has_migrants`` written before read).
     """
     t = ip[I_MONTH]
     R, ns, nc, nm, nn = ip[I_REPS], ip[I_STAFF], ip[I_CSO], ip[I_MIGRANT], ip[I_NATIONAL]
@@ -679,10 +690,8 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
                        fp[F_ABSORPTIVE_BASE], fp[F_BOUNDED_GAP], fp[F_TACIT_EXPONENT], inc_e, inc_t, best_e, best_t,
                        used, touched, 0)
         _apply_transfer(explicit, tacit, inc_e, inc_t, best_e, best_t, touched, nt)
-        for j in range(nt):
-            pristine[touched[j]] = False
         for a0, size in ((cso_start + r * nc, nc), (mig_start + r * nm, nm), (nat_start + r * nn, nn)):
-            _forget(explicit, tacit, explicit0, tacit0, a0, a0 + size, used, forgets, pristine, fp[F_FORGET_RATE])
+            _forget(explicit, tacit, explicit0, tacit0, a0, a0 + size, used, forgets, fp[F_FORGET_RATE])
         # (the staff forget inside _disseminate below, reading ``used``: nothing in between reads their knowledge)
         # Rule 4
         _trust(trust, last_contact, 0, n, itie, ifac, e0, e1, distance, fp[F_BRIDGE], fp[F_GROWTH], fp[F_DECAY],

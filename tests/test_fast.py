@@ -28,6 +28,7 @@ CONFIGS = {
     "multilevel_hybrid": {"network_model": "multilevel_hybrid", "dissemination_external_rate": 3.0,
                           "dissemination_adoption_threshold": 0.5},
     "termination": {"shocks_termination_month": 5, "shocks_terminated_share": 0.5, "shocks_support_cut_month": 3},
+    "busy": {"programme_budget_per_year": 5000.0},  # over 30 events a month: scipy draws the counts
     "classic_bursts": {"network_model": "classic", "programme": "piecemeal", "migrants_facilitator": False,
                        "programme_learning_strategy": True, "knowledge_bounded_gap": 0.3,
                        "knowledge_heterogeneity": 0.2, "municipality_delegation_size": 2},
@@ -80,6 +81,36 @@ def test_configs_exercise_what_they_name(make_tiny):
     eng = Engine(make_tiny(**CONFIGS["termination"]), [np.random.default_rng(3)], compiled=True)
     eng.run()
     assert eng.metrics["partnerships_alive"][0] == 1
+
+
+def test_busy_config_reaches_the_scipy_event_counts(make_tiny):
+    eng = Engine(make_tiny(**CONFIGS["busy"]), [np.random.default_rng(3)], compiled=True)
+    eng.step()
+    assert eng._rate.max() > 30 and eng.metrics["exchange_events"][0] > 60
+
+
+@pytest.mark.parametrize("edit", ["involve_all", "end_partnership", "cso_knowledge"])
+def test_state_edited_between_months_is_seen_by_both_paths(make_tiny, edit):
+    """A researcher may edit the world between months (a branched scenario, an intervention): the compiled
+    path must see the edit as the numpy path does (no cache of enabled ties or untouched rows goes stale)."""
+    cfg = make_tiny(migrants_involvement=0.0, months=6)
+    engines = [Engine(cfg, [np.random.default_rng(s) for s in (3, 4)], compiled=c) for c in (True, False)]
+    for eng in engines:
+        eng.step()
+        eng.step()
+        w = eng.world
+        if edit == "involve_all":
+            w.involved[eng._mig] = True
+        elif edit == "end_partnership":
+            w.alive[0] = False
+        else:
+            w.explicit[eng._cso] = np.minimum(w.explicit0[eng._cso] + 0.2, 1.0)
+        eng.step()
+    compiled, numpy_ = engines
+    for field in STATE:
+        assert_close(getattr(compiled.world, field), getattr(numpy_.world, field), field)
+    for k in compiled.metrics:
+        assert_close(compiled.metrics[k], numpy_.metrics[k], k)
 
 
 def test_compiled_month_draws_the_numbers_of_month_draws(make_tiny):
