@@ -37,7 +37,7 @@ import numpy as np
 from . import fast, rules
 from .config import DOMAINS, Config
 from .metrics import Measures
-from .world import NEVER, Kind, TieType, build_world, initial_trust, stack_worlds, world_skeleton
+from .world import NEVER, Kind, TieType, build_worlds, initial_trust
 
 POISSON_DIRECT = 30.0
 """Rates above this invert the CDF with scipy (exp(-lam) would underflow near 745)."""
@@ -75,8 +75,7 @@ class Engine:
         self._compiled = fast.enabled() if compiled is None else (compiled and fast.enabled())
         self.rngs = rngs
         self.R = len(rngs)
-        skeleton = world_skeleton(cfg)
-        self.world = stack_worlds([build_world(cfg, rng, skeleton) for rng in rngs])
+        self.world = build_worlds(cfg, rngs)
         # numbers whose count varies (delegations, facilitators, terminations) come from a second stream
         self.key_rngs = [g.spawn(1)[0] for g in rngs]
         self.month = 0

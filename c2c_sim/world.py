@@ -262,136 +262,231 @@ def build_world(cfg: Config, rng: np.random.Generator, skeleton: Skeleton | None
     Turkish municipalities. Actor order: all staff, then CSOs, then migrants, then
     one higher-government body and one knowledge institution per country.
     ``skeleton`` (:func:`world_skeleton` of the same ``cfg``) saves recomputing
-    the parts that do not depend on chance when building many replications.
+    the parts that do not depend on chance. The same as :func:`build_worlds` with one generator.
+    """
+    return build_worlds(cfg, [rng], skeleton)
+
+
+def build_worlds(cfg: Config, rngs: list[np.random.Generator], skeleton: Skeleton | None = None) -> World:
+    """One world per generator, stacked as :func:`stack_worlds` lays them out (equal to stacking the
+    :func:`build_world` of each generator, and much faster for many replications).
+
+    Each replication draws from its own generator exactly what it would draw alone
+    (:func:`_draw_replication`); the worlds are then put together for all replications at once.
     """
     sk = skeleton if skeleton is not None else world_skeleton(cfg)
-    k = cfg.knowledge
+    R = len(rngs)
     M, P, S, C, Mc, A = sk.M, sk.P, sk.S, sk.C, sk.Mc, sk.A
     n_staff, n_cso, n_mig = M * S, M * C, P * Mc
-    D = sk.base.shape[1]
-    # starting values are kept in float32 (state size); the live values start exactly at them
-    explicit0 = np.clip(sk.base + rng.normal(0.0, k.heterogeneity, (A, D)), 0.0, 1.0).astype(np.float32)
-    tacit0 = np.clip(explicit0 * np.float32(k.tacit_ratio), 0.0, 1.0).astype(np.float32)
-    explicit, tacit = explicit0.astype(np.float64), tacit0.astype(np.float64)
-    # institutional memory starts at what the organisation's staff know in common (their mean)
-    memory = explicit[:n_staff].reshape(M, S, D).mean(axis=1)
-
-    # migrants: some employed by the municipality; the involved are drawn employed-first (as found in the field)
-    employed = np.zeros(A, bool)
-    involved = np.ones(A, bool)
     mig_start = n_staff + n_cso
+    D = sk.base.shape[1]
+    draws = [_draw_replication(cfg, g, sk) for g in rngs]
+
+    def stacked(name: str) -> np.ndarray:
+        return np.stack([d[name] for d in draws])
+
+    # starting values are kept in float32 (state size); the live values start exactly at them
+    explicit0 = np.clip(sk.base + stacked("heterogeneity"), 0.0, 1.0).astype(np.float32)  # (R, A, D)
+    tacit0 = np.clip(explicit0 * np.float32(cfg.knowledge.tacit_ratio), 0.0, 1.0).astype(np.float32)
+    # institutional memory starts at what the organisation's staff know in common (their mean)
+    memory = explicit0[:, :n_staff].astype(np.float64).reshape(R, M, S, D).mean(axis=2).reshape(R * M, D)
+    # migrants: some employed by the municipality; the involved are drawn employed-first (as found in the field)
+    employed = np.zeros((R, A), bool)
+    involved = np.ones((R, A), bool)
     if n_mig:
-        mig_emp = rng.random((P, Mc)) < cfg.migrants.employed_share
-        n_inv = int(round(cfg.migrants.involvement * Mc))
-        priority = rng.random((P, Mc)) - mig_emp  # employed first, then at random
-        rank = priority.argsort(axis=1).argsort(axis=1)
-        employed[mig_start:mig_start + n_mig] = mig_emp.ravel()
+        mig_emp = stacked("employed")  # (R, P, Mc)
+        rank = (stacked("priority") - mig_emp).argsort(axis=2).argsort(axis=2)  # employed first, then at random
         can = mig_emp if cfg.network.model == "classic" else np.ones_like(mig_emp)
-        involved[mig_start:mig_start + n_mig] = ((rank < n_inv) & can).ravel()
-    migrant_org = np.zeros(A, bool)
+        employed[:, mig_start:mig_start + n_mig] = mig_emp.reshape(R, n_mig)
+        n_inv = int(round(cfg.migrants.involvement * Mc))
+        involved[:, mig_start:mig_start + n_mig] = ((rank < n_inv) & can).reshape(R, n_mig)
+    migrant_org = np.zeros((R, A), bool)
     if n_cso:
-        migrant_org[n_staff:n_staff + n_cso] = sk.cso_north & (rng.random(n_cso) < cfg.world.migrant_org_share)
+        migrant_org[:, n_staff:mig_start] = stacked("migrant_org")
 
-    src, dst, ttype, tpart = _build_ties(cfg, rng, sk, mig_start=mig_start, employed=employed,
-                                         migrant_org=migrant_org)
+    # rows of the stacked world: section start * R + replication * section size + offset (see stack_worlds)
+    bounds = np.array([0, n_staff, mig_start, mig_start + n_mig, A])
+    sec = np.searchsorted(bounds[1:], np.arange(A), side="right")
+    newrow = bounds[sec][None, :] * R + np.arange(R)[:, None] * np.diff(bounds)[sec][None, :] + \
+        (np.arange(A) - bounds[sec])[None, :]  # (R, A)
+
+    def actors(x: np.ndarray) -> np.ndarray:  # (R, A, ...) -> stacked rows
+        return np.concatenate([x[:, lo:hi].reshape((-1,) + x.shape[2:]) for lo, hi in zip(bounds[:-1], bounds[1:])])
+
+    def shift(x: np.ndarray, by: int) -> np.ndarray:  # indices >= 0 move by replication * by
+        return np.where(x >= 0, x + by * np.arange(R).reshape((R,) + (1,) * (x.ndim - 1)), x)
+
+    rep, src_local, dst_local, ttype, tpart, is_contact = _ties(cfg, sk, draws,
+                                                                employed[:, mig_start:mig_start + n_mig])
+    order = np.argsort(rep, kind="stable")  # replication by replication, each in the order of build
+    rep, ttype, is_contact = rep[order], ttype[order], is_contact[order]
+    src = newrow[rep, src_local[order]].astype(np.int32)
+    dst = newrow[rep, dst_local[order]].astype(np.int32)
+    tpart = np.where(tpart[order] >= 0, tpart[order] + rep * P, -1).astype(np.int32)
     T = len(src)
-    kind, country = sk.kind, sk.country
+    tie_ptr = np.concatenate([[0], np.cumsum(np.bincount(rep, minlength=R))]).astype(np.int64)
+    kind = actors(np.broadcast_to(sk.kind, (R, A)))
+    country = actors(np.broadcast_to(sk.country, (R, A)))
     # each CSO's local tie to its contact person in the municipality (legitimacy and support)
-    cso_tie = np.full(A, -1, np.int32)
-    loc = np.flatnonzero((ttype == TieType.LOCAL) & (kind[dst] == Kind.CSO) & (kind[src] == Kind.STAFF))
-    cso_tie[dst[loc]] = loc
+    cso_tie = np.full(R * A, -1, np.int32)
+    contact = np.flatnonzero(is_contact)
+    cso_tie[dst[contact]] = contact
     trust0 = initial_trust(ttype, cfg.trust.initial, cfg.trust.initial_local)
-    cross = country[src] != country[dst]
-    distance = np.where(cross, k.distance_north_south, k.distance_within).astype(np.float64)
-
-    world = World(
-        kind=kind.copy(), country=country.copy(), city=sk.city.copy(), partnership=sk.partnership.copy(),
-        explicit=explicit, tacit=tacit, explicit0=explicit0, tacit0=tacit0,
-        openness=sk.openness.copy(), participated=np.zeros(A, bool), involved=involved, employed=employed,
-        migrant_org=migrant_org,
-        muni_country=sk.muni_country.copy(), muni_partnership=sk.muni_partnership.copy(), memory=memory,
-        memory0=memory.copy(), proactivity=sk.proactivity.copy(), objectives=sk.objectives.copy(),
-        adopted=np.zeros(memory.shape, bool), adoption_month=np.full(memory.shape, -1, np.int32),
-        p_north=sk.p_north.copy(), p_south=sk.p_south.copy(), alive=np.ones(P, bool),
-        last_exchange=np.zeros(P, np.int32),
+    k = cfg.knowledge
+    distance = np.where(country[src] != country[dst], k.distance_north_south, k.distance_within).astype(np.float64)
+    explicit0, tacit0 = actors(explicit0), actors(tacit0)
+    n_cso_all = R * n_cso
+    return World(
+        kind=kind, country=country, city=actors(shift(np.broadcast_to(sk.city, (R, A)), M)).astype(np.int32),
+        partnership=actors(shift(np.broadcast_to(sk.partnership, (R, A)), P)).astype(np.int32),
+        explicit=explicit0.astype(np.float64), tacit=tacit0.astype(np.float64), explicit0=explicit0, tacit0=tacit0,
+        openness=actors(np.broadcast_to(sk.openness, (R, A))), participated=np.zeros(R * A, bool),
+        involved=actors(involved), employed=actors(employed), migrant_org=actors(migrant_org),
+        muni_country=np.tile(sk.muni_country, R), muni_partnership=shift(np.broadcast_to(sk.muni_partnership, (R, M)),
+                                                                          P).ravel().astype(np.int32),
+        memory=memory, memory0=memory.copy(), proactivity=np.tile(sk.proactivity, R),
+        objectives=np.tile(sk.objectives, (R, 1)), adopted=np.zeros(memory.shape, bool),
+        adoption_month=np.full(memory.shape, -1, np.int32),
+        p_north=(sk.p_north[None, :] + M * np.arange(R)[:, None]).ravel().astype(np.int32),
+        p_south=(sk.p_south[None, :] + M * np.arange(R)[:, None]).ravel().astype(np.int32),
+        alive=np.ones(R * P, bool), last_exchange=np.zeros(R * P, np.int32),
         src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0,
         last_contact=np.full(T, NEVER, np.int32), distance=distance,
-        momentum=np.zeros(n_cso), initiative_start=np.full(n_cso, -1, np.int32),
-        cooldown_until=np.zeros(n_cso, np.int32),
-        staff_per_muni=S, n_munis=M, migrant_start=mig_start, migrants_per_city=Mc,
-        cso_start=n_staff, csos_per_muni=C, cso_local_tie=cso_tie,
+        momentum=np.zeros(n_cso_all), initiative_start=np.full(n_cso_all, -1, np.int32),
+        cooldown_until=np.zeros(n_cso_all, np.int32),
+        staff_per_muni=S, n_munis=R * M, migrant_start=R * mig_start, migrants_per_city=Mc,
+        cso_start=R * n_staff, csos_per_muni=C, cso_local_tie=cso_tie,
+        n_reps=R, rep=actors(np.broadcast_to(np.arange(R, dtype=np.int32)[:, None], (R, A))),
+        muni_rep=np.repeat(np.arange(R), M).astype(np.int32), p_rep=np.repeat(np.arange(R), P).astype(np.int32),
+        tie_rep=rep.astype(np.int32), tie_ptr=tie_ptr,
     )
-    return world
 
 
-def _build_ties(cfg: Config, rng: np.random.Generator, sk: Skeleton, *, mig_start: int, employed: np.ndarray,
-                migrant_org: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The tie lists of the chosen network model; see :data:`TIE_TYPES_BY_MODEL`."""
+def _draw_replication(cfg: Config, rng: np.random.Generator, sk: Skeleton) -> dict[str, np.ndarray]:
+    """Everything random about one replication's world, drawn from ``rng`` in a fixed order: individual
+    heterogeneity of knowledge; which migrants are employed and their order of involvement; which Dutch
+    CSOs are migrant organisations; then the ties of the network model (see :func:`_ties`)."""
+    w, net = cfg.world, cfg.network
+    M, P, S, C, Mc, A = sk.M, sk.P, sk.S, sk.C, sk.Mc, sk.A
+    n_cso = M * C
+    out = {"heterogeneity": rng.normal(0.0, cfg.knowledge.heterogeneity, (A, len(DOMAINS)))}
+    if P * Mc:
+        out["employed"] = rng.random((P, Mc)) < cfg.migrants.employed_share
+        out["priority"] = rng.random((P, Mc))
+    if n_cso:
+        out["migrant_org"] = sk.cso_north & (rng.random(n_cso) < w.migrant_org_share)
+    types = TIE_TYPES_BY_MODEL[net.model]
+    if P:  # partnership ties: each staff pair tied with probability partnership_density
+        out["partner"] = rng.random((P, S, S)) < net.partnership_density
+    if C:  # each CSO's contact person among its municipality's staff
+        out["contact"] = rng.integers(0, S, M * C)
+    if TieType.TRANSNATIONAL in types:
+        if Mc:
+            out["home_staff"] = rng.integers(0, S, P * Mc)
+            if C:
+                out["origin_cso"] = rng.integers(0, C, P * Mc)
+                orgs = out["migrant_org"].reshape(M, C)[sk.p_north]  # (P, C) the Dutch city's migrant organisations
+                picks = []
+                for p in range(P):
+                    idx = np.flatnonzero(orgs[p])
+                    if len(idx):  # each migrant joins one of them (= rng.choice(idx, Mc))
+                        picks.append((p, idx[rng.integers(0, len(idx), Mc)]))
+                out["org_pick"] = picks
+            out["origin_staff"] = rng.integers(0, S, P * Mc)
+    elif P * Mc:  # classic model: the migrants employed by the municipality, each with a colleague
+        out["colleague"] = rng.integers(0, S, int(out["employed"].sum()))
+    if TieType.MULTILEVEL in types:
+        k = min(net.multilevel_contacts, S)
+        if k:
+            out["multilevel_keys"] = rng.random((M, S))
+        out["knowledge_contact"] = rng.integers(0, S, M)
+    return out
+
+
+def _ties(cfg: Config, sk: Skeleton, draws: list[dict], employed: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The tie lists of all replications (network model: :data:`TIE_TYPES_BY_MODEL`), from their draws.
+
+    Returns per tie: replication, source and destination rows within the replication, type,
+    partnership within the replication (-1 if none), and whether it is a CSO's contact tie; grouped by
+    kind of tie (in this order), each group replication by replication. ``employed``: (R, P * Mc), which
+    migrants the municipality employs.
+    """
+    R = len(draws)
     types = TIE_TYPES_BY_MODEL[cfg.network.model]
     M, P, S, C, Mc = sk.M, sk.P, sk.S, sk.C, sk.Mc
     n_staff = M * S
-    p_north, p_south, muni_country = sk.p_north, sk.p_south, sk.muni_country
-    parts: list[tuple[np.ndarray, np.ndarray, int, np.ndarray | int]] = []
+    mig_start = n_staff + M * C
+    p_north, p_south = sk.p_north, sk.p_south
+    parts: list[tuple[np.ndarray, ...]] = []
 
-    def add(s: np.ndarray, d: np.ndarray, t: TieType, p: np.ndarray | int) -> None:
-        parts.append((s, d, int(t), p))
+    def add(rep: np.ndarray, s: np.ndarray, d: np.ndarray, t: TieType, p: np.ndarray | int,
+            contact: bool = False) -> None:
+        """One group of ties: arrays of one entry per tie (``p`` may be one number for all)."""
+        parts.append((rep, np.ravel(s), np.ravel(d), int(t), p, contact))
 
-    # partnership ties: a Bernoulli random bipartite graph (each staff pair tied with probability
-    # partnership_density; networkx's bipartite.random_graph, drawn in one numpy call) per partner pair
-    if P:
-        pp, a, b = np.nonzero(rng.random((P, S, S)) < cfg.network.partnership_density)
-        add(p_north[pp] * S + a, p_south[pp] * S + b, TieType.PARTNERSHIP, pp)
+    def every(n: int) -> np.ndarray:  # the replication of each tie, n ties per replication
+        return np.repeat(np.arange(R), n)
 
-    # local ties: each CSO has a contact person among its municipality's staff
-    if C:
-        cso_rows = n_staff + np.arange(M * C)
+    def tile(x: np.ndarray) -> np.ndarray:  # the same ties in every replication
+        return np.tile(np.asarray(x), R)
+
+    def stacked(name: str) -> np.ndarray:
+        return np.stack([d[name] for d in draws]).ravel()
+
+    if P:  # partnership ties: a Bernoulli random bipartite graph per partner pair (networkx's bipartite.random_graph)
+        r, pp, a, b = np.nonzero(np.stack([d["partner"] for d in draws]))
+        add(r, p_north[pp] * S + a, p_south[pp] * S + b, TieType.PARTNERSHIP, pp)
+    if C:  # local ties: each CSO has a contact person among its municipality's staff
         cso_city = np.repeat(np.arange(M), C)
-        contact = cso_city * S + rng.integers(0, S, M * C)
-        add(contact, cso_rows, TieType.LOCAL, np.where(cso_city < 2 * P, cso_city % max(P, 1), -1))
-
+        add(every(M * C), tile(cso_city * S) + stacked("contact"), tile(n_staff + np.arange(M * C)), TieType.LOCAL,
+            tile(np.where(cso_city < 2 * P, cso_city % max(P, 1), -1)), contact=True)
     mig_rows = mig_start + np.arange(P * Mc)
     mig_p = np.repeat(np.arange(P), Mc)
     if TieType.TRANSNATIONAL in types:
         # migrants: government-citizen tie at home, migrant organisation, and ties to the city of origin
         if Mc:
-            add(p_north[mig_p] * S + rng.integers(0, S, P * Mc), mig_rows, TieType.LOCAL, mig_p)
+            n = P * Mc
+            add(every(n), tile(p_north[mig_p] * S) + stacked("home_staff"), tile(mig_rows), TieType.LOCAL,
+                tile(mig_p))
             if C:
-                add(mig_rows, n_staff + p_south[mig_p] * C + rng.integers(0, C, P * Mc), TieType.TRANSNATIONAL, mig_p)
-                for p in range(P):
-                    orgs = n_staff + p_north[p] * C + np.flatnonzero(migrant_org[n_staff + p_north[p] * C:
-                                                                                 n_staff + (p_north[p] + 1) * C])
-                    if len(orgs):
-                        rows = mig_rows[p * Mc:(p + 1) * Mc]
-                        add(rows, orgs[rng.integers(0, len(orgs), len(rows))], TieType.LOCAL, p)  # = rng.choice
-            add(mig_rows, p_south[mig_p] * S + rng.integers(0, S, P * Mc), TieType.TRANSNATIONAL, mig_p)
-        parts.append(sk.fixed_ties["cso_pairs"])  # CSOs of partner cities
-    elif Mc:
-        # classic model: only migrants employed by the municipality are linked, as colleagues
-        emp = mig_rows[employed[mig_rows]]
-        add(p_north[mig_p[emp - mig_start]] * S + rng.integers(0, S, len(emp)), emp, TieType.LOCAL,
-            mig_p[emp - mig_start])
-
+                add(every(n), tile(mig_rows), tile(n_staff + p_south[mig_p] * C) + stacked("origin_cso"),
+                    TieType.TRANSNATIONAL, tile(mig_p))
+                picks = [(r, p, idx) for r, d in enumerate(draws) for p, idx in d["org_pick"]]
+                if picks:
+                    add(np.repeat([r for r, _, _ in picks], Mc),
+                        np.concatenate([mig_rows[p * Mc:(p + 1) * Mc] for _, p, _ in picks]),
+                        np.concatenate([n_staff + p_north[p] * C + idx for _, p, idx in picks]), TieType.LOCAL,
+                        np.repeat([p for _, p, _ in picks], Mc))
+            add(every(n), tile(mig_rows), tile(p_south[mig_p] * S) + stacked("origin_staff"), TieType.TRANSNATIONAL,
+                tile(mig_p))
+        s, d, t, p = sk.fixed_ties["cso_pairs"]  # CSOs of partner cities
+        add(every(len(s)), tile(s), tile(d), t, tile(p) if np.ndim(p) else p)
+    elif Mc:  # classic model: only migrants employed by the municipality are linked, as colleagues
+        r, j = np.nonzero(employed)
+        colleague = np.concatenate([d["colleague"] for d in draws])
+        add(r, p_north[mig_p[j]] * S + colleague, mig_start + j, TieType.LOCAL, mig_p[j])
     if TieType.MULTILEVEL in types:
         nat = n_staff + M * C + P * Mc
-        higher = nat + muni_country.astype(np.int64)
-        knowinst = nat + 3 + muni_country.astype(np.int64)
+        higher = nat + sk.muni_country.astype(np.int64)
+        knowinst = nat + 3 + sk.muni_country.astype(np.int64)
         k = min(cfg.network.multilevel_contacts, S)
-        if k:
-            pos = rng.random((M, S)).argsort(axis=1)[:, :k]
-            staff_rows = (np.arange(M)[:, None] * S + pos).ravel()
-            add(staff_rows, np.repeat(higher, k), TieType.MULTILEVEL, -1)
-        add(np.arange(M) * S + rng.integers(0, S, M), knowinst, TieType.MULTILEVEL, -1)
-        parts.append(sk.fixed_ties["national"])  # higher government and knowledge institutions; associations meet
-
+        if k:  # each municipality's k staff with the smallest keys hold its tie to the higher government
+            pos = np.stack([d["multilevel_keys"] for d in draws]).argsort(axis=2)[:, :, :k]  # (R, M, k)
+            add(every(M * k), np.arange(M)[None, :, None] * S + pos, tile(np.repeat(higher, k)), TieType.MULTILEVEL,
+                -1)
+        add(every(M), tile(np.arange(M) * S) + stacked("knowledge_contact"), tile(knowinst), TieType.MULTILEVEL, -1)
+        s, d, t, _ = sk.fixed_ties["national"]  # higher government and knowledge institutions; associations meet
+        add(every(len(s)), tile(s), tile(d), t, -1)
     if not parts:
-        z = np.zeros(0, np.int32)
-        return z, z, z.astype(np.int8), z
-    src = np.concatenate([p[0] for p in parts]).astype(np.int32)
-    dst = np.concatenate([p[1] for p in parts]).astype(np.int32)
-    ttype = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in parts])
-    tpart = np.concatenate([p[3] if isinstance(p[3], np.ndarray) else np.full(len(p[0]), p[3], np.int32)
-                            for p in parts]).astype(np.int32)
-    return src, dst, ttype, tpart
+        z = np.zeros(0, np.int64)
+        return z, z, z, z.astype(np.int8), z, z.astype(bool)
+    sizes = [len(part[0]) for part in parts]
+    column = lambda i: np.concatenate([part[i] for part in parts])
+    return (column(0), column(1).astype(np.int64), column(2).astype(np.int64),
+            np.repeat(np.array([part[3] for part in parts], np.int8), sizes),
+            np.concatenate([np.ravel(part[4]) if np.ndim(part[4]) else np.full(n, part[4])
+                            for part, n in zip(parts, sizes)]),
+            np.repeat(np.array([part[5] for part in parts]), sizes))
 
 
 def stack_worlds(worlds: list[World]) -> World:
@@ -432,7 +527,7 @@ def stack_worlds(worlds: list[World]) -> World:
     remap = newrow.ravel()
     src = remap[np.concatenate([w.src + r * A for r, w in enumerate(worlds)])].astype(np.int32)
     dst = remap[np.concatenate([w.dst + r * A for r, w in enumerate(worlds)])].astype(np.int32)
-    cso_tie = shift(actors("cso_local_tie"), tie_off[rows_r])
+    cso_tie = shift(actors("cso_local_tie"), tie_off[rows_r]).astype(np.int32)
     cat = lambda name: np.concatenate([getattr(w, name) for w in worlds])
     arrays = {name: actors(name) for name in (
         "kind", "country", "explicit", "tacit", "explicit0", "tacit0", "openness", "participated", "involved",

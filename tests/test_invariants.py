@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from c2c_sim import ConfigError, make_config
 from c2c_sim.engine import Engine
-from c2c_sim.world import TIE_TYPES_BY_MODEL, Kind, TieType, build_world, to_networkx
+from c2c_sim.world import TIE_TYPES_BY_MODEL, Kind, TieType, build_world, build_worlds, stack_worlds, to_networkx
 
 MAIN_OUTCOMES = ("learning_gain_north", "learning_gain_south", "mean_trust", "mutuality")
 
@@ -280,6 +280,27 @@ def test_networks_are_built_from_the_seed(make_tiny):
     same_ties = len(a.src) == len(c.src) and np.array_equal(a.src, c.src) and np.array_equal(a.dst, c.dst)
     assert not same_ties
     assert not np.array_equal(a.explicit, c.explicit)
+
+
+@pytest.mark.parametrize("params", [{"network_model": "classic", "migrants_employed_share": 0.5},
+                                    {"network_model": "multi_actor", "world_migrant_org_share": 0.5},
+                                    {"network_model": "multilevel_hybrid"},
+                                    {"world_csos_per_municipality": 0}])
+def test_worlds_built_together_equal_worlds_built_alone_and_stacked(make_tiny, params):
+    """The batched builder gives each replication exactly the world (and the generator state) it gets alone."""
+    cfg = make_tiny(**params)
+    together_rngs = [np.random.default_rng(s) for s in (1, 2, 3)]
+    alone_rngs = [np.random.default_rng(s) for s in (1, 2, 3)]
+    together = build_worlds(cfg, together_rngs)
+    alone = stack_worlds([build_world(cfg, g) for g in alone_rngs])
+    for name, value in vars(alone).items():
+        got = getattr(together, name)
+        if isinstance(value, np.ndarray):
+            assert got.dtype == value.dtype and np.array_equal(got, value), name
+        else:
+            assert got == value, name
+    assert [g.random() for g in together_rngs] == [g.random() for g in alone_rngs]  # the same draws were used
+    assert len(np.unique(np.diff(together.tie_ptr))) > 1  # replications of different sizes were put together
 
 
 def test_world_layout(make_tiny):
