@@ -443,6 +443,7 @@ class Engine:
         self._agenda_buf = np.ones((P + 1, D))
         self._n_events = np.zeros(P, np.int64)
         self._rate = np.zeros(P)
+        self._p_involved = np.zeros(P, np.int64)
         self._scratch = dict(inc_e=np.zeros((A, D)), inc_t=np.zeros((A, D)), best_e=np.full((A, D), -1.0),
                              best_t=np.full((A, D), -1.0), used=np.zeros(A, bool), touched=np.zeros(A, np.int64),
                              tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool), sharer=np.zeros(A, bool),
@@ -453,22 +454,26 @@ class Engine:
         self._draws = (np.zeros(n["migrant"] * R), np.zeros(P), np.zeros(T), np.zeros(n["staff"] * R),
                        np.zeros(n["cso"] * R), np.zeros(n["cso"] * R))  # filled by the kernels, as month_draws
         self._keyrow = np.zeros(2 * w.staff_per_muni + w.migrants_per_city)
-        # each staff member's ties (reset when they leave); each replication's transnational ties with a CSO end
-        n_staff = n["staff"] * R
-        ends, ties = np.concatenate([w.src, w.dst]), np.tile(np.arange(T), 2)
-        mine = ends < n_staff
-        staff_ties = ties[mine][np.argsort(ends[mine], kind="stable")]
-        staff_ptr = np.concatenate([[0], np.cumsum(np.bincount(ends[mine], minlength=n_staff))])
-        cso_end = (w.kind[w.src] == Kind.CSO) | (w.kind[w.dst] == Kind.CSO)
-        cso_tn = np.flatnonzero((w.tie_type == TieType.TRANSNATIONAL) & cso_end)
-        self._lists = (staff_ties.astype(np.int64), staff_ptr.astype(np.int64), cso_tn.astype(np.int64),
-                       np.searchsorted(cso_tn, w.tie_ptr).astype(np.int64))
+        # each staff member's ties (reset when they leave); each CSO's transnational ties
+        self._lists = self._ties_of(np.ones(T, bool), 0, n["staff"] * R) + \
+            self._ties_of(w.tie_type == TieType.TRANSNATIONAL, w.cso_start, n["cso"] * R)
         names = [f"learning_gain_{side}__{dom}" for side in ("north", "south") for dom in DOMAINS]
         self._out_row = {name: i for i, name in enumerate(names + list(fast.MEASURE_NAMES))}
         order = []
         for side in ("north", "south"):
             order += [f"learning_gain_{side}"] + [f"learning_gain_{side}__{dom}" for dom in DOMAINS]
         self._metric_order = order + [x for x in fast.MEASURE_NAMES if not x.startswith("learning_gain_")]
+
+    def _ties_of(self, which: np.ndarray, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Actor rows ``first:first + n``: the ties (among ``which``) each has at either end, as (ties,
+        pointers): row ``first + i`` has ``ties[ptr[i]:ptr[i + 1]]``."""
+        w = self.world
+        T = len(w.src)
+        ends, ties = np.concatenate([w.src, w.dst]) - first, np.tile(np.arange(T), 2)
+        mine = np.tile(which, 2) & (ends >= 0) & (ends < n)
+        order = np.argsort(ends[mine], kind="stable")
+        ptr = np.concatenate([[0], np.cumsum(np.bincount(ends[mine], minlength=n))])
+        return ties[mine][order].astype(np.int64), ptr.astype(np.int64)
 
     def _link_generators(self) -> None:
         """The replications' generators as numba typed lists (the same objects: draws advance both views)."""
@@ -517,7 +522,7 @@ class Engine:
         fast.open_month(fp, ip, self._gens, u_out, self._can_involve_u8, w.involved, self._enabled, w.src, w.dst,
                         self._needs_partnership, w.tie_partnership, w.alive, self._ptie, w.trust,
                         self._ptie_count, self._proactivity_pair, self._obj_n, self._obj_s, u_events,
-                        self._agenda_buf, n_events, self._rate)
+                        self._agenda_buf, n_events, self._rate, self._p_involved)
         big = n_events < 0
         if big.any():  # rates beyond the direct inversion
             n_events[big] = poisson_from_uniform(u_events[big], self._rate[big])
@@ -535,7 +540,7 @@ class Engine:
             w.p_north, w.p_south, w.alive, w.last_exchange, self._event_ties, self._event_ptr,
             w.migrant_org, self._cso_city, w.cso_local_tie, w.momentum, w.initiative_start, w.cooldown_until,
             w.adopted, w.adoption_month, self._muni_partnered, self._group, self._side_count,
-            self._counts, self._events, self._out, self._stall_buf, *self._lists,
+            self._counts, self._events, self._out, self._stall_buf, *self._lists, self._p_involved,
             *self._inter, sc["inc_e"], sc["inc_t"], sc["best_e"], sc["best_t"], sc["used"], sc["touched"],
             sc["tie_counts"], sc["tie_bridged"], sc["flag"], sc["sharer"], sc["has_migrants"])
         if n_stall:

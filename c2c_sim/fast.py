@@ -343,13 +343,13 @@ def _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partners
 @njit(cache=True, error_model="numpy")
 def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, needs_partnership, tie_partnership, alive,
                staff_ties_sorted, trust, ptie_count, proactivity_pair, obj_n, obj_s, u_events, agenda, n_events,
-               rate):  # pragma: no cover - compiled
+               rate, p_involved):  # pragma: no cover - compiled
     """The month's first compiled half, for all replications: the first draws of each replication's row
     (:meth:`c2c_sim.engine.Engine.month_draws`: outreach into ``u_out``, events into ``u_events``),
     migrant outreach (R7), enabled ties, and Rule 1's exchange intensity, agenda and Poisson event counts.
 
-    Writes ``agenda`` (P + 1, D), ``n_events`` (P,) and ``rate`` (P,), each partnership's expected events
-    this month; an event count whose rate is too high for the direct inversion is left at -1 for the
+    Writes ``agenda`` (P + 1, D), ``n_events`` (P,), ``p_involved`` (P,) the involved migrants of each
+    partnership and ``rate`` (P,), each partnership's expected events this month; an event count whose rate is too high for the direct inversion is left at -1 for the
     engine to draw from ``rate`` (:func:`c2c_sim.engine.poisson_from_uniform`). Enabled ties are
     recomputed when outreach involved someone or ``ip[I_STALE]`` says involvement or live partnerships
     changed since they were last computed. ``staff_ties_sorted``: the partnership (staff-staff) ties,
@@ -389,12 +389,14 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
     for p in range(P):
         tp = rate[p] / max(ptie_count[p], 1)
         share = 0.0
+        p_involved[p] = 0
         if Mc > 0:
             k = 0.0
             for j in range(Mc):
                 if involved[mig_start + p * Mc + j]:
                     k += 1.0
             share = k / Mc
+            p_involved[p] = int(k)
         own = fp[F_OWN_RATE] * tp * (proactivity_pair[p] + fp[F_INITIATOR_BOOST] * share)
         total = paid + own
         rate[p] = total
@@ -529,16 +531,30 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
     out[k + 3, r] = (mem_sum / den if den > 0 else 0.0) if cnt > 0 else np.nan
     out[k + 4, r] = raw_sum / (cnt * D) if cnt > 0 else np.nan
     # trust over enabled ties, by type
-    for j in range(4):
-        by_type[j] = 0.0
-        n_by_type[j] = 0.0
+    s0 = s1 = s2 = s3 = 0.0  # per tie type, in registers (the same sums as by_type[type] += trust)
+    c0 = c1 = c2 = c3 = 0.0
     active = 0.0
+    recent = t - ip[I_ACTIVE_WINDOW]
     for e in range(_u(e0), _u(e1)):
         if enabled[e]:
-            by_type[tie_type[e]] += trust[e]
-            n_by_type[tie_type[e]] += 1.0
-            if last_contact[e] > t - ip[I_ACTIVE_WINDOW]:
+            tt = tie_type[e]
+            x = trust[e]
+            if tt == 0:
+                s0 += x
+                c0 += 1.0
+            elif tt == 1:
+                s1 += x
+                c1 += 1.0
+            elif tt == 2:
+                s2 += x
+                c2 += 1.0
+            else:
+                s3 += x
+                c3 += 1.0
+            if last_contact[e] > recent:
                 active += 1.0
+    by_type[0], by_type[1], by_type[2], by_type[3] = s0, s1, s2, s3
+    n_by_type[0], n_by_type[1], n_by_type[2], n_by_type[3] = c0, c1, c2, c3
     s_all = by_type[0] + by_type[1] + by_type[2] + by_type[3]
     n_all = n_by_type[0] + n_by_type[1] + n_by_type[2] + n_by_type[3]
     out[k + 5, r] = s_all / n_all if n_all > 0 else np.nan
@@ -591,7 +607,7 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
                 p_north, p_south, alive, last_exchange, event_ties, event_ptr,
                 migrant_org, cso_city, cso_local_tie, momentum, initiative_start, cooldown_until,
                 adopted, adoption_month, muni_partnered, group, side_count,
-                counters, events, out, stall_log, staff_ties, staff_tie_ptr, cso_tn_ties, cso_tn_ptr,
+                counters, events, out, stall_log, staff_ties, staff_tie_ptr, cso_tn_ties, cso_tn_ptr, p_involved,
                 itie, ifac, if2f, ictx, inc_e, inc_t, best_e, best_t, used, touched, tie_counts, tie_bridged,
                 flag, sharer, has_migrants):  # pragma: no cover - compiled
     """The rest of :meth:`c2c_sim.engine.Engine.step`, replication by replication: the rest of the month's
@@ -601,8 +617,8 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
     (rows: CSO row, start month, stall month).
 
     ``staff_ties[staff_tie_ptr[a]:staff_tie_ptr[a + 1]]`` are staff member ``a``'s ties (reset when they
-    leave); ``cso_tn_ties[cso_tn_ptr[r]:cso_tn_ptr[r + 1]]`` replication ``r``'s transnational ties with a
-    CSO end (they start initiatives). ``itie``.. ``ictx`` hold one replication's interactions; the other
+    leave); ``cso_tn_ties[cso_tn_ptr[i]:cso_tn_ptr[i + 1]]`` CSO ``i``'s transnational ties (a recent contact
+    on one raises its start rate); ``p_involved`` each partnership's involved migrants (from open_month). ``itie``.. ``ictx`` hold one replication's interactions; the other
     trailing arrays are scratch (``inc_*``, ``best_*``, ``used``, ``tie_counts``, ``tie_bridged`` and
     ``flag`` clean on entry and exit; ``touched``, ``sharer`` and ``has_migrants`` written before read).
     """
@@ -722,22 +738,18 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
         if nc > 0:
             for m in range(r * Mr, (r + 1) * Mr):
                 has_migrants[m] = False
-            if Mc > 0:
-                for p in range(r * Pr, (r + 1) * Pr):
-                    anyinv = False
-                    for j in range(Mc):
-                        anyinv = anyinv or involved[mig_start + p * Mc + j]
-                    has_migrants[p_north[p]] = anyinv
+            for p in range(r * Pr, (r + 1) * Pr):
+                has_migrants[p_north[p]] = p_involved[p] > 0  # counted by open_month, after outreach
             window = t - ip[I_ACTIVE_WINDOW]
-            for q in range(cso_tn_ptr[r], cso_tn_ptr[r + 1]):
-                e = cso_tn_ties[q]
-                if enabled[e] and last_contact[e] > window:
-                    flag[src[e]] = True
-                    flag[dst[e]] = True
             for i in range(r * nc, (r + 1) * nc):
                 row = cso_start + i
                 mig_flag = 1.0 if (migrant_org[row] and has_migrants[cso_city[i]]) else 0.0
-                linked = 1.0 if flag[row] else 0.0
+                linked = 0.0  # a recent contact on one of its enabled transnational ties
+                for q in range(cso_tn_ptr[i], cso_tn_ptr[i + 1]):
+                    e = cso_tn_ties[q]
+                    if enabled[e] and last_contact[e] > window:
+                        linked = 1.0
+                        break
                 prob = fp[F_START_RATE] * (1 + fp[F_MIGRANT_BOOST] * mig_flag) * (1 + fp[F_TRANSNATIONAL_BOOST] * linked)
                 prob = min(max(prob, 0.0), 1.0)
                 tie = cso_local_tie[row]
@@ -763,10 +775,6 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
                     counters[0, r] += 1.0
                 initiative_start[i] = start
                 momentum[i] = m_
-            for q in range(cso_tn_ptr[r], cso_tn_ptr[r + 1]):
-                e = cso_tn_ties[q]
-                flag[src[e]] = False
-                flag[dst[e]] = False
         # Rule 8: adoption
         D = explicit.shape[1]
         for m in range(r * Mr, (r + 1) * Mr):
