@@ -76,7 +76,7 @@ def learning_over_time(series: pd.DataFrame, path_stem: Path | str, title: str |
     ax.set_ylabel("mean knowledge gain")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.legend(loc="best")  # clear of the curves, wherever the South peaks
     return save(fig, path_stem)
 
 
