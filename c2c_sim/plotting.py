@@ -162,6 +162,20 @@ def effect_vs_parameter(ax: plt.Axes, cells: pd.DataFrame, x: str, *, group: str
         ax.set_ylabel(ylabel)
 
 
+def outcome_panels(cells: pd.DataFrame, ylabels: dict[str, str], x: str, group: str, path_stem: Path | str, *,
+                   xlabel: str, labels: dict | None = None, order: list | None = None,
+                   legend: dict | None = None) -> list[Path]:
+    """One panel per outcome (``ylabels``: outcome -> axis label, lettered a, b, ...), each the outcome's cell
+    means against ``x`` with a line per ``group`` level (:func:`effect_vs_parameter`), one legend below."""
+    fig, axes = panels(len(ylabels), height=2.1)
+    for ax, letter, (outcome, ylabel) in zip(axes, "abcdefgh", ylabels.items()):
+        effect_vs_parameter(ax, cells[cells.outcome == outcome], x, group=group, labels=labels, order=order,
+                            xlabel=xlabel, ylabel=ylabel)
+        panel_label(ax, letter)
+    legend_below(fig, axes[0], **{"ncol": 2, **(legend or {})})
+    return save(fig, path_stem)
+
+
 def categorical_points(ax: plt.Axes, cells: pd.DataFrame, category: str, *, group: str | None = None,
                        order: list | None = None, group_order: list | None = None, labels: dict | None = None,
                        group_labels: dict | None = None, ylabel: str | None = None, zero: bool = False) -> None:

@@ -78,12 +78,6 @@ def analyse(data: Data) -> Analysis:
 
 
 def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
-    fig, axes = plotting.panels(3, height=2.1)
-    for ax, letter, (outcome, label) in zip(axes, "abc", OUTCOMES.items()):
-        part = analysis.cells[analysis.cells.outcome == outcome]
-        plotting.effect_vs_parameter(ax, part, OPEN, group=COH,
-                                     labels={0.0: "South's objectives only (0)", 1.0: "both sides' (1)"},
-                                     xlabel="Dutch openness to learn", ylabel=label)
-        plotting.panel_label(ax, letter)
-    plotting.legend_below(fig, axes[0], ncol=2, title="policy coherence", title_fontsize=7)
-    return plotting.save(fig, stem)
+    return plotting.outcome_panels(analysis.cells, OUTCOMES, OPEN, COH, stem, xlabel="Dutch openness to learn",
+                                   labels={0.0: "South's objectives only (0)", 1.0: "both sides' (1)"},
+                                   legend={"title": "policy coherence", "title_fontsize": 7})

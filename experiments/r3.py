@@ -62,12 +62,6 @@ def analyse(data: Data) -> Analysis:
 
 
 def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
-    fig, axes = plotting.panels(3, height=2.1)
-    for ax, letter, (outcome, (label, _)) in zip(axes, "abc", OUTCOMES.items()):
-        part = analysis.cells[analysis.cells.outcome == outcome]
-        plotting.effect_vs_parameter(ax, part, OPEN, group=MODE, order=["peer", "donor"],
-                                     labels={"peer": "peer to peer", "donor": "donor to recipient"},
-                                     xlabel="Dutch openness to learn", ylabel=label)
-        plotting.panel_label(ax, letter)
-    plotting.legend_below(fig, axes[0], ncol=2)
-    return plotting.save(fig, stem)
+    return plotting.outcome_panels(analysis.cells, {k: label for k, (label, _) in OUTCOMES.items()}, OPEN, MODE,
+                                   stem, xlabel="Dutch openness to learn", order=["peer", "donor"],
+                                   labels={"peer": "peer to peer", "donor": "donor to recipient"})
