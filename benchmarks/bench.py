@@ -22,7 +22,7 @@ Printed figures, not timed tests. Sections:
 
 Usage::
 
-    python3 benchmarks/bench.py            # full run (a few minutes)
+    python3 benchmarks/bench.py            # full run (under a minute here)
     python3 benchmarks/bench.py --quick    # tiny sizes, seconds (what the tests run)
 
 Results also go to ``benchmarks/results/latest.json`` (``quick.json`` with
