@@ -611,16 +611,18 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
                 itie, ifac, if2f, ictx, inc_e, inc_t, best_e, best_t, used, touched, tie_counts, tie_bridged,
                 flag, sharer, has_migrants):  # pragma: no cover - compiled
     """The rest of :meth:`c2c_sim.engine.Engine.step`, replication by replication: the rest of the month's
-    row of draws (ties, staff, CSOs, noise) and each event's keys from the second generator, exchanges (Rule 1), routine contacts (6), transfer and forgetting (2, 3, SKIN), trust (4),
-    internal dissemination and turnover (5), initiatives (7), adoption (8), sustained partnerships (9)
-    and the month's outcomes. Returns the number of stalled initiatives written to ``stall_log``
-    (rows: CSO row, start month, stall month).
+    row of draws (ties, staff, CSOs, noise) and each event's keys from the second generator, exchanges
+    (Rule 1), routine contacts (6), transfer and forgetting (2, 3, SKIN), trust (4), internal dissemination
+    and turnover (5), initiatives (7), adoption (8), sustained partnerships (9) and the month's outcomes.
+    Returns the number of stalled initiatives written to ``stall_log`` (rows: CSO row, start month, stall
+    month).
 
     ``staff_ties[staff_tie_ptr[a]:staff_tie_ptr[a + 1]]`` are staff member ``a``'s ties (reset when they
-    leave); ``cso_tn_ties[cso_tn_ptr[i]:cso_tn_ptr[i + 1]]`` CSO ``i``'s transnational ties (a recent contact
-    on one raises its start rate); ``p_involved`` each partnership's involved migrants (from open_month). ``itie``.. ``ictx`` hold one replication's interactions; the other
-    trailing arrays are scratch (``inc_*``, ``best_*``, ``used``, ``tie_counts``, ``tie_bridged`` and
-    ``flag`` clean on entry and exit; ``touched``, ``sharer`` and ``has_migrants`` written before read).
+    leave); ``cso_tn_ties[cso_tn_ptr[i]:cso_tn_ptr[i + 1]]`` CSO ``i``'s transnational ties (a recent
+    contact on one raises its start rate); ``p_involved`` each partnership's involved migrants (from
+    :func:`open_month`). ``itie``.. ``ictx`` hold one replication's interactions; the other trailing arrays
+    are scratch (``inc_*``, ``best_*``, ``used``, ``tie_counts``, ``tie_bridged`` and ``flag`` clean on
+    entry and exit; ``touched``, ``sharer`` and ``has_migrants`` written before they are read).
     """
     t = ip[I_MONTH]
     R, ns, nc, nm, nn = ip[I_REPS], ip[I_STAFF], ip[I_CSO], ip[I_MIGRANT], ip[I_NATIONAL]
