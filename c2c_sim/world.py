@@ -393,8 +393,8 @@ def _draw_replication(cfg: Config, rng: np.random.Generator, sk: Skeleton) -> di
                         picks.append((p, idx[rng.integers(0, len(idx), Mc)]))
                 out["org_pick"] = picks
             out["origin_staff"] = rng.integers(0, S, P * Mc)
-    elif P * Mc:  # classic model: the migrants employed by the municipality, each with a colleague
-        out["colleague"] = rng.integers(0, S, int(out["employed"].sum()))
+    elif Mc:  # classic model: the migrants employed by the municipality, each with a colleague
+        out["colleague"] = rng.integers(0, S, int(out["employed"].sum()) if P else 0)
     if TieType.MULTILEVEL in types:
         k = min(net.multilevel_contacts, S)
         if k:
