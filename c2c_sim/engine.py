@@ -463,6 +463,7 @@ class Engine:
         for side in ("north", "south"):
             order += [f"learning_gain_{side}"] + [f"learning_gain_{side}__{dom}" for dom in DOMAINS]
         self._metric_order = order + [x for x in fast.MEASURE_NAMES if not x.startswith("learning_gain_")]
+        self._metric_rows = np.array([self._out_row[name] for name in self._metric_order])
 
     def _ties_of(self, which: np.ndarray, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Actor rows ``first:first + n``: the ties (among ``which``) each has at either end, as (ties,
@@ -502,8 +503,7 @@ class Engine:
         return np.zeros(size, np.int64), np.zeros(size, bool), np.zeros(size, bool), np.zeros(size, np.int64)
 
     def _metrics_from_out(self) -> dict[str, np.ndarray]:
-        out = self._out.copy()
-        return {name: out[self._out_row[name]] for name in self._metric_order}
+        return dict(zip(self._metric_order, self._out[self._metric_rows]))  # one copy, a row per outcome
 
     def _step_compiled(self, t: int) -> None:
         """The month after the shocks through :func:`c2c_sim.fast.open_month` and :func:`c2c_sim.fast.close_month`,
@@ -517,17 +517,16 @@ class Engine:
         self.counters["programme_budget"][:] = budget
         n_events = self._n_events
         u_out, u_events, u_ties, u_staff, u_cso, noise = self._draws
-        if self._stale_ties():  # shocks, or anyone editing the world between months
-            ip[fast.I_STALE] = 1
-        fast.open_month(fp, ip, self._gens, u_out, self._can_involve_u8, w.involved, self._enabled, w.src, w.dst,
-                        self._needs_partnership, w.tie_partnership, w.alive, self._ptie, w.trust,
-                        self._ptie_count, self._proactivity_pair, self._obj_n, self._obj_s, u_events,
-                        self._agenda_buf, n_events, self._rate, self._p_involved)
+        need = fast.open_month(fp, ip, self._gens, u_out, self._can_involve_u8, w.involved, self._enabled, w.src,
+                               w.dst, self._needs_partnership, w.tie_partnership, w.alive, self._ptie, w.trust,
+                               self._ptie_count, self._proactivity_pair, self._obj_n, self._obj_s, u_events,
+                               self._agenda_buf, n_events, self._rate, self._p_involved, self._seen_alive,
+                               self._seen_involved, w.tie_ptr, self._ties_per_p)
         big = n_events < 0
         if big.any():  # rates beyond the direct inversion
             n_events[big] = poisson_from_uniform(u_events[big], self._rate[big])
-        need = int(((n_events * self._ties_per_p).reshape(self.R, -1).sum(axis=1).max(initial=0) if len(n_events)
-                    else 0) + np.diff(w.tie_ptr).max(initial=0))
+            need = int((n_events * self._ties_per_p).reshape(self.R, -1).sum(axis=1).max()
+                       + np.diff(w.tie_ptr).max(initial=0))
         if need > len(self._inter[0]):
             self._inter = self._interaction_buffers(2 * need)
         sc = self._scratch
@@ -541,12 +540,11 @@ class Engine:
             w.migrant_org, self._cso_city, w.cso_local_tie, w.momentum, w.initiative_start, w.cooldown_until,
             w.adopted, w.adoption_month, self._muni_partnered, self._group, self._side_count,
             self._counts, self._events, self._out, self._stall_buf, *self._lists, self._p_involved,
+            self._seen_alive, self._seen_involved,
             *self._inter, sc["inc_e"], sc["inc_t"], sc["best_e"], sc["best_t"], sc["used"], sc["touched"],
             sc["tie_counts"], sc["tie_bridged"], sc["flag"], sc["sharer"], sc["has_migrants"])
         if n_stall:
             self.initiative_log.extend(map(tuple, self._stall_buf[:n_stall].tolist()))
-        self._seen_alive[:] = w.alive  # the kernels keep the enabled ties in step with what they change
-        self._seen_involved[:] = w.involved
         self.metrics = self._metrics_from_out()
 
     # ------------------------------------------------------------------ results

@@ -319,7 +319,7 @@ F_OUTREACH, F_BUDGET, F_COST_PER_VISIT, F_OWN_RATE, F_INITIATOR_BOOST, F_COHEREN
     F_VOLUNTEER_DECAY, F_SUPPORT_GAIN, F_STALL_THRESHOLD, F_ADOPTION_THRESHOLD, F_NOISE, N_FLOAT = range(33)
 I_MONTH, I_REPS, I_STAFF, I_CSO, I_MIGRANT, I_NATIONAL, I_PARTNERSHIPS, I_MUNIS, I_STAFF_PER_MUNI, \
     I_MIGRANTS_PER_CITY, I_DELEGATION, I_FACILITATOR, I_DONOR, I_STRATEGY, I_COOLDOWN, I_DORMANCY, \
-    I_ACTIVE_WINDOW, I_NEVER, I_STALE, N_INT = range(20)
+    I_ACTIVE_WINDOW, I_NEVER, N_INT = range(19)
 
 # Outcome rows written by _measure_rep (per replication): the domain gains, then these names in this order.
 MEASURE_NAMES = ("learning_gain_north", "learning_gain_south", "mutuality", "institutionalised_share",
@@ -343,7 +343,7 @@ def _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partners
 @njit(cache=True, error_model="numpy")
 def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, needs_partnership, tie_partnership, alive,
                staff_ties_sorted, trust, ptie_count, proactivity_pair, obj_n, obj_s, u_events, agenda, n_events,
-               rate, p_involved):  # pragma: no cover - compiled
+               rate, p_involved, seen_alive, seen_involved, tie_ptr, ties_per_p):  # pragma: no cover - compiled
     """The month's first compiled half, for all replications: the first draws of each replication's row
     (:meth:`c2c_sim.engine.Engine.month_draws`: outreach into ``u_out``, events into ``u_events``),
     migrant outreach (R7), enabled ties, and Rule 1's exchange intensity, agenda and Poisson event counts.
@@ -351,9 +351,11 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
     Writes ``agenda`` (P + 1, D), ``n_events`` (P,), ``p_involved`` (P,) the involved migrants of each
     partnership and ``rate`` (P,), each partnership's expected events this month; an event count whose rate is too high for the direct inversion is left at -1 for the
     engine to draw from ``rate`` (:func:`c2c_sim.engine.poisson_from_uniform`). Enabled ties are
-    recomputed when outreach involved someone or ``ip[I_STALE]`` says involvement or live partnerships
-    changed since they were last computed. ``staff_ties_sorted``: the partnership (staff-staff) ties,
-    ascending.
+    recomputed when involvement or live partnerships differ from ``seen_involved`` / ``seen_alive`` (what
+    they were computed for: shocks, or edits of the world between months) or outreach involved someone.
+    ``staff_ties_sorted``: the partnership (staff-staff) ties, ascending. Returns the largest number of
+    interactions a replication can have this month (its events' ties plus all its ties), for the
+    engine's buffers; events left at -1 are not counted.
     """
     R = ip[I_REPS]
     nm, Pr = ip[I_MIGRANT], ip[I_PARTNERSHIPS]
@@ -366,7 +368,15 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
     n_mig = nm * R
     mig_start = (ip[I_STAFF] + ip[I_CSO]) * R
     outreach = fp[F_OUTREACH]
-    stale = ip[I_STALE] != 0
+    stale = False
+    for i in range(len(involved)):
+        if involved[i] != seen_involved[i]:
+            stale = True
+            break
+    for p in range(len(alive)):
+        if alive[p] != seen_alive[p]:
+            stale = True
+            break
     if outreach > 0:
         for i in range(n_mig):
             if can_involve[i] and u_out[i] < outreach and not involved[mig_start + i]:
@@ -376,9 +386,11 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
     T = len(src)
     if stale:
         _enable(enabled, 0, T, src, dst, involved, needs_partnership, tie_partnership, alive)
-        ip[I_STALE] = 0
     if P == 0:
-        return
+        need = 0
+        for r in range(R):
+            need = max(need, tie_ptr[r + 1] - tie_ptr[r])
+        return need
     D = agenda.shape[1]
     Mc = ip[I_MIGRANTS_PER_CITY]
     for p in range(P):  # rate holds each partnership's summed trust first
@@ -434,6 +446,13 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
             n_events[p] = k
     for d in range(D):
         agenda[P, d] = 1.0
+    need = 0
+    for r in range(R):
+        k = tie_ptr[r + 1] - tie_ptr[r]
+        for p in range(r * Pr, (r + 1) * Pr):
+            k += max(n_events[p], 0) * ties_per_p[p]
+        need = max(need, k)
+    return need
 
 
 @njit(cache=True, error_model="numpy")
@@ -608,6 +627,7 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
                 migrant_org, cso_city, cso_local_tie, momentum, initiative_start, cooldown_until,
                 adopted, adoption_month, muni_partnered, group, side_count,
                 counters, events, out, stall_log, staff_ties, staff_tie_ptr, cso_tn_ties, cso_tn_ptr, p_involved,
+                seen_alive, seen_involved,
                 itie, ifac, if2f, ictx, inc_e, inc_t, best_e, best_t, used, touched, tie_counts, tie_bridged,
                 flag, sharer, has_migrants):  # pragma: no cover - compiled
     """The rest of :meth:`c2c_sim.engine.Engine.step`, replication by replication: the rest of the month's
@@ -620,7 +640,8 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
     ``staff_ties[staff_tie_ptr[a]:staff_tie_ptr[a + 1]]`` are staff member ``a``'s ties (reset when they
     leave); ``cso_tn_ties[cso_tn_ptr[i]:cso_tn_ptr[i + 1]]`` CSO ``i``'s transnational ties (a recent
     contact on one raises its start rate); ``p_involved`` each partnership's involved migrants (from
-    :func:`open_month`). ``itie``.. ``ictx`` hold one replication's interactions; the other trailing arrays
+    :func:`open_month`); ``seen_alive``/``seen_involved`` get the month's end state (open_month compares).
+    ``itie``.. ``ictx`` hold one replication's interactions; the other trailing arrays
     are scratch (``inc_*``, ``best_*``, ``used``, ``tie_counts``, ``tie_bridged`` and ``flag`` clean on
     entry and exit; ``touched``, ``sharer`` and ``has_migrants`` written before they are read).
     """
@@ -795,4 +816,6 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
         _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
                      participated, muni_partnered, enabled, tie_type, trust, last_contact, e0, e1, alive, involved,
                      initiative_start, adoption_month, counters, events, work)
+    seen_alive[:] = alive  # the enabled ties now match these (the kernels recompute them as they change)
+    seen_involved[:] = involved
     return n_stall
