@@ -350,9 +350,12 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
     return out
 
 
-def validate(cfg: Config | DictConfig) -> Config:
+def validate(cfg: Config | DictConfig | dict) -> Config:
     """Check every value of a composed config and its cross-field rules; return a typed Config."""
-    plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dataclasses.asdict(cfg)
+    if isinstance(cfg, DictConfig):
+        plain = OmegaConf.to_container(cfg, resolve=True)
+    else:
+        plain = cfg if isinstance(cfg, dict) else dataclasses.asdict(cfg)
     extra = sorted(set(plain) - set(TOP_LEVEL) - set(SECTIONS))
     if extra:
         lookup_field(extra[0])  # raises with a suggestion
@@ -482,7 +485,17 @@ def make_config(params: dict[str, Any] | None = None, *, base: Config | None = N
         if type(value).__module__ == "numpy" and hasattr(value, "item"):  # numpy scalars, e.g. from np.linspace
             value = value.item()
         _set(tree, key, value)
-    return validate(OmegaConf.create(tree))
+    # OmegaConf only to resolve interpolations (e.g. fixed_total's budget); a plain tree is checked as it is
+    return validate(tree if _plain(tree) else OmegaConf.create(tree))
+
+
+def _plain(obj: Any) -> bool:
+    """Only dicts of numbers, booleans, None and strings without ``${`` (nothing for OmegaConf to resolve)."""
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in obj.items())
+    if isinstance(obj, str):
+        return "${" not in obj
+    return obj is None or isinstance(obj, (bool, int, float))
 
 
 def register_configs() -> None:
