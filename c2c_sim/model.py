@@ -57,8 +57,9 @@ class C2CModel(mesa.Model):
         self.config = cfg
         self.engine = Engine(cfg, [self.rng])
         self._create_agents()
+        self._outcomes_of: dict | None = None  # the engine's metrics dict that _outcomes was made from
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.metrics[k]) for k in STEP_OUTCOMES + DOMAIN_OUTCOMES})
+            model_reporters={k: (lambda m, k=k: m._month_outcomes()[k]) for k in STEP_OUTCOMES + DOMAIN_OUTCOMES})
         self.datacollector.collect(self)
 
     @property
@@ -73,7 +74,14 @@ class C2CModel(mesa.Model):
     @property
     def metrics(self) -> dict[str, float]:
         """This month's outcomes."""
-        return {k: float(v[0]) for k, v in self.engine.metrics.items()}
+        return dict(self._month_outcomes())
+
+    def _month_outcomes(self) -> dict[str, float]:
+        """This month's outcomes as floats, converted once a month (every DataCollector reporter reads them)."""
+        if self._outcomes_of is not self.engine.metrics:  # the engine makes a new dict every month
+            self._outcomes_of = self.engine.metrics
+            self._outcomes = {k: float(v[0]) for k, v in self._outcomes_of.items()}
+        return self._outcomes
 
     def _create_agents(self) -> None:
         w = self.world
