@@ -525,8 +525,7 @@ class Engine:
         big = n_events < 0
         if big.any():  # rates beyond the direct inversion
             n_events[big] = poisson_from_uniform(u_events[big], self._rate[big])
-            need = int((n_events * self._ties_per_p).reshape(self.R, -1).sum(axis=1).max()
-                       + np.diff(w.tie_ptr).max(initial=0))
+            need = fast.interaction_need(n_events, self._ties_per_p, w.tie_ptr, self._n["p"])
         if need > len(self._inter[0]):
             self._inter = self._interaction_buffers(2 * need)
         sc = self._scratch

@@ -74,6 +74,21 @@ def _power(x, exponent):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
+def _transfer_level(level, inc, best, r, s, c, f, agenda, absorptive_base, bounded_gap):  # pragma: no cover
+    """Rule 2 for one level (explicit or tacit) of one directed contact: receiver ``r`` learns from source
+    ``s`` at rate ``f``; accumulates into ``inc`` and ``best`` (branch-free: about half the gaps are
+    negative, at random)."""
+    for d in range(level.shape[1]):
+        kr = level[r, d]
+        ks = level[s, d]
+        gap = ks - kr
+        ok = (gap > 0.0) & (gap <= bounded_gap)
+        share = min(f * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
+        inc[r, d] += share * gap if ok else 0.0
+        best[r, d] = max(best[r, d], ks if ok else -1.0)
+
+
+@njit(cache=True, error_model="numpy")
 def _transfer(explicit, tacit, i0, i1, itie, ifac, if2f, ictx, src, dst, trust, distance, north, agenda, donor,
               bridge, openness, explicit_rate, tacit_rate, absorptive_base, bounded_gap, tacit_exponent, inc_e, inc_t,
               best_e, best_t, used, touched, n_touched):  # pragma: no cover - compiled
@@ -81,7 +96,6 @@ def _transfer(explicit, tacit, i0, i1, itie, ifac, if2f, ictx, src, dst, trust, 
     accumulate interactions ``i0:i1`` into the scratch ``inc_*`` / ``best_*``, both directions (first
     each tie's ``src`` learning, then each ``dst``), reading the month's starting state. Marks receivers in
     ``used`` and lists them in ``touched`` from ``n_touched`` on; returns the new count."""
-    D = explicit.shape[1]
     for direction in range(2):  # explicit and tacit together: each level keeps its own order of sums
         for i in range(_u(i0), _u(i1)):
             e = itie[i]
@@ -95,26 +109,12 @@ def _transfer(explicit, tacit, i0, i1, itie, ifac, if2f, ictx, src, dst, trust, 
             w = 0.0 if (donor and c >= 0 and north[r] and not north[s]) else 1.0
             fac = 1.0 if ifac[i] else 0.0
             closeness = (1.0 - distance[e] * (1.0 - bridge * fac)) * w * openness[r]
-            fe = explicit_rate * trust[e] * closeness
-            ft = tacit_rate * _power(trust[e], tacit_exponent) * closeness
-            face = if2f[i]
-            for d in range(D):  # branch-free: about half the gaps are negative, at random
-                kr = explicit[r, d]
-                ks = explicit[s, d]
-                gap = ks - kr
-                ok = (gap > 0.0) & (gap <= bounded_gap)
-                share = min(fe * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
-                inc_e[r, d] += share * gap if ok else 0.0
-                best_e[r, d] = max(best_e[r, d], ks if ok else -1.0)
-            if face:  # tacit knowledge moves face to face only
-                for d in range(D):
-                    kr = tacit[r, d]
-                    ks = tacit[s, d]
-                    gap = ks - kr
-                    ok = (gap > 0.0) & (gap <= bounded_gap)
-                    share = min(ft * (absorptive_base + (1.0 - absorptive_base) * kr) * agenda[c, d], 1.0)
-                    inc_t[r, d] += share * gap if ok else 0.0
-                    best_t[r, d] = max(best_t[r, d], ks if ok else -1.0)
+            _transfer_level(explicit, inc_e, best_e, r, s, c, explicit_rate * trust[e] * closeness, agenda,
+                            absorptive_base, bounded_gap)
+            if if2f[i]:  # tacit knowledge moves face to face only
+                _transfer_level(tacit, inc_t, best_t, r, s, c,
+                                tacit_rate * _power(trust[e], tacit_exponent) * closeness, agenda, absorptive_base,
+                                bounded_gap)
     return n_touched
 
 
@@ -191,9 +191,10 @@ def _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, l
     """Rule 5 (:func:`c2c_sim.rules.disseminate_internally`, then turnover's newcomers) for municipalities
     ``m0:m1`` (staff rows ``m * S:(m + 1) * S``). With ``forget_rate >= 0`` the staff's SKIN forgetting
     (:func:`_forget`) is applied on the way in, in the same pass: staff not ``received`` this month keep
-    ``1 - forget_rate`` of their gain (the engine's month); ``forget_rate < 0`` skips forgetting. ``g``/``tg`` are (S + 3, max(D, S)) scratch: the staff's
-    gains, then per-domain sums and levels, then memory gains and the sharer flags. Rows run outside, domains inside (contiguous);
-    sums run in the order of the numpy rule (sharers' sums as gain times 0/1 flag)."""
+    ``1 - forget_rate`` of their gain (the engine's month); ``forget_rate < 0`` skips forgetting.
+    ``g``/``tg`` are (S + 3, max(D, S)) scratch: the staff's gains, then per-domain sums and levels, then
+    memory gains and the sharer flags. Rows run outside, domains inside (contiguous); sums run in the order
+    of the numpy rule (sharers' sums as gain times 0/1 flag)."""
     S = staff_per_muni
     D = explicit.shape[1]
     mp, mt, above, mem, memg, shf = g[S], tg[S], g[S + 1], tg[S + 1], g[S + 2], tg[S + 2]
@@ -213,25 +214,18 @@ def _disseminate(explicit, tacit, explicit0, tacit0, memory, memory0, sharers, l
         tc, tc0 = tacit[base:base + S], tacit0[base:base + S]
         for s in range(S):  # the gains (after forgetting, as _forget computes it); the sharers' sums
             f = shf[s]
-            if forget_rate >= 0.0:
-                keep = 1.0 if received[base + s] else 1.0 - forget_rate
-                for d in range(D):
-                    x = (ex0[s, d] + (ex[s, d] - ex0[s, d]) * keep) - ex0[s, d]
-                    g[s, d] = x
-                    mp[d] += x * f
-                for d in range(D):
-                    y = (tc0[s, d] + (tc[s, d] - tc0[s, d]) * keep) - tc0[s, d]
-                    tg[s, d] = y
-                    mt[d] += y * f
-            else:
-                for d in range(D):
-                    x = ex[s, d] - ex0[s, d]
-                    g[s, d] = x
-                    mp[d] += x * f
-                for d in range(D):
-                    y = tc[s, d] - tc0[s, d]
-                    tg[s, d] = y
-                    mt[d] += y * f
+            forgets = forget_rate >= 0.0
+            keep = 1.0 if (not forgets or received[base + s]) else 1.0 - forget_rate
+            for d in range(D):
+                x = ex[s, d] - ex0[s, d]
+                x = (ex0[s, d] + x * keep) - ex0[s, d] if forgets else x
+                g[s, d] = x
+                mp[d] += x * f
+            for d in range(D):
+                y = tc[s, d] - tc0[s, d]
+                y = (tc0[s, d] + y * keep) - tc0[s, d] if forgets else y
+                tg[s, d] = y
+                mt[d] += y * f
         for d in range(D):
             mp[d] = mp[d] / max(n_part, 1)
             mt[d] = mt[d] / max(n_part, 1)
@@ -341,6 +335,19 @@ def _enable(enabled, e0, e1, src, dst, involved, needs_partnership, tie_partners
 
 
 @njit(cache=True, error_model="numpy")
+def interaction_need(n_events, ties_per_p, tie_ptr, partnerships_per_rep):  # pragma: no cover - compiled
+    """The most interactions a replication can have this month: all its ties (routine contacts) plus, per
+    event, its partnership's event ties. Event counts below 0 (not drawn yet) count as none."""
+    need = 0
+    for r in range(len(tie_ptr) - 1):
+        k = tie_ptr[r + 1] - tie_ptr[r]
+        for p in range(r * partnerships_per_rep, (r + 1) * partnerships_per_rep):
+            k += max(n_events[p], 0) * ties_per_p[p]
+        need = max(need, k)
+    return need
+
+
+@njit(cache=True, error_model="numpy")
 def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, needs_partnership, tie_partnership, alive,
                staff_ties_sorted, trust, ptie_count, proactivity_pair, obj_n, obj_s, u_events, agenda, n_events,
                rate, p_involved, seen_alive, seen_involved, tie_ptr, ties_per_p):  # pragma: no cover - compiled
@@ -349,13 +356,12 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
     migrant outreach (R7), enabled ties, and Rule 1's exchange intensity, agenda and Poisson event counts.
 
     Writes ``agenda`` (P + 1, D), ``n_events`` (P,), ``p_involved`` (P,) the involved migrants of each
-    partnership and ``rate`` (P,), each partnership's expected events this month; an event count whose rate is too high for the direct inversion is left at -1 for the
-    engine to draw from ``rate`` (:func:`c2c_sim.engine.poisson_from_uniform`). Enabled ties are
+    partnership and ``rate`` (P,), each partnership's expected events this month; an event count whose
+    rate is too high for the direct inversion is left at -1 for the engine to draw from ``rate`` (:func:`c2c_sim.engine.poisson_from_uniform`). Enabled ties are
     recomputed when involvement or live partnerships differ from ``seen_involved`` / ``seen_alive`` (what
     they were computed for: shocks, or edits of the world between months) or outreach involved someone.
-    ``staff_ties_sorted``: the partnership (staff-staff) ties, ascending. Returns the largest number of
-    interactions a replication can have this month (its events' ties plus all its ties), for the
-    engine's buffers; events left at -1 are not counted.
+    ``staff_ties_sorted``: the partnership (staff-staff) ties, ascending. Returns
+    :func:`interaction_need` of the month's events, for the engine's buffers.
     """
     R = ip[I_REPS]
     nm, Pr = ip[I_MIGRANT], ip[I_PARTNERSHIPS]
@@ -387,10 +393,7 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
     if stale:
         _enable(enabled, 0, T, src, dst, involved, needs_partnership, tie_partnership, alive)
     if P == 0:
-        need = 0
-        for r in range(R):
-            need = max(need, tie_ptr[r + 1] - tie_ptr[r])
-        return need
+        return interaction_need(n_events, ties_per_p, tie_ptr, Pr)
     D = agenda.shape[1]
     Mc = ip[I_MIGRANTS_PER_CITY]
     for p in range(P):  # rate holds each partnership's summed trust first
@@ -446,13 +449,7 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
             n_events[p] = k
     for d in range(D):
         agenda[P, d] = 1.0
-    need = 0
-    for r in range(R):
-        k = tie_ptr[r + 1] - tie_ptr[r]
-        for p in range(r * Pr, (r + 1) * Pr):
-            k += max(n_events[p], 0) * ties_per_p[p]
-        need = max(need, k)
-    return need
+    return interaction_need(n_events, ties_per_p, tie_ptr, Pr)
 
 
 @njit(cache=True, error_model="numpy")
@@ -472,12 +469,12 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
                  participated, muni_partnered, enabled, tie_type, trust, last_contact, e0, e1, alive, involved,
                  initiative_start, adoption_month, counters, events, work):  # pragma: no cover - compiled
     """The outcomes of replication ``r`` into ``out[:, r]`` (:class:`c2c_sim.metrics.Measures`, same order of sums).
-    ``work`` is (7, max(D, 4)) scratch."""
+    ``work`` is (5, max(D, 2)) scratch."""
     R, t = ip[I_REPS], ip[I_MONTH]
     ns, nc, nm = ip[I_STAFF], ip[I_CSO], ip[I_MIGRANT]
     Pr, Mr, S = ip[I_PARTNERSHIPS], ip[I_MUNIS], ip[I_STAFF_PER_MUNI]
     D = explicit.shape[1]
-    side, mg, acc, means, by_type, n_by_type = work[0:2], work[2], work[3], work[4], work[5], work[6]
+    side, mg, acc, means = work[0:2], work[2], work[3], work[4]
     for d in range(D):
         side[0, d] = 0.0
         side[1, d] = 0.0
@@ -550,7 +547,7 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
     out[k + 3, r] = (mem_sum / den if den > 0 else 0.0) if cnt > 0 else np.nan
     out[k + 4, r] = raw_sum / (cnt * D) if cnt > 0 else np.nan
     # trust over enabled ties, by type
-    s0 = s1 = s2 = s3 = 0.0  # per tie type, in registers (the same sums as by_type[type] += trust)
+    s0 = s1 = s2 = s3 = 0.0  # trust sums and counts per tie type, in registers
     c0 = c1 = c2 = c3 = 0.0
     active = 0.0
     recent = t - ip[I_ACTIVE_WINDOW]
@@ -572,13 +569,11 @@ def _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, mem
                 c3 += 1.0
             if last_contact[e] > recent:
                 active += 1.0
-    by_type[0], by_type[1], by_type[2], by_type[3] = s0, s1, s2, s3
-    n_by_type[0], n_by_type[1], n_by_type[2], n_by_type[3] = c0, c1, c2, c3
-    s_all = by_type[0] + by_type[1] + by_type[2] + by_type[3]
-    n_all = n_by_type[0] + n_by_type[1] + n_by_type[2] + n_by_type[3]
+    s_all = s0 + s1 + s2 + s3
+    n_all = c0 + c1 + c2 + c3
     out[k + 5, r] = s_all / n_all if n_all > 0 else np.nan
-    for j in range(4):
-        out[k + 6 + j, r] = by_type[j] / n_by_type[j] if n_by_type[j] > 0 else np.nan
+    for j, (sj, cj) in enumerate(((s0, c0), (s1, c1), (s2, c2), (s3, c3))):
+        out[k + 6 + j, r] = sj / cj if cj > 0 else np.nan
     out[k + 10, r] = active
     out[k + 11, r] = circ / circ_n if circ_n > 0 else np.nan
     n_alive = 0.0
@@ -610,7 +605,7 @@ def measure(fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, gr
             muni_partnered, enabled, tie_type, trust, last_contact, tie_ptr, alive, involved, initiative_start,
             adoption_month, counters, events):  # pragma: no cover - compiled
     """Every replication's outcomes into ``out`` (rows: :data:`MEASURE_NAMES` after the domain gains)."""
-    work = np.empty((7, max(explicit.shape[1], 4)))
+    work = np.empty((5, max(explicit.shape[1], 2)))
     for r in range(ip[I_REPS]):
         _measure_rep(r, fp, ip, out, explicit, tacit, explicit0, tacit0, memory, memory0, group, side_count,
                      participated, muni_partnered, enabled, tie_type, trust, last_contact, tie_ptr[r],
@@ -659,7 +654,7 @@ def close_month(fp, ip, gens, key_gens, n_events, keyrow, agenda, u_ties, u_staf
     chosen_s = np.zeros(S, np.bool_)
     g = np.empty((S + 3, max(explicit.shape[1], S)))
     tg = np.empty((S + 3, max(explicit.shape[1], S)))
-    work = np.empty((7, max(explicit.shape[1], 4)))
+    work = np.empty((5, max(explicit.shape[1], 2)))
     n_stall = 0
     for r in range(R):
         e0, e1 = tie_ptr[r], tie_ptr[r + 1]
