@@ -304,11 +304,8 @@ def build_worlds(cfg: Config, rngs: list[np.random.Generator], skeleton: Skeleto
     if n_cso:
         migrant_org[:, n_staff:mig_start] = stacked("migrant_org")
 
-    # rows of the stacked world: section start * R + replication * section size + offset (see stack_worlds)
     bounds = np.array([0, n_staff, mig_start, mig_start + n_mig, A])
-    sec = np.searchsorted(bounds[1:], np.arange(A), side="right")
-    newrow = bounds[sec][None, :] * R + np.arange(R)[:, None] * np.diff(bounds)[sec][None, :] + \
-        (np.arange(A) - bounds[sec])[None, :]  # (R, A)
+    newrow = _stacked_rows(bounds, R)
 
     def actors(x: np.ndarray) -> np.ndarray:  # (R, A, ...) -> stacked rows
         return np.concatenate([x[:, lo:hi].reshape((-1,) + x.shape[2:]) for lo, hi in zip(bounds[:-1], bounds[1:])])
@@ -360,6 +357,16 @@ def build_worlds(cfg: Config, rngs: list[np.random.Generator], skeleton: Skeleto
         muni_rep=np.repeat(np.arange(R), M).astype(np.int32), p_rep=np.repeat(np.arange(R), P).astype(np.int32),
         tie_rep=rep.astype(np.int32), tie_ptr=tie_ptr,
     )
+
+
+def _stacked_rows(bounds: np.ndarray, R: int) -> np.ndarray:
+    """(R, A): the row in a stack of ``R`` replications of each replication's actor row. Sections (staff,
+    CSOs, migrants, national bodies: ``bounds``) stay together, replication by replication within each:
+    section start * R + replication * section size + offset."""
+    A = bounds[-1]
+    sec = np.searchsorted(bounds[1:], np.arange(A), side="right")
+    return bounds[sec][None, :] * R + np.arange(R)[:, None] * np.diff(bounds)[sec][None, :] + \
+        (np.arange(A) - bounds[sec])[None, :]
 
 
 def _draw_replication(cfg: Config, rng: np.random.Generator, sk: Skeleton) -> dict[str, np.ndarray]:
@@ -504,12 +511,8 @@ def stack_worlds(worlds: list[World]) -> World:
     R, w0 = len(worlds), worlds[0]
     A, M, P = w0.n_actors, w0.n_munis, w0.n_partnerships
     S, C, Mc = w0.staff_per_muni, w0.csos_per_muni, w0.migrants_per_city
-    bounds = [0, M * S, M * S + M * C, M * S + M * C + P * Mc, A]
-    sizes = np.diff(bounds)
-    # new row of (replication r, old row i): section start * R + r * section size + offset
-    sec = np.searchsorted(bounds[1:], np.arange(A), side="right")
-    local = np.arange(A) - np.asarray(bounds)[sec]
-    newrow = np.asarray(bounds)[sec][None, :] * R + np.arange(R)[:, None] * sizes[sec][None, :] + local[None, :]
+    bounds = np.array([0, M * S, M * S + M * C, M * S + M * C + P * Mc, A])
+    newrow = _stacked_rows(bounds, R)
     order = np.argsort(newrow.ravel(), kind="stable")  # stacked position -> (r, i) flat index
 
     def actors(name: str) -> np.ndarray:
