@@ -206,16 +206,12 @@ class Engine:
         w = self.world
         n_mig, n_p, n_staff, n_cso = self._draw_sizes
         sd = self.config.cso.momentum_noise
-        rows = []
+        rows = []  # per replication: outreach, events, ties, staff, CSO uniforms, then the noise
         for r, g in enumerate(self.rngs):
             t_r = int(w.tie_ptr[r + 1] - w.tie_ptr[r])
-            rows.append((g.random(n_mig + n_p + t_r + n_staff + n_cso), sd * g.standard_normal(n_cso)))
-        cuts = np.cumsum([n_mig, n_p])
-        parts = [np.concatenate([u[:cuts[0]] for u, _ in rows]), np.concatenate([u[cuts[0]:cuts[1]] for u, _ in rows])]
-        ties = np.concatenate([u[cuts[1]:len(u) - n_staff - n_cso] for u, _ in rows])
-        staff = np.concatenate([u[len(u) - n_staff - n_cso:len(u) - n_cso] for u, _ in rows])
-        cso = np.concatenate([u[len(u) - n_cso:] for u, _ in rows])
-        return parts[0], parts[1], ties, staff, cso, np.concatenate([z for _, z in rows])
+            u = g.random(n_mig + n_p + t_r + n_staff + n_cso)
+            rows.append(np.split(u, np.cumsum([n_mig, n_p, t_r, n_staff])) + [sd * g.standard_normal(n_cso)])
+        return tuple(np.concatenate(part) for part in zip(*rows))
 
     def run(self) -> Engine:
         """Step to the configured horizon."""
@@ -405,7 +401,8 @@ class Engine:
         cfg, w, n, R = self.config, self.world, self._n, self.R
         k, tr, d, c, mg = cfg.knowledge, cfg.trust, cfg.dissemination, cfg.cso, cfg.migrants
         fp = np.zeros(fast.N_FLOAT)
-        for i, v in ((fast.F_OUTREACH, mg.outreach), (fast.F_NOISE, c.momentum_noise), (fast.F_COST_PER_VISIT, cfg.programme.cost_per_visit),
+        for i, v in ((fast.F_OUTREACH, mg.outreach), (fast.F_NOISE, c.momentum_noise),
+                     (fast.F_COST_PER_VISIT, cfg.programme.cost_per_visit),
                      (fast.F_OWN_RATE, cfg.municipality.own_activity_rate), (fast.F_INITIATOR_BOOST, mg.initiator_boost),
                      (fast.F_COHERENCE, cfg.programme.coherence), (fast.F_FOCUS, cfg.programme.strategy_focus),
                      (fast.F_BRIDGE, mg.bridge), (fast.F_EXPLICIT_RATE, k.explicit_rate),
@@ -446,7 +443,8 @@ class Engine:
         self._p_involved = np.zeros(P, np.int64)
         self._scratch = dict(inc_e=np.zeros((A, D)), inc_t=np.zeros((A, D)), best_e=np.full((A, D), -1.0),
                              best_t=np.full((A, D), -1.0), used=np.zeros(A, bool), touched=np.zeros(A, np.int64),
-                             tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool), sharer=np.zeros(A, bool),
+                             tie_counts=np.zeros(T, np.int64), tie_bridged=np.zeros(T, bool), flag=np.zeros(A, bool),
+                             sharer=np.zeros(A, bool),
                              has_migrants=np.zeros(w.n_munis, bool))
         self._inter = self._interaction_buffers(int(np.diff(w.tie_ptr).max(initial=0)) + 64)
         self._stall_buf = np.zeros((max(n["cso"] * R, 1), 3), np.int64)
@@ -530,7 +528,8 @@ class Engine:
             self._inter = self._interaction_buffers(2 * need)
         sc = self._scratch
         n_stall = fast.close_month(
-            fp, ip, self._gens, self._key_gens, n_events, self._keyrow, self._agenda_buf, u_ties, u_staff, u_cso, noise,
+            fp, ip, self._gens, self._key_gens, n_events, self._keyrow, self._agenda_buf, u_ties, u_staff, u_cso,
+            noise,
             w.explicit, w.tacit, w.explicit0, w.tacit0, w.memory, w.memory0, w.openness, self._north, self._people,
             w.participated, w.involved, self._boundary,
             w.src, w.dst, w.tie_type, w.tie_partnership, w.tie_ptr, w.trust, w.last_contact, w.distance,

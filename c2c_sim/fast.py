@@ -357,9 +357,10 @@ def open_month(fp, ip, gens, u_out, can_involve, involved, enabled, src, dst, ne
 
     Writes ``agenda`` (P + 1, D), ``n_events`` (P,), ``p_involved`` (P,) the involved migrants of each
     partnership and ``rate`` (P,), each partnership's expected events this month; an event count whose
-    rate is too high for the direct inversion is left at -1 for the engine to draw from ``rate`` (:func:`c2c_sim.engine.poisson_from_uniform`). Enabled ties are
-    recomputed when involvement or live partnerships differ from ``seen_involved`` / ``seen_alive`` (what
-    they were computed for: shocks, or edits of the world between months) or outreach involved someone.
+    rate is too high for the direct inversion is left at -1 for the engine to draw from ``rate``
+    (:func:`c2c_sim.engine.poisson_from_uniform`). Enabled ties are recomputed when involvement or live
+    partnerships differ from ``seen_involved`` / ``seen_alive`` (what they were computed for: shocks, or
+    edits of the world between months) or outreach involved someone.
     ``staff_ties_sorted``: the partnership (staff-staff) ties, ascending. Returns
     :func:`interaction_need` of the month's events, for the engine's buffers.
     """
