@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
-"""Benchmarks of issue 4: the model at numpy/numba speed, against an idiomatic Mesa reference.
+"""Benchmarks: the model's compiled rules against an idiomatic Mesa reference, and the model's own speed.
 
 Printed figures, not timed tests. Sections:
 
-1. oracle: the engine's hot rules vs the idiomatic Mesa reference
-   (:mod:`c2c_sim.reference`), synchronous updates in both: mean trajectories
+1. oracle: the model's hot rules vs the idiomatic Mesa reference
+   (``benchmarks/mesa_reference.py``), synchronous updates in both: mean trajectories
    over 20 seeds, max |z| over steps and outcomes; an exact check on shared
    contacts; and how far asynchronous activation would move the reference;
 2. microseconds per agent-step of the hot rules at N = 1e3, 1e4, 1e5 for the
-   engine's numpy rules (:mod:`c2c_sim.rules`) and its numba kernels
-   (:mod:`c2c_sim.fast`), and of the Mesa reference, with the ratios measured
-   in this run;
+   model's compiled rules (:mod:`c2c_sim.rules`) and the Mesa reference, with
+   the ratios measured in this run;
 3. the default scenario: runs per second on one core with
    ``c2c_sim.run_replications(make_config(), replications=K, workers=1)``
    (construction and data collection included);
@@ -49,8 +48,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "benchmarks"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 import numpy as np  # noqa: E402
 
@@ -135,33 +135,24 @@ def machine() -> dict:
     return info
 
 
-def engine_backend() -> str:
-    """The backend the engine itself uses: its numba kernels if numba is there, else the numpy rules."""
-    from c2c_sim import fast
-
-    return "fast" if fast.AVAILABLE else "numpy"
-
-
 # ---------------------------------------------------------------- 1. oracle
 def section_oracle(quick: bool) -> dict:
-    from c2c_sim.reference import ReferenceModel, VectorKernel, compare, make_population
+    from mesa_reference import ReferenceModel, VectorKernel, compare, make_population
 
     n, steps, seeds = (200, 6, 20) if quick else (1000, 24, 20)
-    backend = engine_backend()
-    out(f"(1) ORACLE: engine (VectorKernel, backend '{backend}') vs idiomatic Mesa reference")
+    out("(1) ORACLE: the model's compiled rules (VectorKernel) vs idiomatic Mesa reference")
     out("    updates: SYNCHRONOUS in both (every agent reads the state the step started with; Mesa step/advance)")
-    engine = lambda p, s: VectorKernel(p, seed=s, backend=backend)
-    r = compare(n, steps, seeds, engine=engine)
+    r = compare(n, steps, seeds)
     zs = "  ".join(f"{k} {v:.2f}" for k, v in r.max_abs_z.items())
     out(f"    N={n}, {steps} steps, {seeds} seeds ({r.seconds:.1f} s): max |z| over steps: {zs}")
     out(f"    -> max |z| = {r.overall:.2f}   {target_text('oracle_max_abs_z')}   "
         f"{verdict('oracle_max_abs_z', r.overall, False)}")
     out(f"    paired z (seed i of both sides starts from the same population; sharper): max {r.overall_paired:.2f} "
         f"(informational: under the null ~8% of 20-seed batches exceed 3 somewhere among ~4x{steps} tests)")
-    # exact check: the same contacts through every backend and the reference
+    # exact check: the same contacts through the model's rules and the reference
     pop = make_population(n, 12345)
     ref = ReferenceModel(pop, seed=1)
-    engines = {b: VectorKernel(pop, seed=1, backend=b) for b in VectorKernel.BACKENDS}
+    engines = {"rules": VectorKernel(pop, seed=1)}
     drive = VectorKernel(pop, seed=99)
     for _ in range(10):
         tie = drive.draw_contacts()
@@ -177,13 +168,13 @@ def section_oracle(quick: bool) -> dict:
              for b, k in engines.items()}
     out("    exact check, same contacts fed to both sides (N={}, 10 steps), max |difference|: {}".format(
         n, ", ".join(f"{b} {v:.1e}" for b, v in exact.items())))
-    ra = compare(n, steps, seeds, engine=engine, synchronous=False)
+    ra = compare(n, steps, seeds, synchronous=False)
     k_worst = max(ra.max_abs_z, key=ra.max_abs_z.get)
     eng, refv = ra.final_mean[k_worst]
     out(f"    if the reference updated agents ONE AFTER ANOTHER (random order, each commits at once): "
         f"max |z| {ra.overall:.2f} ({k_worst}); final mean {k_worst} {refv:.4f} vs engine {eng:.4f} "
         f"({100 * (refv - eng) / eng:+.2f}%)")
-    return {"n": n, "steps": steps, "seeds": seeds, "backend": backend, "max_abs_z": r.max_abs_z,
+    return {"n": n, "steps": steps, "seeds": seeds, "max_abs_z": r.max_abs_z,
             "overall": r.overall, "worst_step": r.worst_step, "max_abs_z_paired": r.max_abs_z_paired,
             "overall_paired": r.overall_paired, "exact_max_abs_diff": exact,
             "async_max_abs_z": ra.max_abs_z, "async_overall": ra.overall,
@@ -192,26 +183,24 @@ def section_oracle(quick: bool) -> dict:
 
 # ---------------------------------------------------------------- 2. hot rules speed
 def section_speed(quick: bool) -> dict:
-    from c2c_sim.reference import ReferenceModel, VectorKernel, make_population, time_steps
+    from mesa_reference import ReferenceModel, VectorKernel, make_population, time_steps
 
     sizes = (1000, 2000) if quick else (1000, 10000, 100000)
     ref_sizes = (1000,) if quick else (1000, 10000)
     block, reps = (0.05, 1) if quick else (0.5, 3)
-    engine = engine_backend()
     t0 = time.perf_counter()
-    VectorKernel(make_population(100, 0), seed=0, backend="fast").step()  # compile or load c2c_sim.fast
+    VectorKernel(make_population(100, 0), seed=0).step()  # compile or load the rules
     compile_s = time.perf_counter() - t0
     out(f"(2) HOT RULES (transfer, trust, forgetting, internal dissemination): us per agent-step, one thread "
         f"(mean degree 6, D=6, p=0.1 per tie end; best of {reps} blocks of >= {block:g} s)")
-    out(f"    engine = backend '{engine}' (what c2c_sim.engine.Engine uses here); numba warm-up "
-        f"(compile or cache load) {compile_s:.1f} s, not timed")
+    out(f"    engine = the model's compiled rules (c2c_sim.rules); numba warm-up (compile or cache load) "
+        f"{compile_s:.1f} s, not timed")
     rows = []
     for n in sizes:
         pop = make_population(n, 1)
         row = {"n": n}
-        for b in VectorKernel.BACKENDS:
-            row[b], row[b + "_cpu"] = time_steps(VectorKernel(pop, seed=1, backend=b), n, block_seconds=block,
-                                                 repeats=reps, both=True)
+        row["engine"], row["engine_cpu"] = time_steps(VectorKernel(pop, seed=1), n, block_seconds=block,
+                                                      repeats=reps, both=True)
         row["reference"] = row["reference_cpu"] = row["reference_build_s"] = None
         if n in ref_sizes:
             t0 = time.perf_counter()
@@ -221,10 +210,8 @@ def section_speed(quick: bool) -> dict:
                                                                 repeats=reps if n <= 1000 else 2, both=True)
             del ref
         for clock in ("", "_cpu"):
-            row["engine" + clock] = row[engine + clock]
             ref_t = row["reference" + clock]
             row["ratio_engine" + clock] = ref_t / row["engine" + clock] if ref_t else None
-            row["ratio_numpy" + clock] = ref_t / row["numpy" + clock] if ref_t else None
         rows.append(row)
 
     def f(x, fmt="{:.3f}"):
@@ -233,12 +220,11 @@ def section_speed(quick: bool) -> dict:
     for clock, title in (("", "wall clock"), ("_cpu", "process CPU time (what the work costs one core when "
                                                       "other processes compete)")):
         out(f"    {title}:")
-        out(f"    {'N':>8} {'numpy rules':>12} {'fast (engine)':>14} {'Mesa ref':>9} "
-            f"{'ref/engine':>11} {'ref/numpy':>10}" + (f" {'ref build s':>11}" if not clock else ""))
+        out(f"    {'N':>8} {'engine':>9} {'Mesa ref':>9} {'ref/engine':>11}"
+            + (f" {'ref build s':>11}" if not clock else ""))
         for row in rows:
-            out(f"    {row['n']:>8} {f(row['numpy' + clock]):>12} {f(row['fast' + clock]):>14} "
-                f"{f(row['reference' + clock], '{:.2f}'):>9} "
-                f"{f(row['ratio_engine' + clock], '{:.0f}x'):>11} {f(row['ratio_numpy' + clock], '{:.0f}x'):>10}"
+            out(f"    {row['n']:>8} {f(row['engine' + clock]):>9} {f(row['reference' + clock], '{:.2f}'):>9} "
+                f"{f(row['ratio_engine' + clock], '{:.0f}x'):>11}"
                 + (f" {f(row['reference_build_s'], '{:.2f}'):>11}" if not clock else ""))
     if not quick:
         out("    (Mesa reference at N=100,000 skipped: ~3 s per step, and per agent-step it is flat in N)")
@@ -250,7 +236,7 @@ def section_speed(quick: bool) -> dict:
     out(f"    -> {ratio:.0f}x faster than the Mesa reference at N={ratio_row['n']} (CPU time "
         f"{ratio_row['ratio_engine_cpu']:.0f}x)   {target_text('speedup_vs_reference_1e4')}   "
         f"{verdict('speedup_vs_reference_1e4', ratio, quick)}")
-    return {"rows": rows, "engine_backend": engine, "numba_warmup_s": compile_s,
+    return {"rows": rows, "numba_warmup_s": compile_s,
             "us_per_agent_step_1e4": us, "speedup_vs_reference_1e4": ratio}
 
 

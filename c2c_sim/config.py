@@ -516,11 +516,13 @@ def budget_per_year_for_total(total: float, duration: int, pattern: str = "conti
     money actually paid is ``total`` whatever the duration or pattern. In YAML:
     ``budget_per_year: ${c2c.per_year:240,${.duration},${.pattern},${.burst_on},${.burst_off},${.start}}``.
     """
-    from .rules import programme_budget  # rules imports this module
+    from .rules import programme_budget  # the rules' own count of paid months (rules imports this module)
+    from .state import params_from_config
 
     prog = ProgrammeConfig(budget_per_year=12.0, start=int(start), duration=int(duration), pattern=str(pattern),
                            burst_on=int(burst_on), burst_off=int(burst_off))
-    paid = sum(programme_budget(prog, ShockConfig(), t) for t in range(1, int(start) + int(duration) + 1))
+    prm = params_from_config(Config(programme=prog))
+    paid = sum(programme_budget(prm, t) for t in range(1, int(start) + int(duration) + 1))
     return float(total) * 12.0 / paid if paid > 0 else 0.0
 
 

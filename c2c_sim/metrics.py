@@ -8,7 +8,7 @@ explicit and tacit knowledge minus its starting value (per actor and domain).
   ``learning_gain_<side>__<domain>`` per domain.
 * ``mutuality``: min/max of the two sides' gains (1 equal, 0 one side nothing).
 * ``institutionalised_share``: embedded / (embedded + individual-only) knowledge
-  gain of partnered municipalities (:func:`institutionalised_share`);
+  gain of partnered municipalities;
   ``institutional_knowledge_gain``: mean gain of their institutional memory.
 * ``mean_trust`` and ``mean_trust_<tie type>``: over enabled ties (both ends
   engaged, partnership alive where the tie needs one); ``active_ties``:
@@ -28,10 +28,13 @@ explicit and tacit knowledge minus its starting value (per actor and domain).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from .compiled import indices, rule
 from .config import DOMAINS
-from .world import Kind, TieType, World
+from .state import Measured
 
 STEP_OUTCOMES = (
     "learning_gain_north", "learning_gain_south", "mutuality", "institutionalised_share",
@@ -53,124 +56,145 @@ OUTCOMES = tuple(o for o in STEP_OUTCOMES if o not in SERIES_ONLY) + DOMAIN_OUTC
 """Every outcome name in a summary row."""
 
 
-def mutuality(gain_north: float, gain_south: float) -> float:
+@rule
+def mutuality(gain_north, gain_south):
     """1 when both sides gain equally, 0 when one side gains nothing: min/max of the two gains.
 
-    No learning on either side counts as no mutual learning (0).
-    """
-    return float(mutuality_array(np.array([gain_north]), np.array([gain_south]))[0])
+    No learning on either side counts as no mutual learning (0); NaN where a side is absent."""
+    if np.isnan(gain_north) or np.isnan(gain_south):
+        return np.nan
+    lo, hi = min(gain_north, gain_south), max(gain_north, gain_south)
+    return lo / hi if (hi > 1e-12 and lo > 0) else 0.0
 
 
-def institutionalised_share(memory_gain: np.ndarray, staff_gain: np.ndarray, group: np.ndarray,
-                            n_groups: int) -> np.ndarray:
-    """Share of the municipalities' learning that is embedded in institutional memory, per group.
+class Activity(NamedTuple):
+    """The month's activity counts of one replication, measured as they are."""
 
-    ``memory_gain`` is (M, D) and ``staff_gain`` (M, S, D): gains over the start
-    of M municipalities, each in group ``group[m]`` (its replication).
-    Embedded knowledge is the memory's gain; knowledge held only by individuals
-    is what staff know beyond the memory, ``max(0, staff - memory)`` averaged
-    over staff. The share is embedded / (embedded + individual-only): 1 when the
-    organisation holds everything its staff learnt, 0 when it holds nothing
-    (also when nobody learnt anything); NaN for a group without municipalities.
-    """
-    mem = np.maximum(memory_gain, 0.0)
-    individual = np.maximum(staff_gain - mem[:, None, :], 0.0).mean(axis=1)
-    mem_sum = np.bincount(group, weights=mem.sum(axis=1), minlength=n_groups)
-    ind_sum = np.bincount(group, weights=individual.sum(axis=1), minlength=n_groups)
-    count = np.bincount(group, minlength=n_groups)
-    return np.where(count > 0, np.nan_to_num(_ratio(mem_sum, mem_sum + ind_sum)), np.nan)
+    started: float  # initiatives started, cumulative
+    stalled: float  # initiatives stalled, cumulative
+    events: float  # exchange events this month
+    budget: float  # programme money per partnership this month
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
+@rule
+def measure(kn, actors, ties, enabled, orgs, alive, initiative_start, rep, prm, month, activity, gains) -> Measured:
+    """The outcomes of replication ``rep`` now (definitions above); the learning gains per side and domain
+    go into ``gains[:, :, rep.r]``.
 
-
-def mutuality_array(gn: np.ndarray, gs: np.ndarray) -> np.ndarray:
-    """:func:`mutuality` elementwise over replications (NaN where a side is absent)."""
-    lo, hi = np.minimum(gn, gs), np.maximum(gn, gs)
-    out = np.where((hi > 1e-12) & (lo > 0), lo / np.where(hi > 1e-12, hi, 1.0), 0.0)
-    return np.where(np.isnan(gn) | np.isnan(gs), np.nan, out)
-
-
-class Measures:
-    """Computes every per-month outcome for each replication of a (stacked) world.
-
-    Group sums use ``np.bincount`` over replication ids, which adds each
-    replication's values in the same order whatever the batch, so outcomes are
-    bit-identical whether a replication runs alone or with others.
-    """
-
-    def __init__(self, w: World) -> None:
-        self.R = R = w.n_reps
-        self.D = D = w.n_domains
-        organisations = (w.kind == Kind.STAFF) | (w.kind == Kind.CSO)
-        partnered = organisations & (w.partnership >= 0)
-        north = w.country == 0
-        self.groups = {}
-        for side, mask in (("north", partnered & north), ("south", partnered & ~north)):
-            rows = np.flatnonzero(mask)
-            idx = (w.rep[rows][:, None] * D + np.arange(D)).ravel()
-            self.groups[side] = (rows, idx, np.bincount(w.rep[rows], minlength=R).astype(float))
-        self.group = np.select([partnered & north, partnered & ~north], [0, 1], 2).astype(np.int8)
-        self.staff = w.kind == Kind.STAFF
-        self.pm = w.muni_partnership >= 0
-        self.pm_rep = w.muni_rep[self.pm]
-        self.pm_count = np.bincount(self.pm_rep, minlength=R).astype(float)
-        self.M, self.S = w.n_munis, w.staff_per_muni
-        self.tie_key = w.tie_rep.astype(np.int64) * len(TieType) + w.tie_type
-        self.mig = w.kind == Kind.MIGRANT
-        self.cso = w.kind == Kind.CSO
-
-    def actor_sums(self, w: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(side sums (2, R, D), circulation sum (R,), staff who never took part (R,))."""
-        R, D = self.R, self.D
-        gain = 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
-        sums = np.stack([np.bincount(idx, weights=gain[rows].ravel(), minlength=R * D).reshape(R, D)
-                         for rows, idx, _ in self.groups.values()])
-        outsider = (self.staff & ~w.participated).astype(float)
-        row_gain = gain.sum(axis=1) / D
-        return (sums, np.bincount(w.rep, weights=row_gain * outsider, minlength=R),
-                np.bincount(w.rep, weights=outsider, minlength=R))
-
-    def __call__(self, w: World, enabled: np.ndarray, month: int, active_window: int,
-                 counters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        R, D = self.R, self.D
-        sums, circ, circ_n = self.actor_sums(w)
-        out: dict[str, np.ndarray] = {}
-        side_mean = {}
-        for k, (side, (_rows, _idx, count)) in enumerate(self.groups.items()):
-            per_domain = _ratio(sums[k].ravel(), np.repeat(count, D)).reshape(R, D)
-            side_mean[side] = per_domain.mean(axis=1)
-            out[f"learning_gain_{side}"] = side_mean[side]
-            for j, d in enumerate(DOMAINS):
-                out[f"learning_gain_{side}__{d}"] = per_domain[:, j]
-        out["mutuality"] = mutuality_array(side_mean["north"], side_mean["south"])
-        M, S = self.M, self.S
-        memory_gain = (w.memory - w.memory0)[self.pm]
-        staff_gain = (w.explicit[:M * S] - w.explicit0[:M * S]).reshape(M, S, D)[self.pm]
-        out["institutionalised_share"] = institutionalised_share(memory_gain, staff_gain, self.pm_rep, R)
-        out["institutional_knowledge_gain"] = _ratio(
-            np.bincount(self.pm_rep, weights=memory_gain.sum(axis=1), minlength=R), self.pm_count * D)
-        n_types = len(TieType)
-        en = enabled.astype(float)
-        by_type = np.bincount(self.tie_key, weights=w.trust * en, minlength=R * n_types)
-        n_by_type = np.bincount(self.tie_key, weights=en, minlength=R * n_types)
-        active = np.bincount(w.tie_rep, weights=en * (w.last_contact > month - active_window), minlength=R)
-        out["mean_trust"] = _ratio(by_type.reshape(R, n_types).sum(axis=1), n_by_type.reshape(R, n_types).sum(axis=1))
-        for t in TieType:
-            out[f"mean_trust_{t.name.lower()}"] = _ratio(by_type[t::n_types], n_by_type[t::n_types])
-        out["active_ties"] = active
-        out["circulation"] = _ratio(circ, circ_n)
-        out["partnerships_alive"] = np.bincount(w.p_rep, weights=w.alive, minlength=R)
-        out["migrants_involved"] = np.bincount(w.rep[self.mig], weights=w.involved[self.mig], minlength=R)
-        out["initiatives_active"] = np.bincount(w.rep[self.cso], weights=w.initiative_start >= 0,
-                                                minlength=R)
-        adopted = (w.adoption_month >= 0).sum(axis=1)
-        out["policy_adoptions"] = np.bincount(w.muni_rep, weights=adopted, minlength=R)
-        out["policy_adoptions_unpartnered"] = np.bincount(w.muni_rep[~self.pm], weights=adopted[~self.pm],
-                                                          minlength=R)
-        out.update({k: np.array(v, dtype=float) for k, v in counters.items()})  # copies: counters change
-        return out
+    Learning gains per side are means over the staff and CSOs of partnered municipalities and over
+    domains; the institutionalised share compares what partnered municipalities' memories gained with
+    what their staff know beyond those memories (embedded / (embedded + individual-only); 0 when nobody
+    learnt anything); trust by tie type is over the ties in use."""
+    explicit, tacit, explicit0, tacit0 = kn
+    group, participated, involved = actors.group, actors.participated, actors.involved
+    memory, memory0, adoption_month, partnered = orgs.memory, orgs.memory0, orgs.adoption_month, orgs.partnered
+    r = rep.r
+    S = (rep.staff1 - rep.staff0) // max(rep.muni1 - rep.muni0, 1)
+    D = explicit.shape[1]
+    side = np.zeros((2, D))
+    side_n = np.zeros(2)
+    memory_gain = np.zeros(D)
+    beyond = np.zeros(D)
+    circulation = circulation_n = 0.0
+    embedded = individual = memory_sum = 0.0
+    n_partnered = 0
+    adopted = adopted_unpartnered = 0.0
+    for m in range(rep.muni0, rep.muni1):  # staff, municipality by municipality
+        n_adopted = 0.0
+        for d in range(D):
+            if adoption_month[m, d] >= 0:
+                n_adopted += 1.0
+        adopted += n_adopted
+        if not partnered[m]:
+            adopted_unpartnered += n_adopted
+        for d in range(D):
+            memory_gain[d] = max(memory[m, d] - memory0[m, d], 0.0)
+            beyond[d] = 0.0
+        for a in range(m * S, (m + 1) * S):
+            grp = group[a]
+            row = 0.0
+            for d in range(D):
+                xe = explicit[a, d] - explicit0[a, d]
+                x = 0.5 * (xe + (tacit[a, d] - tacit0[a, d]))
+                row += x
+                if grp < 2:
+                    side[grp, d] += x
+                beyond[d] += max(xe - memory_gain[d], 0.0)  # individual knowledge beyond institutional memory
+            if grp < 2:
+                side_n[grp] += 1.0
+            if not participated[a]:
+                circulation += row / D
+                circulation_n += 1.0
+        if partnered[m]:
+            n_partnered += 1
+            m_sum = i_sum = raw = 0.0
+            for d in range(D):
+                raw += memory[m, d] - memory0[m, d]
+                m_sum += memory_gain[d]
+                i_sum += beyond[d] / S
+            embedded += m_sum
+            individual += i_sum
+            memory_sum += raw
+    for a in range(rep.cso0, rep.cso1):  # CSOs belong to the sides too
+        grp = group[a]
+        if grp < 2:
+            for d in range(D):
+                side[grp, d] += 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+            side_n[grp] += 1.0
+    means = np.zeros(2)
+    for sd in range(2):
+        total = 0.0
+        for d in range(D):
+            v = side[sd, d] / side_n[sd] if side_n[sd] > 0 else np.nan
+            gains[sd, d, r] = v
+            total += v
+        means[sd] = total / D
+    both = embedded + individual
+    trust_sum = np.zeros(4)  # by tie type, over the ties in use
+    trust_n = np.zeros(4)
+    active = 0.0
+    kind, trust, last_contact = ties.kind, ties.trust, ties.last_contact
+    for e in indices(rep.tie0, rep.tie1):
+        if enabled[e]:
+            trust_sum[kind[e]] += trust[e]
+            trust_n[kind[e]] += 1.0
+            if last_contact[e] > month - prm.active_window:
+                active += 1.0
+    s_all = trust_sum[0] + trust_sum[1] + trust_sum[2] + trust_sum[3]
+    n_all = trust_n[0] + trust_n[1] + trust_n[2] + trust_n[3]
+    by_type = np.full(4, np.nan)
+    for k in range(4):
+        if trust_n[k] > 0:
+            by_type[k] = trust_sum[k] / trust_n[k]
+    n_alive = 0.0
+    for p in range(rep.p0, rep.p1):
+        if alive[p]:
+            n_alive += 1.0
+    n_involved = 0.0
+    for a in range(rep.mig0, rep.mig1):
+        if involved[a]:
+            n_involved += 1.0
+    running = 0.0
+    for i in range(rep.cso0 - rep.first_cso, rep.cso1 - rep.first_cso):
+        if initiative_start[i] >= 0:
+            running += 1.0
+    share = np.nan
+    memory_mean = np.nan
+    if n_partnered > 0:
+        share = embedded / both if both > 0 else 0.0
+        memory_mean = memory_sum / (n_partnered * D)
+    trust_mean = s_all / n_all if n_all > 0 else np.nan
+    circulation_mean = circulation / circulation_n if circulation_n > 0 else np.nan
+    return Measured(
+        learning_gain_north=means[0], learning_gain_south=means[1], mutuality=mutuality(means[0], means[1]),
+        institutionalised_share=share, institutional_knowledge_gain=memory_mean,
+        mean_trust=trust_mean, mean_trust_partnership=by_type[0],
+        mean_trust_local=by_type[1], mean_trust_transnational=by_type[2], mean_trust_multilevel=by_type[3],
+        active_ties=active, circulation=circulation_mean,
+        partnerships_alive=n_alive, migrants_involved=n_involved, initiatives_active=running,
+        policy_adoptions=adopted, policy_adoptions_unpartnered=adopted_unpartnered,
+        initiatives_started=activity.started, initiatives_stalled=activity.stalled,
+        exchange_events=activity.events, programme_budget=activity.budget)
 
 
 def mean_initiative_months(months: np.ndarray, replication: np.ndarray, n_reps: int) -> np.ndarray:
@@ -179,7 +203,8 @@ def mean_initiative_months(months: np.ndarray, replication: np.ndarray, n_reps: 
     bound); ``replication`` (0..n_reps-1) says whose each is. NaN for a replication without initiatives.
     For Kaplan-Meier survival see :func:`c2c_sim.stats.restricted_mean_survival`."""
     total = np.bincount(replication, weights=np.asarray(months, float), minlength=n_reps)
-    return _ratio(total, np.bincount(replication, minlength=n_reps).astype(float))
+    count = np.bincount(replication, minlength=n_reps).astype(float)
+    return np.divide(total, count, out=np.full(n_reps, np.nan), where=count > 0)
 
 
 def activity_after_programme(events: np.ndarray, programme_end: int, n_partnerships: int) -> np.ndarray:

@@ -1,422 +1,745 @@
-"""The rules of the model: one named, pure, vectorised function per rule.
+"""The rules of the model: one named function per rule, and these functions are what runs.
 
-Each function takes arrays (and random draws where it needs chance), returns new arrays,
-and says in its docstring which recommendation (R1-R7, ``shared/seeds``) or
-mechanism from the literature it encodes. ``Engine.step`` (:mod:`c2c_sim.engine`) calls them in a
-fixed order. Updates within a month are synchronous:
-every transfer of a month reads the knowledge and trust the month started with.
+Each rule is a plain loop over one replication's arrays, compiled by numba (:data:`c2c_sim.compiled.rule`,
+cached on disk), and says in its docstring which recommendation (R1-R7, ``shared/seeds``) or
+mechanism from the literature it encodes. :func:`c2c_sim.engine.month` calls them in a fixed order.
+Updates within a month are synchronous: every transfer of a month reads the knowledge and trust the
+month started with. Structures (:mod:`c2c_sim.state`): ``actors``, ``ties``, ``orgs`` (municipalities),
+``pt`` (partnerships), ``inits`` (CSO initiatives), ``prm`` (parameters), ``rep`` (one replication's
+ranges), ``contacts`` (the month's interactions). To step through a rule in a debugger, run with
+``NUMBA_DISABLE_JIT=1``: the same functions run as Python.
 
-Rule index (the numbering of the model's issue and of ``docs/odd.md``):
+A rule takes the arrays it reads and writes, grouped in the small structures of :mod:`c2c_sim.state`
+(``kn`` knowledge, ``ties``, ``use`` tie use, ``pt`` partnerships, ``orgs`` municipalities, ``inits``
+CSO initiatives), plus the parameters ``prm`` and one replication's ranges ``rep``. (Each array
+handed to a compiled function costs a reference count there and back, so a rule gets what it uses,
+not the whole state.)
+
+Rule index (the numbering of ``docs/odd.md``):
 
 1. Exchange activity ......... :func:`programme_budget`, :func:`exchange_intensity`,
-                                :func:`exchange_agenda`, :func:`plan_exchanges`
+                                :func:`exchange_agenda`, :func:`event_count`, :func:`plan_exchanges`,
+                                :func:`hold_exchanges`
 2. Knowledge transfer ........ :func:`transfer_knowledge`
-3. Coherence and equality .... :func:`exchange_agenda` (coherence), :func:`direction_weights` (peer/donor)
+3. Coherence and equality .... :func:`exchange_agenda` (coherence), :func:`direction_weight` (peer/donor)
 4. Trust ..................... :func:`update_trust`
-5. Internal dissemination .... :func:`disseminate_internally`, :func:`staff_turnover`
+5. Internal dissemination .... :func:`disseminate_internally`, :func:`staff_turnover`, :func:`restart_ties`
 6. External dissemination .... :func:`routine_contacts`
-7. CSO initiatives ........... :func:`update_initiatives`
+7. CSO initiatives ........... :func:`update_initiatives` (:func:`initiative_start_probability`, :func:`local_support`)
 8. Policy adoption ........... :func:`adopt_policies`
 9. Life after the programme .. :func:`exchange_intensity` (own means), :func:`sustain_partnerships`
-   plus :func:`forget_unused` (SKIN) and :func:`migrant_outreach` (R7).
+   plus :func:`forget_unused` (SKIN), :func:`migrant_outreach` (R7), :func:`enable_ties` and
+   :func:`terminate_partnerships` (shocks).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from typing import NamedTuple
 
 import numpy as np
 
-from .config import ProgrammeConfig, ShockConfig
+from .compiled import indices, inline_rule, rule
+
+POISSON_DIRECT = 30.0
+"""Up to this rate event counts invert the Poisson CDF directly; above it in log space (exp(-30) is fine)."""
 
 
-@dataclass
-class Interactions:
-    """The undirected interactions of one month: one row per contact on a tie.
+class Contacts(NamedTuple):
+    """The undirected interactions of one replication's month: one entry per contact on a tie.
 
-    ``tie`` may repeat (two exchange events on the same tie are two rows).
-    ``context`` is the partnership whose agenda the contact follows, or -1 for
-    a general (uniform) agenda.
-    """
+    A tie may appear more than once (two exchange events on the same tie are two contacts)."""
 
-    tie: np.ndarray  # (I,) int
+    tie: np.ndarray  # (I,) int64
     f2f: np.ndarray  # (I,) bool: face to face (tacit knowledge can move)
     facilitated: np.ndarray  # (I,) bool: a migrant facilitator bridged the exchange
-    context: np.ndarray  # (I,) int
+    context: np.ndarray  # (I,) int64: the partnership whose agenda the contact follows, -1 the general agenda
 
-    @staticmethod
-    def concat(*parts: Interactions) -> Interactions:
-        return Interactions(*(np.concatenate([getattr(p, f) for p in parts])
-                              for f in ("tie", "f2f", "facilitated", "context")))
 
-    def __len__(self) -> int:
-        return len(self.tie)
+@inline_rule
+def new_contacts(n: int) -> Contacts:
+    """Room for ``n`` contacts."""
+    return Contacts(np.empty(n, np.int64), np.empty(n, np.bool_), np.empty(n, np.bool_), np.empty(n, np.int64))
+
+
+@inline_rule
+def power(x, exponent):
+    """``x ** exponent``; 1 and 2 exactly (as numpy computes them)."""
+    if exponent == 2.0:
+        return x * x
+    if exponent == 1.0:
+        return x
+    return x ** exponent
+
+
+# ---------------------------------------------------------------- the month's random numbers
+@rule
+def draw_month(gen, rep, draws, prm) -> None:
+    """The replication's row of random numbers for the month, from its own generator, in a fixed order:
+    one uniform per migrant (outreach), per partnership (event count), per tie (routine contact), per
+    staff member (turnover) and per CSO (initiative start), then one standard normal per CSO (volunteer
+    input). The row's length depends only on the world, never on the state or the rates: two cells of
+    a sweep use the same numbers for the same things (common random numbers). Numbers whose count
+    varies (each event's delegation and facilitator keys) come from a second generator
+    (:func:`hold_exchanges`)."""
+    outreach, events, ties, staff, csos, noise = draws
+    for a in indices(rep.mig0, rep.mig1):
+        outreach[a] = gen.random()
+    for p in indices(rep.p0, rep.p1):
+        events[p] = gen.random()
+    for e in indices(rep.tie0, rep.tie1):
+        ties[e] = gen.random()
+    for a in indices(rep.staff0, rep.staff1):
+        staff[a] = gen.random()
+    for i in range(rep.cso0 - rep.first_cso, rep.cso1 - rep.first_cso):
+        csos[i] = gen.random()
+    for i in range(rep.cso0 - rep.first_cso, rep.cso1 - rep.first_cso):
+        noise[i] = prm.momentum_noise * gen.standard_normal()
+
+
+# ---------------------------------------------------------------- R7: outreach
+@rule
+def migrant_outreach(involved, can_involve, u, rep, prm) -> bool:
+    """Migrants drawn in by this month's outreach (R7: inform a wider public, involve more migrants).
+
+    Each uninvolved migrant who can be involved (in the classic model only those the municipality
+    employs) is drawn in with probability ``migrants.outreach`` (``u``: one uniform per migrant row);
+    no one drops out. Returns whether anyone was drawn in."""
+    changed = False
+    if prm.outreach <= 0.0:
+        return changed
+    for a in range(rep.mig0, rep.mig1):
+        if can_involve[a] and not involved[a] and u[a] < prm.outreach:
+            involved[a] = True
+            changed = True
+    return changed
+
+
+@rule
+def enable_ties(use, ties, involved, alive, e0, e1) -> None:
+    """Ties ``e0:e1`` in use: both ends engaged and, for a tie that needs one, its partnership alive."""
+    src, dst, partnership = ties.src, ties.dst, ties.partnership
+    enabled, needs_partnership = use.enabled, use.needs_partnership
+    for e in indices(e0, e1):
+        ok = involved[src[e]] and involved[dst[e]]
+        if ok and needs_partnership[e]:
+            ok = alive[partnership[e]]
+        enabled[e] = ok
 
 
 # ---------------------------------------------------------------- Rule 1: exchange activity
-def programme_budget(prog: ProgrammeConfig, shocks: ShockConfig, month: int) -> float:
+@inline_rule
+def programme_budget(prm, month: int) -> float:
     """Programme money (k EUR) available to each partnership in ``month``.
 
-    Rule 1. Months are counted from 1 (the first step). The support programme
-    pays ``budget_per_year / 12`` in each of the ``duration`` months after
-    month ``start`` (months ``start + 1`` to ``start + duration``); with
-    ``pattern="bursts"`` it pays only in the first ``burst_on`` months of every
-    ``burst_on + burst_off`` (piecemeal action, R5). A funding cut
-    (``shocks.funding_cut_month``, e.g. the 2011 parliamentary amendment that
-    cut LOGO South to zero) stops it from that month on.
+    Rule 1. Months are counted from 1 (the first step). The support programme pays
+    ``budget_per_year / 12`` in each of the ``duration`` months after month ``start`` (months
+    ``start + 1`` to ``start + duration``); with ``pattern="bursts"`` it pays only in the first
+    ``burst_on`` months of every ``burst_on + burst_off`` (piecemeal action, R5). A funding cut
+    (``shocks.funding_cut_month``, e.g. the 2011 parliamentary amendment that cut LOGO South to zero)
+    stops it from that month on.
     """
-    if prog.budget_per_year <= 0 or not (prog.start < month <= prog.start + prog.duration):
+    if prm.budget_per_year <= 0 or not (prm.programme_start < month <= prm.programme_start + prm.programme_duration):
         return 0.0
-    if 0 <= shocks.funding_cut_month <= month:
+    if 0 <= prm.funding_cut_month <= month:
         return 0.0
-    if prog.pattern == "bursts" and (month - prog.start - 1) % (prog.burst_on + prog.burst_off) >= prog.burst_on:
+    if prm.bursts and (month - prm.programme_start - 1) % (prm.burst_on + prm.burst_off) >= prm.burst_on:
         return 0.0
-    return prog.budget_per_year / 12.0
+    return prm.budget_per_year / 12.0
 
 
-def exchange_intensity(budget: float, cost_per_visit: float, proactivity_pair: np.ndarray,
-                       trust_pair: np.ndarray, involved_share: np.ndarray, *, own_activity_rate: float,
-                       initiator_boost: float) -> tuple[np.ndarray, np.ndarray]:
-    """Expected exchange events per partnership this month: (paid by the programme, from own means).
+@inline_rule
+def exchange_intensity(prm, budget, trust, proactivity, involved_share):
+    """Expected exchange events of a partnership this month: (paid by the programme, from own means).
 
-    Rule 1 and Rule 9. The programme pays ``budget / cost_per_visit`` visits.
-    Municipalities add activity from their own means in proportion to their
-    proactivity (R6: actors, not re-actors) and to the trust built on the
-    partnership (R5), and migrants act as initiators (R7) in proportion to the
-    share of the partnership's migrants involved. After the programme ends only
-    this second term remains: ties live on where trust and proactivity carry them.
-    The engine treats own-funded exchanges as fully coherent (``coherence`` 1 in
-    :func:`exchange_agenda`): a municipality paying its own way pursues its own
-    objectives.
+    Rule 1 and Rule 9. The programme pays ``budget / cost_per_visit`` visits. Municipalities add
+    activity from their own means in proportion to their proactivity (R6: actors, not re-actors; the
+    mean of the pair's) and to the trust built on the partnership (R5), and migrants act as
+    initiators (R7) in proportion to the share of the partnership's migrants involved. After the
+    programme ends only this second term remains: ties live on where trust and proactivity carry them.
     """
-    n = len(proactivity_pair)
-    paid = np.full(n, budget / cost_per_visit)
-    own = own_activity_rate * trust_pair * (proactivity_pair + initiator_boost * involved_share)
+    paid = budget / prm.cost_per_visit
+    own = prm.own_activity_rate * trust * (proactivity + prm.initiator_boost * involved_share)
     return paid, own
 
 
-def exchange_agenda(obj_north: np.ndarray, obj_south: np.ndarray, coherence: np.ndarray, *,
-                    learning_strategy: bool, strategy_focus: float) -> np.ndarray:
-    """Per-partnership multipliers over domains (mean 1) saying what exchanges are about.
+@inline_rule
+def exchange_agenda(prm, obj_north, obj_south, coherence, agenda) -> None:
+    """A partnership's agenda: multipliers over domains (mean 1) saying what its exchanges are about.
 
-    Rule 1 and Rule 3 (R1 policy coherence). The content mixes the South's
-    objectives with both sides' objectives by ``coherence`` (0: a programme
-    focused on strengthening governance in the South, as the Dutch Ministry of
-    Foreign Affairs' programmes were; 1: the Dutch side's domestic objectives,
-    such as dealing with diversity, count as much). With a learning strategy
-    (clear objectives, R5) the agenda concentrates on the most wanted domains
-    (content to the power ``strategy_focus``); without one, half of the
-    attention is spread evenly, so exchanges fall short of their potential.
-
-    Returns an array (P, D) whose rows average 1.
+    Rule 1 and Rule 3 (R1 policy coherence). The content mixes the South's objectives with both
+    sides' objectives by ``coherence`` (0: a programme focused on strengthening governance in the
+    South, as the Dutch Ministry of Foreign Affairs' programmes were; 1: the Dutch side's domestic
+    objectives, such as dealing with diversity, count as much). Own-funded exchanges are fully
+    coherent (a municipality paying its own way pursues its own objectives), so the month's coherence
+    is the paid share's ``programme.coherence`` and 1 for the rest. With a learning strategy (clear
+    objectives, R5) the agenda concentrates on the most wanted domains (content to the power
+    ``strategy_focus``); without one, half of the attention is spread evenly, so exchanges fall short
+    of their potential. Writes ``agenda`` (D,).
     """
-    c = np.asarray(coherence, dtype=np.float64)[:, None]
-    content = (1.0 - c) * obj_south + c * 0.5 * (obj_south + obj_north)
-    if learning_strategy:
-        agenda = content ** strategy_focus
-    else:
-        agenda = 0.5 * content / content.sum(axis=1, keepdims=True) + 0.5 / content.shape[1]
-    total = agenda.sum(axis=1, keepdims=True)
-    return agenda / np.where(total > 0, total, 1.0) * content.shape[1]
+    D = agenda.shape[0]
+    content_sum = 0.0
+    for d in range(D):
+        content = (1.0 - coherence) * obj_south[d] + coherence * 0.5 * (obj_south[d] + obj_north[d])
+        agenda[d] = content
+        content_sum += content
+    total = 0.0
+    for d in range(D):
+        if prm.learning_strategy:
+            a = power(agenda[d], prm.strategy_focus)
+        else:
+            a = 0.5 * agenda[d] / content_sum + 0.5 / D
+        agenda[d] = a
+        total += a
+    for d in range(D):
+        agenda[d] = agenda[d] / (total if total > 0 else 1.0) * D
 
 
-def plan_exchanges(n_events: np.ndarray, keys_north: np.ndarray, keys_south: np.ndarray,
-                   facilitator_keys: np.ndarray | None, *, staff_per_muni: int, delegation_size: int,
-                   p_north: np.ndarray, p_south: np.ndarray, event_ties: np.ndarray, event_ptr: np.ndarray,
-                   tie_src: np.ndarray, tie_dst: np.ndarray, is_staff_tie: np.ndarray,
-                   migrants_involved: np.ndarray | None,
-                   ) -> tuple[Interactions, np.ndarray, np.ndarray]:
-    """Who meets whom in this month's exchange events.
+@inline_rule
+def event_count(u, rate) -> int:
+    """Poisson(``rate``) event count from one uniform ``u``, by inverting the CDF (the smallest k with
+    CDF(k) > u; exact). Above :data:`POISSON_DIRECT` the terms are summed in log space."""
+    k = 0
+    if rate <= POISSON_DIRECT:
+        pk = np.exp(-rate)
+        cdf = pk
+        while u >= cdf and pk > 0:
+            k += 1
+            pk = pk * rate / k
+            cdf = cdf + pk
+        return k
+    log_rate = math.log(rate)
+    log_pk = -rate
+    cdf = math.exp(log_pk)
+    limit = rate + 40.0 * math.sqrt(rate) + 40.0
+    while u >= cdf and k < limit:
+        k += 1
+        log_pk += log_rate - math.log(k)
+        cdf += math.exp(log_pk)
+    return k
 
-    Rule 1. Partnership ``p`` holds ``n_events[p]`` events (the engine draws
-    them as Poisson with the rate of :func:`exchange_intensity`). For each event
-    both municipalities choose ``delegation_size`` of their staff, who travels
-    and who hosts: the staff with the smallest random keys (uniform choice).
-    Two staff meet face to face if a partnership tie links them; CSO-CSO ties
-    of the partnership meet at every event (multi-actor model). If
-    ``facilitator_keys`` is given (migrant facilitation on) and the partnership
-    has involved migrants, the involved migrant with the smallest key joins
-    (R7: facilitator, bridging language and culture), which marks the event's
-    interactions as facilitated: their distance falls by ``migrants.bridge``
-    (in transfer and in trust growth) and trust grows ``trust.bridge_boost``
-    times faster on top.
 
-    ``keys_north``/``keys_south`` are (E, S) uniforms, ``facilitator_keys``
-    (E, Mc); ``event_ties``/``event_ptr`` list each partnership's ties (CSR);
-    ``migrants_involved`` is (P, Mc) or None.
+@rule
+def plan_exchanges(plan, pt, orgs, involved, trust, staff_pair, u, rep, prm, budget) -> int:
+    """Rule 1 for every partnership of the replication: intensity (:func:`exchange_intensity`, with the
+    mean trust over the partnership's staff ties and the share of its migrants involved), agenda
+    (:func:`exchange_agenda`) and this month's number of events (:func:`event_count` of one uniform of
+    ``u``). A partnership that ended holds none. Returns the most contacts the replication's month can
+    have (every tie once for routine contacts, plus each event's ties)."""
+    Mc = (rep.mig1 - rep.mig0) // max(rep.p1 - rep.p0, 1)
+    need = rep.tie1 - rep.tie0
+    agenda, n_events, rates, involved_migrants = plan
+    event_index, event_ties, alive = pt.event_index, pt.event_ties, pt.alive
+    proactivity, objectives = orgs.proactivity, orgs.objectives
+    for p in range(rep.p0, rep.p1):
+        involved_here = 0
+        first = rep.mig0 + (p - rep.p0) * Mc
+        for a in range(first, first + Mc):
+            if involved[a]:
+                involved_here += 1
+        involved_migrants[p] = involved_here
+        trust_sum = 0.0
+        n_staff_ties = 0
+        for q in range(event_index[p], event_index[p + 1]):
+            e = event_ties[q]
+            if staff_pair[e]:
+                trust_sum += trust[e]
+                n_staff_ties += 1
+        north, south = pt.north[p], pt.south[p]
+        paid, own = exchange_intensity(prm, budget, trust_sum / max(n_staff_ties, 1),
+                                       0.5 * (proactivity[north] + proactivity[south]),
+                                       involved_here / Mc if Mc > 0 else 0.0)
+        rate = paid + own
+        rates[p] = rate
+        coherence = (paid * prm.coherence + own) / rate if rate > 0 else 1.0
+        exchange_agenda(prm, objectives[north], objectives[south], coherence, agenda[p])
+        n_events[p] = event_count(u[p], rate) if alive[p] else 0
+        need += n_events[p] * (event_index[p + 1] - event_index[p])
+    return need
 
-    Returns (interactions, participating staff rows, facilitating migrants as
-    (partnership, index) pairs).
+
+@inline_rule
+def choose_delegation(keys, start, k, chosen) -> None:
+    """Mark in ``chosen`` (S,) the ``k`` staff with the smallest of ``keys[start:start + S]``: a uniform
+    choice of who travels (or hosts)."""
+    S = chosen.shape[0]
+    for s in range(S):
+        x = keys[start + s]
+        below = 0
+        for q in range(S):
+            if keys[start + q] < x:
+                below += 1
+        chosen[s] = below < k
+
+
+@rule
+def hold_exchanges(pt, n_events, participated, involved, ties, staff_pair, key_gen, ev, contacts, rep, prm,
+                   month):
+    """This month's exchange events of the replication's partnerships: who meets whom (Rule 1, R3, R7).
+
+    At each event both municipalities choose ``municipality.delegation_size`` of their staff (who
+    travels and who hosts), uniformly: the staff with the smallest keys, drawn from the replication's
+    second generator (``2 S + Mc`` keys per event, the facilitator's too when the role is off: common
+    random numbers). Two staff meet face to face if a partnership tie links them; the partnership's
+    CSO-CSO ties meet at every event (multi-actor model). With migrant facilitation on, the involved
+    migrant of the partnership with the smallest key joins (R7: facilitator, bridging language and
+    culture) and the event's contacts are facilitated: their distance falls by ``migrants.bridge`` in
+    transfer and in trust growth, and trust grows ``trust.bridge_boost`` times faster on top. Everyone
+    met counts as having participated; a partnership with an event has its last exchange now.
+    Returns (contacts written from index 0, events held).
     """
-    P = len(n_events)
-    S = staff_per_muni
-    E = int(n_events.sum())
-    empty = np.zeros(0, np.int64)
-    if E == 0:
-        return Interactions(empty, empty.astype(bool), empty.astype(bool), empty), empty, np.zeros((0, 2), np.int64)
-    ev_p = np.repeat(np.arange(P), n_events)
-    k = min(delegation_size, S)
-    pos_n = keys_north.argsort(axis=1)[:, :k]
-    pos_s = keys_south.argsort(axis=1)[:, :k]
-    chosen_n = np.zeros((E, S), bool)
-    chosen_s = np.zeros((E, S), bool)
-    rows = np.arange(E)[:, None]
-    chosen_n[rows, pos_n] = True
-    chosen_s[rows, pos_s] = True
-    participants = np.concatenate([(p_north[ev_p][:, None] * S + pos_n).ravel(),
-                                   (p_south[ev_p][:, None] * S + pos_s).ravel()])
-
-    fac = np.zeros(E, bool)
-    fac_pairs = np.zeros((0, 2), np.int64)
-    if facilitator_keys is not None and migrants_involved is not None and migrants_involved.shape[1]:
-        keys = np.where(migrants_involved[ev_p], facilitator_keys, 2.0)
-        j = keys.argmin(axis=1)
-        fac = keys[np.arange(E), j] < 1.0
-        fac_pairs = np.stack([ev_p[fac], j[fac]], axis=1)
-
-    counts = event_ptr[ev_p + 1] - event_ptr[ev_p]
-    ev_rep = np.repeat(np.arange(E), counts)
-    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    tie = event_ties[event_ptr[ev_p][ev_rep] + offs]
-    met = ~is_staff_tie[tie] | (chosen_n[ev_rep, tie_src[tie] % S] & chosen_s[ev_rep, tie_dst[tie] % S])
-    inter = Interactions(tie[met], np.ones(int(met.sum()), bool), fac[ev_rep[met]], ev_p[ev_rep[met]])
-    return inter, participants, fac_pairs
+    keys, chosen_north, chosen_south = ev
+    src, dst = ties.src, ties.dst
+    north, south, last_exchange, event_index, event_ties = (pt.north, pt.south, pt.last_exchange, pt.event_index,
+                                                            pt.event_ties)
+    tie_of, f2f, facilitated_by, context = contacts
+    S = chosen_north.shape[0]
+    Mc = keys.shape[0] - 2 * S
+    k = min(prm.delegation_size, S)
+    n = 0
+    events = 0
+    for p in range(rep.p0, rep.p1):
+        if n_events[p] > 0:
+            last_exchange[p] = month
+        events += n_events[p]
+        for _ in range(n_events[p]):
+            for j in range(keys.shape[0]):
+                keys[j] = key_gen.random()
+            choose_delegation(keys, 0, k, chosen_north)
+            choose_delegation(keys, S, k, chosen_south)
+            for s in range(S):
+                if chosen_north[s]:
+                    participated[north[p] * S + s] = True
+                if chosen_south[s]:
+                    participated[south[p] * S + s] = True
+            facilitated = False
+            if prm.facilitator and Mc > 0:
+                first = rep.mig0 + (p - rep.p0) * Mc
+                best = 2.0
+                chosen = 0
+                for j in range(Mc):
+                    v = keys[2 * S + j] if involved[first + j] else 2.0
+                    if v < best:
+                        best = v
+                        chosen = j
+                facilitated = best < 1.0
+                if facilitated:
+                    participated[first + chosen] = True
+            for q in range(event_index[p], event_index[p + 1]):
+                e = event_ties[q]
+                if not staff_pair[e] or (chosen_north[src[e] % S] and chosen_south[dst[e] % S]):
+                    tie_of[n] = e
+                    f2f[n] = True
+                    facilitated_by[n] = facilitated
+                    context[n] = p
+                    n += 1
+                    participated[src[e]] = True
+                    participated[dst[e]] = True
+    return n, events
 
 
 # ---------------------------------------------------------------- Rule 6: external dissemination
-def routine_contacts(u: np.ndarray, candidates: np.ndarray, contact_rate: np.ndarray, f2f: np.ndarray,
-                     context: np.ndarray) -> Interactions:
-    """Everyday contacts on ties outside exchange visits.
+@rule
+def routine_contacts(use, u, e0, e1, contacts, n) -> int:
+    """Everyday contacts on ties ``e0:e1`` outside exchange visits.
 
-    Rule 6 (R2: external dissemination between organisations). Each enabled tie
-    has a contact this month with its own probability: local ties (municipality
-    with its CSOs and citizens), multilevel ties (municipality, higher
-    government, knowledge institution: this is how higher government carries
-    practices to municipalities outside any partnership, LOGO South's spillover
-    and policy transfer), transnational ties of migrants and CSOs, and remote
-    contact on partnership ties between visits. Contacts within a country are
-    face to face; across countries they are remote (explicit knowledge only).
-    ``candidates`` are the enabled ties (both ends engaged), ``u`` one uniform
-    draw for each of them.
+    Rule 6 (R2: external dissemination between organisations). Each tie in use has a contact this
+    month with its own probability: local ties (municipality with its CSOs and citizens), multilevel
+    ties (municipality, higher government, knowledge institution: how higher government carries
+    practices to municipalities outside any partnership, LOGO South's spillover and policy transfer),
+    transnational ties of migrants and CSOs, and remote contact on partnership ties between visits.
+    Contacts within a country are face to face; across countries they are remote (explicit knowledge
+    only). ``u``: one uniform per tie. Appends from index ``n``; returns the new count.
     """
-    tie = candidates[u < contact_rate[candidates]]
-    return Interactions(tie, f2f[tie], np.zeros(len(tie), bool), context[tie])
+    enabled, rate, f2f, context = use.enabled, use.contact_rate, use.f2f, use.context
+    c_tie, c_f2f, c_facilitated, c_context = contacts
+    for e in indices(e0, e1):
+        if enabled[e] and u[e] < rate[e]:
+            c_tie[n] = e
+            c_f2f[n] = f2f[e]
+            c_facilitated[n] = False
+            c_context[n] = context[e]
+            n += 1
+    return n
 
 
-# ---------------------------------------------------------------- Rule 3: equality
-def direction_weights(receiver_north: np.ndarray, source_north: np.ndarray, in_programme: np.ndarray,
-                      mode: str) -> np.ndarray:
-    """Weight of each directed transfer: 1, or 0 where a donor-recipient exchange blocks it.
+# ---------------------------------------------------------------- Rules 2 and 3: knowledge transfer
+@inline_rule
+def direction_weight(prm, context, receiver_north, source_north) -> float:
+    """Weight of one directed transfer: 1, or 0 where a donor-recipient exchange blocks it.
 
-    Rule 3 (R3 peer-to-peer learning). In ``peer`` mode knowledge may flow both
-    ways. In ``donor`` mode everything that runs through the partnership
-    (``in_programme``: exchange visits, remote contact on partnership ties,
-    CSO-CSO exchanges) is one-way, North to South: the North side comes to
-    teach, not to learn. Migrants' own transnational ties are not affected.
+    Rule 3 (R3 peer-to-peer learning). In ``peer`` mode knowledge may flow both ways. In ``donor``
+    mode everything that runs through the partnership (``context`` >= 0: exchange visits, remote
+    contact on partnership ties, CSO-CSO exchanges) is one-way, North to South: the North side comes
+    to teach, not to learn. Migrants' own transnational ties are not affected.
     """
-    w = np.ones(len(receiver_north))
-    if mode == "donor":
-        w[in_programme & receiver_north & ~source_north] = 0.0
-    return w
+    if prm.donor and context >= 0 and receiver_north and not source_north:
+        return 0.0
+    return 1.0
 
 
-# ---------------------------------------------------------------- Rule 2: knowledge transfer
-def transfer_knowledge(explicit: np.ndarray, tacit: np.ndarray, receiver: np.ndarray, source: np.ndarray,
-                       trust: np.ndarray, distance: np.ndarray, f2f: np.ndarray, agenda: np.ndarray,
-                       weight: np.ndarray, openness: np.ndarray, *, explicit_rate: float, tacit_rate: float,
-                       absorptive_base: float, bounded_gap: float, tacit_exponent: float,
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """New (explicit, tacit) knowledge after the month's directed transfers.
+@inline_rule
+def learned(k_receiver, k_source, rate, agenda_weight, prm):
+    """Rule 2 in one domain of one directed contact: what the receiver learns (a share of the gap) and
+    the source's level if something can flow (-1 if not: the source knows no more, or the gap is beyond
+    ``knowledge.bounded_gap``). ``rate`` holds the tie's trust, closeness and openness already."""
+    gap = k_source - k_receiver
+    flows = (gap > 0.0) & (gap <= prm.bounded_gap)  # about half the gaps are negative, at random: no branch
+    share = min(rate * (prm.absorptive_base + (1.0 - prm.absorptive_base) * k_receiver) * agenda_weight, 1.0)
+    return (share * gap if flows else 0.0), (k_source if flows else -1.0)
 
-    Rule 2. Per directed interaction, receiver ``r`` learns from source ``s`` in
-    each domain a share of the gap ``max(0, K_s - K_r)`` (nothing flows from one
-    who knows less; no transfer across a gap beyond ``bounded_gap``, Deffuant et
-    al. 2000). The share grows with the receiver's absorptive capacity
-    ``base + (1 - base) * K_r`` (Cohen and Levinthal 1990), openness to learn (R1,
-    R3), trust on the tie, the exchange's agenda weight for the domain, and
-    shrinks with cultural/language distance (R5; lowered by a migrant
-    facilitator, R7). Tacit knowledge moves only face to face and needs more
-    trust (trust to the power ``tacit_exponent``). Transfers are synchronous and
-    no one ends above the best of their month's sources.
 
-    Arrays: knowledge (A, D); per directed interaction (I,): receiver, source,
-    trust, effective distance, f2f, weight; ``agenda`` (I, D).
+@rule
+def transfer_knowledge(kn, openness, north, ties, contacts, n, agenda, prm, work) -> None:
+    """Knowledge moves on the month's contacts ``0:n``, both ways.
+
+    Rule 2. Per directed contact, receiver ``r`` learns from source ``s`` in each domain a share of the
+    gap ``max(0, K_s - K_r)`` (nothing flows from one who knows less; no transfer across a gap beyond
+    ``knowledge.bounded_gap``, Deffuant et al. 2000). The share grows with the receiver's absorptive
+    capacity ``base + (1 - base) * K_r`` (Cohen and Levinthal 1990), openness to learn (R1, R3), trust
+    on the tie, and the agenda's weight for the domain (Rule 1), and shrinks with cultural and
+    language distance (R5; lowered by ``migrants.bridge`` where a migrant facilitates, R7); it is
+    weighted by :func:`direction_weight` (R3). Tacit knowledge moves only face to face and needs more
+    trust (trust to the power ``trust.tacit_exponent``). Transfers are synchronous (all read the
+    month's starting knowledge and trust), add up over contacts, and no one ends above the best of
+    their month's sources. Receivers are marked in ``work.used``.
     """
-    A, D = explicit.shape
-    new_e, new_t = explicit.copy(), tacit.copy()
-    if len(receiver) == 0:
-        return new_e, new_t
-    closeness = (1.0 - distance) * weight * openness[receiver]
-    idx = (receiver[:, None] * D + np.arange(D)).ravel()
-    for level, new, rate, tr, mask in (
-            (explicit, new_e, explicit_rate, trust, None),
-            (tacit, new_t, tacit_rate, trust ** tacit_exponent, f2f)):
-        r, s, f, ag = receiver, source, rate * tr * closeness, agenda
-        if mask is not None:
-            r, s, f, ag = r[mask], s[mask], f[mask], ag[mask]
-            if len(r) == 0:
-                continue
-        kr, ks = level[r], level[s]
-        gap = ks - kr
-        gap[(gap < 0) | (gap > bounded_gap)] = 0.0
-        absorb = absorptive_base + (1.0 - absorptive_base) * kr
-        share = np.minimum(f[:, None] * absorb * ag, 1.0)
-        i = idx if mask is None else (r[:, None] * D + np.arange(D)).ravel()
-        inc = np.bincount(i, weights=(share * gap).ravel(), minlength=A * D).reshape(A, D)
-        best = level.ravel().copy()
-        np.maximum.at(best, i, np.where(gap > 0, ks, kr).ravel())
-        np.minimum(level + inc, best.reshape(A, D), out=new)
-    return new_e, new_t
-
-
-# ---------------------------------------------------------------- Rule 4: trust
-def update_trust(trust: np.ndarray, contacts: np.ndarray, bridged: np.ndarray, distance: np.ndarray, *,
-                 growth: float, decay: float, bridge_boost: float,
-                 ever_contacted: np.ndarray | None = None) -> np.ndarray:
-    """Trust after a month: growth per contact, decay without contact.
-
-    Rule 4 (Cowan, Jonard and Zimmermann 2007; R5 building trust takes time).
-    Each of the ``contacts[e]`` interactions on tie ``e`` closes a share
-    ``g = growth * (1 - distance) * (1 + bridge_boost * bridged)`` of the missing
-    trust (slower across more distance, faster with a migrant bridging: the
-    structural credit of a third party), so ``n`` contacts give
-    ``1 - (1 - trust) * (1 - g) ** n`` — counting contacts per tie, never
-    assigning by fancy index, so a second contact on a tie is not lost. Ties
-    without contact lose a share ``decay`` a month: trust decays with the time
-    since the last contact. A tie that never had a contact (``ever_contacted``
-    False: the ends have not met yet) keeps its initial trust.
-    ``distance`` is the tie's distance, already lowered where a migrant bridged.
-    """
-    g = np.clip(growth * (1.0 - distance) * (1.0 + bridge_boost * bridged), 0.0, 1.0)
-    grown = 1.0 - (1.0 - trust) * (1.0 - g) ** contacts
-    decayed = trust * (1.0 - decay) if ever_contacted is None else np.where(ever_contacted, trust * (1.0 - decay), trust)
-    return np.clip(np.where(contacts > 0, grown, decayed), 0.0, 1.0)
+    explicit, tacit = kn.explicit, kn.tacit
+    inc_e, inc_t, best_e, best_t, used, touched = work
+    src, dst, trust, distance = ties.src, ties.dst, ties.trust, ties.distance
+    tie_of, f2f, facilitated, context = contacts
+    general = agenda.shape[0] - 1  # the general agenda's row
+    D = explicit.shape[1]
+    n_touched = 0
+    for direction in range(2):  # each tie's src learns first, then each dst
+        for i in range(n):
+            e = tie_of[i]
+            r = src[e] if direction == 0 else dst[e]
+            s = dst[e] if direction == 0 else src[e]
+            if not used[r]:
+                used[r] = True
+                touched[n_touched] = r
+                n_touched += 1
+            c = context[i]
+            w = direction_weight(prm, c, north[r], north[s])
+            bridged = 1.0 if facilitated[i] else 0.0
+            closeness = (1.0 - distance[e] * (1.0 - prm.bridge * bridged)) * w * openness[r]
+            row = c if c >= 0 else general
+            rate = prm.explicit_rate * trust[e] * closeness
+            for d in range(D):
+                gain, level = learned(explicit[r, d], explicit[s, d], rate, agenda[row, d], prm)
+                inc_e[r, d] += gain
+                best_e[r, d] = max(best_e[r, d], level)
+            if f2f[i]:  # tacit knowledge moves face to face only
+                rate = prm.tacit_rate * power(trust[e], prm.tacit_exponent) * closeness
+                for d in range(D):
+                    gain, level = learned(tacit[r, d], tacit[s, d], rate, agenda[row, d], prm)
+                    inc_t[r, d] += gain
+                    best_t[r, d] = max(best_t[r, d], level)
+    for j in range(n_touched):  # the month's learning, capped by the best source; work arrays cleaned
+        a = touched[j]
+        for d in range(D):
+            e_now, t_now = explicit[a, d], tacit[a, d]
+            explicit[a, d] = min(e_now + inc_e[a, d], max(best_e[a, d], e_now))
+            tacit[a, d] = min(t_now + inc_t[a, d], max(best_t[a, d], t_now))
+            inc_e[a, d] = 0.0
+            inc_t[a, d] = 0.0
+            best_e[a, d] = -1.0
+            best_t[a, d] = -1.0
 
 
 # ---------------------------------------------------------------- SKIN: forgetting
-def forget_unused(level: np.ndarray, baseline: np.ndarray, used: np.ndarray, forget_rate: float) -> np.ndarray:
-    """Individual knowledge gains fade without use.
+@rule
+def forget_unused(kn, forgets, used, a0, a1, prm) -> None:
+    """Individual knowledge gains of rows ``a0:a1`` fade without use; ``used`` is cleared.
 
-    SKIN (Gilbert, Pyka and Ahrweiler): expertise grows with use and is
-    forgotten without it, which is why piecemeal engagement fades (R5). Actors
-    with no interaction this month (``used`` False) lose a share
-    ``forget_rate`` of what they know beyond their starting level.
+    SKIN (Gilbert, Pyka and Ahrweiler): expertise grows with use and is forgotten without it, which is
+    why piecemeal engagement fades (R5). An actor who received no knowledge this month (``used`` False)
+    loses a share ``knowledge.forget_rate`` of what it knows beyond its starting level; national bodies
+    are institutions and do not forget (``forgets`` False). A row still at its starting values has
+    nothing to lose.
     """
-    keep = np.where(used, 1.0, 1.0 - forget_rate)[:, None]
-    return baseline + (level - baseline) * keep
+    explicit, tacit, explicit0, tacit0 = kn
+    D = explicit.shape[1]
+    for a in indices(a0, a1):
+        at_start = True
+        for d in range(D):
+            if explicit[a, d] != explicit0[a, d] or tacit[a, d] != tacit0[a, d]:
+                at_start = False
+                break
+        keep = 1.0 if (used[a] or not forgets[a]) else 1.0 - prm.forget_rate
+        used[a] = False
+        if at_start:
+            continue
+        for d in range(D):
+            explicit[a, d] = explicit0[a, d] + (explicit[a, d] - explicit0[a, d]) * keep
+        for d in range(D):
+            tacit[a, d] = tacit0[a, d] + (tacit[a, d] - tacit0[a, d]) * keep
+
+
+# ---------------------------------------------------------------- Rule 4: trust
+@rule
+def update_trust(ties, contacts, n, e0, e1, month, prm, work) -> None:
+    """Trust on ties ``e0:e1`` after the month's contacts ``0:n``: growth per contact, decay without.
+
+    Rule 4 (Cowan, Jonard and Zimmermann 2007; R5 building trust takes time). Each of a tie's ``k``
+    contacts this month closes a share ``g = growth * (1 - distance) * (1 + bridge_boost * bridged)``
+    of the missing trust (slower across more distance, the distance lowered by ``migrants.bridge``
+    where a migrant bridged, and faster with that bridge: the structural credit of a third party), so
+    ``1 - (1 - trust) * (1 - g) ** k``; contacts are counted per tie, so a second contact is not lost.
+    A tie without contact loses a share ``trust.decay`` a month: trust decays with the time since the
+    last contact. A tie that never had a contact (the ends have not met yet) keeps its initial trust.
+    """
+    trust, last_contact, distance = ties.trust, ties.last_contact, ties.distance
+    tie_of, _f2f, facilitated, _context = contacts
+    count, bridged = work
+    for i in range(n):
+        e = tie_of[i]
+        count[e] += 1
+        if facilitated[i]:
+            bridged[e] = True
+    for e in indices(e0, e1):
+        keep = 1.0 if (count[e] > 0 or last_contact[e] <= prm.never) else 1.0 - prm.decay
+        trust[e] = min(max(trust[e] * keep, 0.0), 1.0)
+    for i in range(n):
+        e = tie_of[i]
+        k = count[e]
+        if k > 0:  # the tie's first contact in the list: apply its k contacts, once
+            b = 1.0 if bridged[e] else 0.0
+            g = prm.growth * (1.0 - distance[e] * (1.0 - prm.bridge * b)) * (1.0 + prm.bridge_boost * b)
+            g = min(max(g, 0.0), 1.0)
+            v = 1.0 - (1.0 - trust[e]) * ((1.0 - g) if k == 1 else (1.0 - g) ** float(k))
+            trust[e] = min(max(v, 0.0), 1.0)
+            last_contact[e] = month
+            count[e] = 0
+            bridged[e] = False
 
 
 # ---------------------------------------------------------------- Rule 5: internal dissemination
-def disseminate_internally(gain: np.ndarray, tacit_gain: np.ndarray, participated: np.ndarray,
-                           memory_gain: np.ndarray, *, internal_rate: float, institutionalisation_rate: float,
-                           memory_cap: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Knowledge spreading within each municipality and into its institutional memory.
+@rule
+def staff_turnover(u, leave, rep, prm) -> bool:
+    """Which staff of the replication leave this month (``leave``); returns whether anyone does.
 
-    Rule 5 (R2 internal dissemination; March 1991). Works on gains over the
-    starting level, per municipality: ``gain`` and ``tacit_gain`` are (M, S, D)
-    for its S staff, ``memory_gain`` (M, D). In order:
-
-    1. staff who took part in exchanges, or who hold the municipality's
-       multilevel ties (boundary spanners), share with colleagues: each other
-       colleague closes ``internal_rate`` of the gap to the sharers' mean
-       (explicit and, face to face at work, tacit); ``participated`` marks the
-       sharers;
-    2. code learning: institutional memory takes up ``institutionalisation_rate``
-       of what staff know beyond it (mean over staff), up to ``memory_cap``
-       (the room left below 1, so memory stays a level in [0, 1]);
-    3. socialisation: staff close ``internal_rate`` of the gap to the memory.
-
-    Returns new (gain, tacit_gain, memory_gain).
+    Rule 5 (March 1991 turnover; R2 embedding knowledge in the organisation). Each staff member leaves
+    with probability ``dissemination.turnover_rate`` (``u``: one uniform per staff row). The leaver's
+    knowledge goes with them; the newcomer starts from the starting profile plus a share of the
+    institutional memory (:func:`disseminate_internally`), and the leaver's ties restart
+    (:func:`restart_ties`).
     """
-    part = participated[..., None]
-    n_part = participated.sum(axis=1)[:, None, None]
-    has = n_part > 0
-    shared_gain, shared_tacit = gain.copy(), tacit_gain.copy()
-    for arr in (shared_gain, shared_tacit):
-        mean_part = (arr * part).sum(axis=1, keepdims=True) / np.maximum(n_part, 1)
-        arr += np.where(has & ~part, internal_rate * np.maximum(0.0, mean_part - arr), 0.0)
-    memory = memory_gain + institutionalisation_rate * np.maximum(0.0, shared_gain - memory_gain[:, None, :]).mean(axis=1)
-    if memory_cap is not None:
-        memory = np.minimum(memory, memory_cap)
-    shared_gain += internal_rate * np.maximum(0.0, memory[:, None, :] - shared_gain)
-    return shared_gain, shared_tacit, memory
+    anyone = False
+    for a in indices(rep.staff0, rep.staff1):
+        leave[a] = u[a] < prm.turnover_rate
+        anyone = anyone or leave[a]
+    return anyone
 
 
-def staff_turnover(u: np.ndarray, rate: float) -> np.ndarray:
-    """Which staff leave this month (bool mask).
+@rule
+def disseminate_internally(kn, memory, memory0, sharers, leave, m0, m1, prm, work) -> None:
+    """Knowledge spreading within municipalities ``m0:m1`` and into their institutional memory.
 
-    Rule 5 (March 1991 turnover; R2 embedding knowledge in the organisation).
-    A leaver's knowledge goes with them; the newcomer starts from the starting
-    profile plus a share of the institutional memory (see ``Engine.disseminate``), and the
-    leaver's personal ties restart at their initial trust. ``u``: one uniform per staff member.
+    Rule 5 (R2 internal dissemination; March 1991). On gains over the starting level, municipality by
+    municipality (staff rows ``m * S:(m + 1) * S``), in order:
+
+    1. the sharers (staff who took part in exchanges, or hold the municipality's multilevel ties:
+       boundary spanners) share with colleagues: each other colleague closes
+       ``dissemination.internal_rate`` of the gap to the sharers' mean (explicit and, face to face at
+       work, tacit);
+    2. code learning: institutional memory takes up ``dissemination.institutionalisation_rate`` of what
+       staff know beyond it (mean over staff), up to 1;
+    3. socialisation: staff close ``internal_rate`` of the gap to the memory; a newcomer replacing a
+       leaver (``leave``) starts from the starting profile plus ``dissemination.socialisation`` of the
+       memory's gain, without tacit gains.
     """
-    return u < rate
+    ex, tc, ex0, tc0 = kn
+    g, tg, mean_g, mean_tg, above, mem = work
+    S, D = g.shape
+    rate = prm.internal_rate
+    for m in range(m0, m1):
+        base = m * S
+        n_sharers = 0
+        for s in range(S):
+            if sharers[base + s]:
+                n_sharers += 1
+        for d in range(D):
+            mean_g[d] = 0.0
+            mean_tg[d] = 0.0
+            above[d] = 0.0
+            mem[d] = memory[m, d] - memory0[m, d]
+        for s in range(S):  # the staff's gains and the sharers' sums
+            f = 1.0 if sharers[base + s] else 0.0
+            for d in range(D):
+                g[s, d] = ex[base + s, d] - ex0[base + s, d]
+                mean_g[d] += g[s, d] * f
+            for d in range(D):
+                tg[s, d] = tc[base + s, d] - tc0[base + s, d]
+                mean_tg[d] += tg[s, d] * f
+        for d in range(D):
+            mean_g[d] = mean_g[d] / max(n_sharers, 1)
+            mean_tg[d] = mean_tg[d] / max(n_sharers, 1)
+        for s in range(S):  # 1. colleagues close part of the gap to the sharers' mean
+            if n_sharers > 0 and not sharers[base + s]:
+                for d in range(D):
+                    g[s, d] += rate * max(0.0, mean_g[d] - g[s, d])
+                for d in range(D):
+                    tg[s, d] += rate * max(0.0, mean_tg[d] - tg[s, d])
+            for d in range(D):
+                above[d] += max(0.0, g[s, d] - mem[d])
+        for d in range(D):  # 2. code learning into institutional memory, which stays <= 1
+            mem[d] = min(mem[d] + prm.institutionalisation_rate * (above[d] / S), 1.0 - memory0[m, d])
+            memory[m, d] = memory0[m, d] + mem[d]
+        for s in range(S):  # 3. socialisation towards memory; newcomers replace leavers
+            a = base + s
+            if leave[a]:
+                for d in range(D):
+                    ex[a, d] = min(ex0[a, d] + prm.socialisation * mem[d], 1.0)
+                    tc[a, d] = min(tc0[a, d] + 0.0, 1.0)
+            else:
+                for d in range(D):
+                    ex[a, d] = min(ex0[a, d] + (g[s, d] + rate * max(0.0, mem[d] - g[s, d])), 1.0)
+                for d in range(D):
+                    tc[a, d] = min(tc0[a, d] + tg[s, d], 1.0)
+
+
+@rule
+def restart_ties(participated, tie_index, tie_list, ties, leave, rep, prm) -> None:
+    """A leaver's ties restart: the newcomer has not met anyone yet (Rule 5, turnover), so each tie goes
+    back to its initial trust (``trust.initial`` between strangers on partnership and transnational
+    ties, ``trust.initial_local`` on local and multilevel ties) and to no contact yet. The leaver no
+    longer counts as having participated; ``leave`` is cleared."""
+    kind, trust, last_contact = ties.kind, ties.trust, ties.last_contact
+    for a in range(rep.staff0, rep.staff1):
+        if leave[a]:
+            participated[a] = False
+            for q in range(tie_index[a], tie_index[a + 1]):
+                e = tie_list[q]
+                strangers = kind[e] == 0 or kind[e] == 2
+                trust[e] = prm.trust_initial if strangers else prm.trust_initial_local
+                last_contact[e] = prm.never
+            leave[a] = False
 
 
 # ---------------------------------------------------------------- Rule 7: CSO initiatives
-def update_initiatives(momentum: np.ndarray, start: np.ndarray, cooldown_until: np.ndarray,
-                       start_prob: np.ndarray, support: np.ndarray, noise: np.ndarray, u_start: np.ndarray,
-                       month: int, *, volunteer_decay: float, support_gain: float,
-                       stall_threshold: float, cooldown: int,
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """CSO initiatives start, lose momentum, are supported, and stall.
+@inline_rule
+def local_support(prm, month) -> float:
+    """The local governments' support level for CSOs this month: ``cso.support``, times
+    ``shocks.support_cut_factor`` from ``shocks.support_cut_month`` on (R4: budget cuts)."""
+    cut = prm.support_cut_factor if 0 <= prm.support_cut_month <= month else 1.0
+    return prm.support * cut
 
-    Rule 7 (R4). An active initiative loses ``volunteer_decay`` momentum a month
-    as volunteer hours and personal funds dwindle (with noise), and regains
-    ``support_gain * support``, where ``support`` is the local government's
-    support level times the trust on the CSO's tie to it (legitimacy, approvals,
-    status). Below ``stall_threshold`` it stalls, and the CSO waits ``cooldown``
-    months. An idle CSO starts a new initiative with probability ``start_prob``
-    (higher with involved migrants and transnational ties, computed by the
-    model). Arrays are per CSO; ``noise`` is the month's fluctuation of
-    volunteer input (normal, sd ``cso.momentum_noise``), ``u_start`` uniforms.
 
-    Returns (momentum, start, cooldown_until, stalled mask, started mask).
+@inline_rule
+def initiative_start_probability(migrants_involved, recently_linked, prm) -> float:
+    """Monthly probability that an idle CSO starts an initiative (Rule 7, R4, R7): ``cso.start_rate``,
+    raised by ``cso.migrant_boost`` for a migrant organisation whose city's partnership has involved
+    migrants (R7: migrants as initiators), and by ``cso.transnational_boost`` for a CSO with a recent
+    contact (within ``dissemination.active_window`` months) on one of its transnational ties in use."""
+    m = 1.0 if migrants_involved else 0.0
+    linked = 1.0 if recently_linked else 0.0
+    p = prm.start_rate * (1 + prm.migrant_boost * m) * (1 + prm.transnational_boost * linked)
+    return min(max(p, 0.0), 1.0)
+
+
+@rule
+def update_initiatives(inits, migrant_org, ties, enabled, has_migrants, draws, tally, rep, month, support, prm,
+                       n_stalled) -> int:
+    """The replication's CSO initiatives this month: they lose momentum, are supported, stall or start.
+
+    Rule 7 (R4). An active initiative loses ``cso.volunteer_decay`` momentum a month as volunteer hours
+    and personal funds dwindle (plus the month's fluctuation, ``draws.noise``), and regains
+    ``cso.support_gain`` times the support it gets: the local governments' support level
+    (:func:`local_support`) times the trust on the CSO's tie to its municipality (legitimacy, approvals,
+    status); momentum is at most 1. Below ``cso.stall_threshold`` it stalls and the CSO waits
+    ``cso.cooldown`` months. An idle CSO past its cooldown starts a new initiative (momentum 1) with
+    :func:`initiative_start_probability` (one uniform of ``draws.csos``). Counts starts and stalls in
+    ``tally`` and logs each stall (CSO row, start, month) from row ``n_stalled``; returns the new count.
     """
-    active = start >= 0
-    m = momentum.copy()
-    m = np.where(active, np.minimum(1.0, m - volunteer_decay + support_gain * support + noise), m)
-    stalled = active & (m < stall_threshold)
-    new_start = np.where(stalled, -1, start)
-    cool = np.where(stalled, month + cooldown, cooldown_until)
-    m = np.where(stalled, 0.0, m)
-    idle = (new_start < 0) & ~stalled & (month >= cool)
-    started = idle & (u_start < start_prob)
-    new_start = np.where(started, month, new_start)
-    m = np.where(started, 1.0, m)
-    return m, new_start, cool, stalled, started
+    trust, last_contact = ties.trust, ties.last_contact
+    momentum, start, cooldown_until, city, local_tie, tn_index, tn_ties = inits
+    started, stalled, _events, log = tally
+    noise, u = draws.noise, draws.csos
+    r = rep.r
+    for i in range(rep.cso0 - rep.first_cso, rep.cso1 - rep.first_cso):
+        row = rep.first_cso + i
+        tie = local_tie[i]
+        gets = support * (trust[tie] if tie >= 0 else 0.0)
+        linked = False
+        for q in range(tn_index[i], tn_index[i + 1]):
+            e = tn_ties[q]
+            if enabled[e] and last_contact[e] > month - prm.active_window:
+                linked = True
+                break
+        prob = initiative_start_probability(migrant_org[row] and has_migrants[city[i]], linked, prm)
+        began = start[i]
+        m = momentum[i]
+        if began >= 0:
+            m = min(1.0, m - prm.volunteer_decay + prm.support_gain * gets + noise[i])
+            if m < prm.stall_threshold:
+                start[i] = -1
+                cooldown_until[i] = month + prm.cooldown
+                momentum[i] = 0.0
+                stalled[r] += 1.0
+                log[n_stalled, 0] = row
+                log[n_stalled, 1] = began
+                log[n_stalled, 2] = month
+                n_stalled += 1
+                continue
+        momentum[i] = m
+        if began < 0 and month >= cooldown_until[i] and u[i] < prob:
+            start[i] = month
+            momentum[i] = 1.0
+            started[r] += 1.0
+    return n_stalled
 
 
 # ---------------------------------------------------------------- Rule 8: policy adoption
-def adopt_policies(memory_gain: np.ndarray, adopted: np.ndarray, threshold: float) -> np.ndarray:
-    """Practices adopted this month: (M, D) mask of new adoptions.
+@rule
+def adopt_policies(orgs, m0, m1, month, prm) -> None:
+    """Practices adopted this month by municipalities ``m0:m1``.
 
-    Rule 8 (LOGO South: policy transfer and mobility). A municipality adopts a
-    new practice in a domain when the knowledge its organisation has embedded
-    there (institutional memory) first exceeds its starting level by
-    ``threshold``; each domain is adopted at most once. Measuring the gain, not
-    the level, makes a new practice mean new knowledge on either side, whatever
-    a municipality knew at the start.
+    Rule 8 (LOGO South: policy transfer and mobility). A municipality adopts a new practice in a domain
+    when the knowledge its organisation has embedded there (institutional memory) first exceeds its
+    starting level by ``dissemination.adoption_threshold``; each domain is adopted at most once.
+    Measuring the gain, not the level, makes a new practice mean new knowledge on either side,
+    whatever a municipality knew at the start.
     """
-    return (memory_gain >= threshold) & ~adopted
+    memory, memory0, adopted, adoption_month = orgs.memory, orgs.memory0, orgs.adopted, orgs.adoption_month
+    for m in range(m0, m1):
+        for d in range(memory.shape[1]):
+            if not adopted[m, d] and memory[m, d] - memory0[m, d] >= prm.adoption_threshold:
+                adopted[m, d] = True
+                adoption_month[m, d] = month
 
 
 # ---------------------------------------------------------------- Rule 9: life after the programme
-def sustain_partnerships(alive: np.ndarray, last_exchange: np.ndarray, month: int, dormancy_months: int) -> np.ndarray:
-    """Partnerships that live on: an exchange within the last ``dormancy_months``.
+@rule
+def sustain_partnerships(pt, p0, p1, month, prm) -> bool:
+    """Partnerships ``p0:p1`` live on while they had an exchange within ``municipality.dormancy_months``.
 
-    Rule 9 (R5, R6; the field's pattern of activity that declines after
-    2008). A partnership whose exchanges stopped for ``dormancy_months`` ends;
-    it does not revive. Own-means activity (:func:`exchange_intensity`) is what
-    keeps it alive once programme money is gone.
-    """
-    return alive & (month - last_exchange <= dormancy_months)
+    Rule 9 (R5, R6; the field's pattern of activity that declines after 2008). A partnership whose
+    exchanges stopped for that long ends; it does not revive. Own-means activity
+    (:func:`exchange_intensity`) is what keeps it alive once programme money is gone. Returns whether
+    one ended."""
+    alive, last_exchange = pt.alive, pt.last_exchange
+    ended = False
+    for p in range(p0, p1):
+        if alive[p] and month - last_exchange[p] > prm.dormancy_months:
+            alive[p] = False
+            ended = True
+    return ended
 
 
-def migrant_outreach(involved: np.ndarray, u: np.ndarray, outreach: float) -> np.ndarray:
-    """Migrants involved after this month's outreach (R7: inform a wider public, involve more migrants).
+# ---------------------------------------------------------------- shocks (Python: a one-off draw with choice)
+def terminate_partnerships(alive: np.ndarray, south_country: np.ndarray, key_rngs: list, share: float,
+                           country: str) -> None:
+    """Partnerships ended by a diplomatic shock (e.g. Istanbul-Rotterdam, Denizli-Almelo, March 2017).
 
-    Each uninvolved migrant is drawn in with probability ``outreach`` (``u``: one
-    uniform per migrant); no one drops out.
-    """
-    return involved | (u < outreach)
+    A share ``shocks.terminated_share`` of the partnerships with the targeted country
+    (``shocks.terminated_country``: any, morocco or turkey) ends, chosen at random from each
+    replication's second generator. ``alive`` (R * P), ``south_country`` (P,) of one replication."""
+    P = len(south_country)
+    target = {"any": np.arange(P), "morocco": np.flatnonzero(south_country == 1),
+              "turkey": np.flatnonzero(south_country == 2)}[country]
+    n = int(round(share * len(target)))
+    if n:
+        for r, g in enumerate(key_rngs):
+            alive[r * P + g.choice(target, size=n, replace=False)] = False

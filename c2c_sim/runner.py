@@ -55,19 +55,14 @@ class RunResult:
 
 def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunResult:
     """Run the replications with ``seeds`` as one batch and return their tables."""
-    engine = Engine(cfg, [np.random.default_rng(s) for s in seeds])
-    history = [engine.metrics]
-    while engine.month < cfg.months:
-        engine.step()
-        history.append(engine.metrics)
-    R, T = len(seeds), len(history)
+    engine = Engine(cfg, [np.random.default_rng(s) for s in seeds]).run()
+    history = engine.history()  # name -> (T, R)
+    R, T = len(seeds), cfg.months + 1
     reps = np.arange(first_replication, first_replication + R)
-    names = [k for k in history[0] if k != "programme_budget"]
-    table = np.array([[h[k] for k in names] for h in history])  # (T, K, R)
-    cols = {k: table[:, i, :].T.ravel() for i, k in enumerate(names)}  # (R, T) -> rep-major
+    cols = {k: v.T.ravel() for k, v in history.items() if k != "programme_budget"}  # (R, T) -> rep-major
     series = pd.DataFrame({"replication": np.repeat(reps, T), "seed": np.repeat(np.asarray(seeds, np.int64), T),
                            "month": np.tile(np.arange(T), R), **cols,
-                           "programme_budget": np.tile([float(h["programme_budget"][0]) for h in history], R)})
+                           "programme_budget": np.tile(history["programme_budget"][:, 0], R)})
     final = {k: v for k, v in engine.metrics.items() if k not in SERIES_ONLY}
     summary = pd.DataFrame({"replication": reps, "seed": np.asarray(seeds, np.int64), **final})
     rec = engine.initiative_records()

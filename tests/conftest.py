@@ -8,8 +8,13 @@ municipality and six migrants per partnered Dutch city.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # the Mesa oracle (mesa_reference)
 
 from c2c_sim import make_config
 from c2c_sim.config import Config

@@ -24,6 +24,7 @@ from c2c_sim.config import (
     validate,
 )
 from c2c_sim.rules import programme_budget
+from c2c_sim.state import params_from_config
 
 
 def error_of(*args, **kwargs) -> str:
@@ -285,7 +286,8 @@ def test_hydra_schema_rejects_unknown_keys(hydra_compose):
 def test_fixed_total_pays_the_total(duration, pattern):
     per_year = budget_per_year_for_total(240.0, duration, pattern)
     cfg = make_config(programme_budget_per_year=per_year, programme_duration=duration, programme_pattern=pattern)
-    paid = sum(programme_budget(cfg.programme, cfg.shocks, t) for t in range(1, duration + 200))
+    prm = params_from_config(cfg)
+    paid = sum(programme_budget(prm, t) for t in range(1, duration + 200))
     assert paid == pytest.approx(240.0, rel=1e-12)
 
 
@@ -293,5 +295,6 @@ def test_fixed_total_preset_spends_the_same_whatever_the_duration():
     totals = []
     for duration in (12, 48, 120):
         cfg = make_config(programme="fixed_total", programme_duration=duration)
-        totals.append(sum(programme_budget(cfg.programme, cfg.shocks, t) for t in range(1, 400)))
+        prm = params_from_config(cfg)
+        totals.append(sum(programme_budget(prm, t) for t in range(1, 400)))
     assert totals == pytest.approx([240.0] * 3, rel=1e-12)

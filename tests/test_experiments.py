@@ -95,12 +95,14 @@ def test_full_designs_stay_moderate():
 def test_equal_total_budget_pays_the_same_money():
     """configs/programme/fixed_total.yaml pays 240 k EUR whatever the duration and pattern."""
     from c2c_sim.rules import programme_budget
+    from c2c_sim.state import params_from_config
 
     for duration in (3, 6, 12, 24, 48, 96, 120):
         for pattern in ("continuous", "bursts"):
             cfg = make_config(programme="fixed_total", programme_duration=duration, programme_pattern=pattern,
                               months=200)
-            paid = sum(programme_budget(cfg.programme, cfg.shocks, t) for t in range(1, cfg.months + 1))
+            prm = params_from_config(cfg)
+            paid = sum(programme_budget(prm, t) for t in range(1, cfg.months + 1))
             assert paid == pytest.approx(240.0), (duration, pattern)
     assert make_config(programme="fixed_total", programme_duration=0).programme.budget_per_year == 0.0
     assert isinstance(ProgrammeConfig(), ProgrammeConfig) and isinstance(ShockConfig(), ShockConfig)

@@ -131,10 +131,9 @@ def test_partnership_density_is_the_share_of_staff_pairs_tied(make_tiny):
     assert abs(share - 0.3) < 0.03  # 2000 pairs: sd ~ 0.01
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
-def test_world_without_partnerships_runs(make_tiny, compiled):
+def test_world_without_partnerships_runs(make_tiny):
     cfg = make_tiny(months=3, world_partnerships_morocco=0, world_partnerships_turkey=0)
-    eng = Engine(cfg, [np.random.default_rng(0)], compiled=compiled)
+    eng = Engine(cfg, [np.random.default_rng(0)])
     eng.run()
     assert eng.month == 3 and np.all(eng.metrics["exchange_events"] == 0)
 
@@ -193,7 +192,7 @@ def test_ties_of_ended_partnerships_leave_the_outcomes_the_month_they_end(make_t
     eng.step()  # no exchange since month 0: dormant for 2 > 1 months
     assert eng.metrics["partnerships_alive"][0] == 0
     assert np.isnan(eng.metrics["mean_trust_partnership"][0])
-    assert not eng._enabled[eng.world.tie_type == TieType.PARTNERSHIP].any()
+    assert not eng.state.use.enabled[eng.world.tie_type == TieType.PARTNERSHIP].any()
 
 
 # ============================================================================================== network presets

@@ -1,8 +1,9 @@
 """The hot rules twice: an idiomatic Mesa reference and the array engine, on one synthetic population.
 
-This module is the correctness oracle and the speed baseline of issue 4. It
-builds a *hot-rules kernel*: the rules that cost the model its time each month,
-on a synthetic population that both implementations share:
+This module (outside the installed package: it is the check, not the model) is
+the correctness oracle and the speed baseline. It builds a *hot-rules kernel*:
+the rules that cost the model its time each month, on a synthetic population
+that both implementations share:
 
 * ``N`` agents in organisations of ``org_size`` (10: a municipality's staff),
   organisations alternating between two countries (North, South);
@@ -54,9 +55,9 @@ seed) but not their random streams: :class:`VectorKernel` draws contacts with
 numpy, :class:`ReferenceModel` with the Mesa model's ``random.Random``; the
 draws have the same distribution, so over seeds the mean trajectories agree
 (:func:`compare`). Fed the same contacts (``apply(tie)`` on both sides) they
-agree to rounding. :class:`VectorKernel` runs on the engine's numpy rules
-(:mod:`c2c_sim.rules`) or on the engine's numba kernels (:mod:`c2c_sim.fast`);
-``benchmarks/bench.py`` times both against the reference.
+agree to rounding. :class:`VectorKernel` calls the model's own compiled rules
+(:mod:`c2c_sim.rules`, the functions a run calls), so the oracle checks the code
+that runs; ``benchmarks/bench.py`` times it against the reference.
 
 Not covered here (not hot, or not in this kernel): exchange planning, routine
 contact rates per tie type, donor-mode direction weights, migrant facilitation
@@ -72,9 +73,14 @@ from functools import cached_property
 
 import mesa
 import numpy as np
+from numba import njit
 
-from . import rules
-from .config import DOMAINS, Config
+from c2c_sim import rules
+from c2c_sim.compiled import Direct, borrow
+from c2c_sim.config import DOMAINS, Config
+from c2c_sim.rules import Contacts
+from c2c_sim.state import Knowledge, StaffWork, Ties, TransferWork, TrustWork, params_from_config
+from c2c_sim.world import NEVER
 
 OUTCOMES = ("explicit", "tacit", "trust", "memory")
 """Per-step outcomes recorded by both implementations (population means)."""
@@ -185,70 +191,72 @@ def make_population(n: int, seed: int, *, org_size: int = 10, mean_degree: float
     distance = np.where(same, k.distance_within, k.distance_north_south)
     obj_n = np.array([[cfg.municipality.objectives_north[d] for d in DOMAINS]])
     obj_s = np.array([[cfg.municipality.objectives_south[d] for d in DOMAINS]])
-    agenda = rules.exchange_agenda(obj_n / obj_n.sum(), obj_s / obj_s.sum(), np.zeros(1),
-                                   learning_strategy=cfg.programme.learning_strategy,
-                                   strategy_focus=cfg.programme.strategy_focus)[0]
+    agenda = np.zeros(D)  # the agenda of a programme serving the South's objectives (coherence 0)
+    rules.exchange_agenda(params_from_config(cfg), (obj_n / obj_n.sum())[0], (obj_s / obj_s.sum())[0], 0.0, agenda)
     return Population(org_size=org_size, country=country, openness=openness, explicit0=explicit0, tacit0=tacit0,
                       src=src, dst=dst, trust0=trust0.astype(np.float64), distance=distance.astype(np.float64),
                       f2f=same, agenda=agenda, params=params or KernelParams.from_config(cfg))
 
 
-# ---------------------------------------------------------------- the engine side: arrays and c2c_sim.rules
+# ---------------------------------------------------------------- the engine side: the model's compiled rules
+@njit(cache=True)
+def kernel_step(kn, openness, north, ties, contacts, n, agenda, prm, work, month, memory, memory0):
+    """One step of the hot-rules kernel through the model's rules, in the engine's order: transfer
+    (Rules 2, 3), forgetting (SKIN), trust (Rule 4), internal dissemination with the staff who had a
+    contact as sharers (Rule 5). ``work``: (TransferWork, TrustWork, StaffWork, sharer, leave, forgets)."""
+    kn, ties, work = borrow(kn), borrow(ties), borrow(work)
+    transfer_work, trust_work, staff_work, sharer, leave, forgets = work
+    N = kn.explicit.shape[0]
+    rules.transfer_knowledge(kn, openness, north, ties, contacts, n, agenda, prm, transfer_work)
+    for a in range(N):
+        sharer[a] = transfer_work.used[a]
+    rules.forget_unused(kn, forgets, transfer_work.used, 0, N, prm)
+    rules.update_trust(ties, contacts, n, 0, ties.trust.shape[0], month, prm, trust_work)
+    rules.disseminate_internally(kn, memory, memory0, sharer, leave, 0, memory.shape[0], prm, staff_work)
+
+
 class VectorKernel:
-    """The hot rules on arrays: a thin driver over :mod:`c2c_sim.rules` (the project's engine).
+    """The hot rules on arrays: the model's own compiled rules (:mod:`c2c_sim.rules`) driven on the
+    population (:func:`kernel_step`), as the engine drives them on a world.
 
-    Synchronous: each rule reads the arrays the phase started with and returns
-    new ones. Contacts are drawn per tie end (two uniform arrays of length E);
-    contacts per tie are counted with ``np.bincount``, never assigned by fancy
-    index, so a tie contacted from both ends gains trust twice.
-
-    ``backend`` chooses the implementation of the rules:
-
-    * ``"numpy"`` (default): :mod:`c2c_sim.rules`, the readable definition and
-      the engine's path without numba;
-    * ``"fast"``: :mod:`c2c_sim.fast`, the fused in-place numba kernels the
-      engine (:class:`c2c_sim.engine.Engine`) uses when numba is installed
-      (numpy rules, with a warning, if it is not).
+    Synchronous, as in the engine: each rule reads the state the step started with. Contacts are drawn
+    per tie end; a tie contacted from both ends has two contacts that month (trust grows twice).
     """
 
-    BACKENDS = ("numpy", "fast")
-
-    def __init__(self, pop: Population, seed=None, *, backend: str = "numpy") -> None:
-        if backend not in self.BACKENDS:
-            raise ValueError(f"backend={backend!r}: use one of {', '.join(self.BACKENDS)}")
-        if backend == "fast":
-            from . import fast
-            if not fast.enabled():
-                backend = "numpy"
-        self.backend = backend
+    def __init__(self, pop: Population, seed=None) -> None:
         self.pop = pop
-        self.p = pop.params
+        p = self.p = pop.params
         self.rng = np.random.default_rng(seed)
+        N, D, E, S = pop.n, pop.n_domains, pop.n_ties, pop.org_size
         self.explicit = pop.explicit0.copy()
         self.tacit = pop.tacit0.copy()
         self.memory = pop.memory0.copy()
         self.trust = pop.trust0.copy()
-        self.ever = np.zeros(pop.n_ties, bool)  # ties whose ends have met (rules.update_trust: no decay before)
-        if backend == "fast":
-            N, D, E = pop.n, pop.n_domains, pop.n_ties
-            self._north = pop.country == 0
-            self._agenda2 = np.ascontiguousarray(pop.agenda[None, :])
-            self._forgets = np.ones(N, bool)
-            from .world import NEVER
-
-            self._never = NEVER
-            self._last_contact = np.full(E, NEVER, np.int32)
-            self._no_leave = np.zeros(N, bool)
-            self._scratch_actors = (np.zeros((N, D)), np.zeros((N, D)), np.full((N, D), -1.0), np.full((N, D), -1.0),
-                                    np.zeros(N, bool))
-            self._scratch_ties = (np.zeros(E, np.int64), np.zeros(E, bool))
+        self._last_contact = np.full(E, NEVER, np.int32)
         self.steps = 0
-        # per-directed-contact lookups: direction 0 is src <- dst, direction 1 is dst <- src
-        self._recv = np.concatenate([pop.src, pop.dst]).astype(np.intp)
-        self._send = np.concatenate([pop.dst, pop.src]).astype(np.intp)
-        self._dist2 = np.concatenate([pop.distance, pop.distance])
-        self._f2f2 = np.concatenate([pop.f2f, pop.f2f])
-        self._no_bridge = np.zeros(pop.n_ties, bool)
+        self._kn = Knowledge(self.explicit, self.tacit, pop.explicit0, pop.tacit0)
+        self._north = pop.country == 0
+        self._ties = Ties(src=pop.src.astype(np.int32), dst=pop.dst.astype(np.int32), kind=np.zeros(E, np.int8),
+                          partnership=np.full(E, -1, np.int32), trust=self.trust, last_contact=self._last_contact,
+                          distance=pop.distance)
+        self._agenda = np.ascontiguousarray(pop.agenda[None, :])  # the general agenda (context -1)
+        self._prm = params_from_config(Config())._replace(
+            explicit_rate=p.explicit_rate, tacit_rate=p.tacit_rate, absorptive_base=p.absorptive_base,
+            bounded_gap=p.bounded_gap, tacit_exponent=p.tacit_exponent, growth=p.growth, decay=p.decay,
+            forget_rate=p.forget_rate, internal_rate=p.internal_rate,
+            institutionalisation_rate=p.institutionalisation_rate, bridge=0.0, bridge_boost=0.0, donor=False)
+        self._work = (TransferWork(np.zeros((N, D)), np.zeros((N, D)), np.full((N, D), -1.0), np.full((N, D), -1.0),
+                                   np.zeros(N, bool), np.zeros(N, np.int64)),
+                      TrustWork(np.zeros(E, np.int64), np.zeros(E, bool)),
+                      StaffWork(np.zeros((S, D)), np.zeros((S, D)), np.zeros(D), np.zeros(D), np.zeros(D),
+                                np.zeros(D)),
+                      np.zeros(N, bool), np.zeros(N, bool), np.ones(N, bool))
+        self._step = Direct(kernel_step)
+
+    @property
+    def ever(self) -> np.ndarray:
+        """Ties whose ends have met."""
+        return self._last_contact > NEVER
 
     def draw_contacts(self) -> np.ndarray:
         """This step's contacts as tie indices (a tie appears once per end that reached out).
@@ -277,73 +285,20 @@ class VectorKernel:
 
     def apply(self, tie: np.ndarray) -> None:
         """One step given its contacts (tie indices, repeated for a tie contacted twice)."""
-        if self.backend == "fast":
-            self._apply_fast(tie)
-            return
-        pop, p = self.pop, self.p
-        N, E, D, M, S = pop.n, pop.n_ties, pop.n_domains, pop.n_orgs, pop.org_size
-        # Rule 2: every contact moves knowledge both ways
-        both = np.concatenate([tie, tie + E])
-        receiver, source = self._recv[both], self._send[both]
-        n_dir = len(both)
-        e, t = rules.transfer_knowledge(
-            self.explicit, self.tacit, receiver, source, self.trust[np.concatenate([tie, tie])], self._dist2[both],
-            self._f2f2[both],
-            np.broadcast_to(pop.agenda, (n_dir, D)), np.ones(n_dir), pop.openness,
-            explicit_rate=p.explicit_rate, tacit_rate=p.tacit_rate, absorptive_base=p.absorptive_base,
-            bounded_gap=p.bounded_gap, tacit_exponent=p.tacit_exponent)
-        # Rule 4: contacts counted per tie
-        contacts = np.bincount(tie, minlength=E)
-        self.trust = rules.update_trust(self.trust, contacts, self._no_bridge, pop.distance,
-                                        growth=p.growth, decay=p.decay, bridge_boost=0.0,
-                                        ever_contacted=self.ever)
-        self.ever |= contacts > 0
-        # SKIN: gains fade without contact
-        used = np.zeros(N, bool)
-        used[receiver] = True
-        e = rules.forget_unused(e, pop.explicit0, used, p.forget_rate)
-        t = rules.forget_unused(t, pop.tacit0, used, p.forget_rate)
-        # Rule 5: colleagues, memory, socialisation
-        gain, tgain, mem = rules.disseminate_internally(
-            (e - pop.explicit0).reshape(M, S, D), (t - pop.tacit0).reshape(M, S, D), used.reshape(M, S),
-            self.memory - pop.memory0, internal_rate=p.internal_rate,
-            institutionalisation_rate=p.institutionalisation_rate, memory_cap=1.0 - pop.memory0)
-        self.memory = pop.memory0 + mem
-        self.explicit = np.minimum(pop.explicit0 + gain.reshape(N, D), 1.0)
-        self.tacit = np.minimum(pop.tacit0 + tgain.reshape(N, D), 1.0)
+        tie = np.ascontiguousarray(tie, np.int64)
+        n = len(tie)
+        contacts = Contacts(tie, np.ascontiguousarray(self.pop.f2f[tie]), np.zeros(n, bool), np.full(n, -1, np.int64))
         self.steps += 1
-
-    def _apply_fast(self, tie: np.ndarray) -> None:
-        """The same step through the engine's in-place numba kernels (:mod:`c2c_sim.fast`)."""
-        from . import fast
-
-        pop, p = self.pop, self.p
-        I = len(tie)
-        no_fac = np.zeros(I, bool)
-        fast.transfer_and_forget(
-            self.explicit, self.tacit, pop.explicit0, pop.tacit0, tie, no_fac, pop.f2f[tie], np.zeros(I, np.int64),
-            pop.src, pop.dst, self.trust, pop.distance, self._north, self._agenda2, False, 0.0, pop.openness,
-            self._forgets, p.explicit_rate, p.tacit_rate, p.absorptive_base, p.bounded_gap, p.tacit_exponent,
-            p.forget_rate, *self._scratch_actors)
-        fast.update_trust(self.trust, self._last_contact, tie, no_fac, pop.distance, 0.0, p.growth, p.decay, 0.0,
-                          self.steps + 1, self._never, *self._scratch_ties)
-        self.ever[tie] = True
-        used = np.zeros(pop.n, bool)
-        used[pop.src[tie]] = True
-        used[pop.dst[tie]] = True
-        fast.disseminate_and_turnover(self.explicit, self.tacit, pop.explicit0, pop.tacit0, self.memory,
-                                      pop.memory0, used, self._no_leave, pop.n_orgs, pop.org_size, p.internal_rate,
-                                      p.institutionalisation_rate, 0.0)
-        self.steps += 1
+        self._step(self._kn, self.pop.openness, self._north, self._ties, contacts, n, self._agenda, self._prm,
+                   self._work, self.steps, self.memory, self.pop.memory0)
 
     def outcomes(self) -> dict[str, float]:
         return {"explicit": float(self.explicit.mean()), "tacit": float(self.tacit.mean()),
                 "trust": float(self.trust.mean()), "memory": float(self.memory.mean())}
 
     def state_nbytes(self) -> int:
-        """Bytes of the kernel's state and constant arrays (population included)."""
-        arrays = [self.explicit, self.tacit, self.memory, self.trust, self._recv, self._send, self._dist2,
-                  self._f2f2, self._no_bridge]
+        """Bytes of the kernel's state and working arrays (population included)."""
+        arrays = [self.explicit, self.tacit, self.memory, self.trust, self._last_contact]
         arrays += [v for v in vars(self.pop).values() if isinstance(v, np.ndarray)]
         return sum(a.nbytes for a in arrays)
 
