@@ -3,8 +3,8 @@
 An agent holds its row (or municipality index) and shows its state as views
 into ``model.world``; it owns no copy of knowledge or trust. Decisions that the
 field describes per actor (who travels, whether an initiative starts) are made
-for all actors of a type at once by the vectorised rule functions in
-:mod:`c2c_sim.rules`, so a model of 100,000 actors steps at array speed.
+by the compiled rule functions in :mod:`c2c_sim.rules`, which loop over the
+arrays, so a model of 100,000 actors steps at compiled speed.
 """
 
 from __future__ import annotations

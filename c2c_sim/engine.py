@@ -1,7 +1,8 @@
 """The engine: steps one or many replications of a configuration as one stacked world.
 
-The order of a month is written out once, in :func:`month` (and, for one replication,
-:func:`replication_month`); :meth:`Engine.step` applies the scheduled shocks and calls it.
+The order of a month is written out once, in :func:`month`; :meth:`Engine.step` applies the
+scheduled shocks and calls it, :meth:`Engine.run` calls :func:`run_months` (the same month, for
+the months between shocks).
 
 Each replication has its own numpy generator and draws the same numbers whether it runs alone or
 in a batch of hundreds: batching changes speed, never results. Every month a replication takes one

@@ -187,3 +187,27 @@ def test_an_edited_rule_is_what_the_next_run_runs(tmp_path):
     stalled = list(original.series.columns.drop("seed")).index("initiatives_stalled")
     edited_stalls = np.array(edited["series"], float)[:, stalled].sum()
     assert edited_stalls > original.series["initiatives_stalled"].sum()
+
+
+def _summary(cfg, n: int = 8) -> dict[str, float]:
+    return c2c_sim.run_replications(cfg, replications=n, seed=11).summary.mean(numeric_only=True)
+
+
+def test_the_initiative_rule_is_wired_to_the_default_run(make_tiny):
+    """rules.update_initiatives: faster loss of volunteer momentum -> initiatives stall sooner in the default
+    (compiled) run."""
+    base = dict(months=36, cso_start_rate=0.2, cso_support=0.3)
+    slow = _summary(make_tiny(**base, cso_volunteer_decay=0.02))
+    fast = _summary(make_tiny(**base, cso_volunteer_decay=0.2))
+    assert fast["initiative_survival_months"] < 0.8 * slow["initiative_survival_months"]
+    assert fast["initiatives_stalled"] > slow["initiatives_stalled"]
+
+
+def test_the_trust_rule_is_wired_to_the_default_run(make_tiny):
+    """rules.update_trust: a larger share of missing trust gained per interaction -> higher partnership trust."""
+    low = _summary(make_tiny(months=24, trust_growth=0.05))
+    high = _summary(make_tiny(months=24, trust_growth=0.5))
+    assert high["mean_trust_partnership"] > low["mean_trust_partnership"] + 0.05
+    no_decay = _summary(make_tiny(months=24, trust_growth=0.2, trust_decay=0.0))
+    decay = _summary(make_tiny(months=24, trust_growth=0.2, trust_decay=0.2))
+    assert decay["mean_trust_partnership"] < no_decay["mean_trust_partnership"]

@@ -1,0 +1,89 @@
+"""Outcomes: the compiled measurement (metrics.measure, the only place outcomes are computed) against the
+definitions in metrics.py's docstring, recomputed here with plain numpy group-bys from the world's arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from c2c_sim.config import DOMAINS
+from c2c_sim.engine import Engine
+from c2c_sim.world import Kind, TieType
+
+RUN = {"months": 18, "network": "multilevel_hybrid", "migrants_outreach": 0.2, "world_unpartnered_north": 1,
+       "world_unpartnered_south": 1, "shocks_termination_month": 9, "shocks_terminated_share": 0.5}
+
+
+def gains_of(w) -> np.ndarray:
+    """(A, D) gain: mean of explicit and tacit knowledge minus its starting value."""
+    return 0.5 * ((w.explicit - w.explicit0) + (w.tacit - w.tacit0))
+
+
+def by_hand(eng: Engine) -> dict[str, np.ndarray]:
+    """The outcomes of every replication, recomputed from the world's arrays with numpy."""
+    w, R = eng.world, eng.R
+    g = gains_of(w)
+    org = np.isin(w.kind, (Kind.STAFF, Kind.CSO))
+    partnered = org & (w.partnership >= 0)
+    staff = w.kind == Kind.STAFF
+    out: dict[str, list] = {k: [] for k in ("north", "south", "circulation", "alive", "involved", "adopted",
+                                              "adopted_unpartnered", "trust", "trust_partnership", "memory")}
+    enabled = eng.state.use.enabled
+    for r in range(R):
+        mine = w.rep == r
+        out["north"].append(g[mine & partnered & (w.country == 0)].mean())
+        out["south"].append(g[mine & partnered & (w.country != 0)].mean())
+        out["circulation"].append(g[mine & staff & ~w.participated].mean())
+        out["alive"].append(w.alive[w.p_rep == r].sum())
+        out["involved"].append((w.involved & mine & (w.kind == Kind.MIGRANT)).sum())
+        munis = w.muni_rep == r
+        out["adopted"].append((w.adoption_month[munis] >= 0).sum())
+        out["adopted_unpartnered"].append((w.adoption_month[munis & (w.muni_partnership < 0)] >= 0).sum())
+        in_use = enabled & (w.tie_rep == r)
+        out["trust"].append(w.trust[in_use].mean())
+        out["trust_partnership"].append(w.trust[in_use & (w.tie_type == TieType.PARTNERSHIP)].mean())
+        pm = munis & (w.muni_partnership >= 0)
+        out["memory"].append((w.memory[pm] - w.memory0[pm]).mean())
+    return {k: np.array(v, float) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"programme": "none"}, {"network": "classic", "migrants_outreach": 0.6}])
+def test_measured_outcomes_follow_their_definitions(make_tiny, overrides):
+    cfg = make_tiny(**{**RUN, **overrides})
+    eng = Engine(cfg, [np.random.default_rng(s) for s in (1, 2, 3)]).run()
+    want, got = by_hand(eng), eng.metrics
+    assert np.allclose(got["learning_gain_north"], want["north"], rtol=1e-12, atol=1e-15)
+    assert np.allclose(got["learning_gain_south"], want["south"], rtol=1e-12, atol=1e-15)
+    assert np.allclose(got["circulation"], want["circulation"], rtol=1e-12, atol=1e-15)
+    assert np.allclose(got["mean_trust"], want["trust"], rtol=1e-12, equal_nan=True)
+    assert np.allclose(got["mean_trust_partnership"], want["trust_partnership"], rtol=1e-12, equal_nan=True)
+    assert np.allclose(got["institutional_knowledge_gain"], want["memory"], rtol=1e-12, atol=1e-15)
+    assert np.array_equal(got["partnerships_alive"], want["alive"])
+    assert np.array_equal(got["migrants_involved"], want["involved"])
+    assert np.array_equal(got["policy_adoptions"], want["adopted"])
+    assert np.array_equal(got["policy_adoptions_unpartnered"], want["adopted_unpartnered"])
+    lo = np.minimum(want["north"], want["south"])
+    hi = np.maximum(want["north"], want["south"])
+    assert np.allclose(got["mutuality"], np.where((hi > 1e-12) & (lo > 0), lo / hi, 0.0), rtol=1e-12)
+    # the per-domain gains average to the side's gain
+    for side in ("north", "south"):
+        per_domain = np.mean([got[f"learning_gain_{side}__{d}"] for d in DOMAINS], axis=0)
+        assert np.allclose(per_domain, want[side], rtol=1e-12, atol=1e-15)
+    assert (want["north"] > 0).all() or overrides.get("programme") == "none"
+
+
+def test_measurement_reads_the_state_as_it_is(make_tiny):
+    """Edit the knowledge of one replication's staff by hand: the next measurement sees exactly that edit."""
+    cfg = make_tiny(**RUN)
+    eng = Engine(cfg, [np.random.default_rng(s) for s in (4, 5)])
+    eng.step()
+    w = eng.world
+    before = eng.metrics["learning_gain_north"].copy()
+    target = (w.rep == 1) & (w.kind == Kind.STAFF) & (w.partnership >= 0) & (w.country == 0)
+    w.explicit[target] = w.explicit0[target] + 0.2
+    w.tacit[target] = w.tacit0[target] + 0.2
+    eng.step()
+    after = eng.metrics["learning_gain_north"]
+    want = by_hand(eng)["north"]
+    assert np.allclose(after, want, rtol=1e-12)
+    assert after[1] > before[1] + 0.05 and abs(after[0] - before[0]) < 0.05
