@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .compiled import Direct, borrow, compile_notice, rule
+from .compiled import JIT_DISABLED, Direct, borrow, compile_notice, rule
 from .config import DOMAINS, Config
 from .metrics import Activity, measure
 from .rules import (
@@ -227,12 +227,24 @@ class Engine:
         self._rows = _metric_rows(w.n_domains)
         self.initiative_log: list[tuple[int, int, int]] = []  # (cso row, start month, stall month)
         self._link_generators()
-        with compile_notice("the starting state"):
-            begin(self.state, self.params)
         self._tables = np.zeros((cfg.months + 1,) + self.state.table.shape)  # every month's outcomes
         self._gains = np.zeros((cfg.months + 1,) + self.state.gains.shape)
+        with compile_notice("the model's rules"):  # one notice for the whole compile, the first time
+            self._compile()
+            begin(self.state, self.params)
         self._record(0)
         self.metrics = self._metrics()
+
+    def _compile(self) -> None:
+        """Compile (or load from the cache) the month and the run for this engine's types now, so that
+        the first compile happens under one notice rather than at the first step or run."""
+        if JIT_DISABLED:
+            return
+        from numba import typeof
+
+        head = tuple(typeof(a) for a in (self.state, self.params, self._gens, self._key_gens, 1))
+        month.compile(head + (typeof(0),))
+        run_months.compile(head + (typeof(1), typeof(self._tables), typeof(self._gains)))
 
     def _link_generators(self) -> None:
         """The replications' generators as numba typed lists (the same objects: draws advance both views)."""
@@ -273,8 +285,7 @@ class Engine:
         self.month = t = self.month + 1
         self.apply_shocks(t)
         self._sync()
-        with compile_notice("the month"):
-            n_stalled = self._month(self.state, self.params, self._gens, self._key_gens, t, 0)
+        n_stalled = self._month(self.state, self.params, self._gens, self._key_gens, t, 0)
         self._log_stalls(n_stalled)
         self._record(t)
         self.metrics = self._metrics()
@@ -289,9 +300,8 @@ class Engine:
             self._sync()
             shock = self._termination_month()
             last = shock - 1 if t < shock <= horizon else horizon  # stop before a shock still to come
-            with compile_notice("the months"):
-                done, n_stalled = run_months(self.state, self.params, self._gens, self._key_gens, t, last,
-                                             self._tables, self._gains)
+            done, n_stalled = run_months(self.state, self.params, self._gens, self._key_gens, t, last,
+                                         self._tables, self._gains)
             self._log_stalls(n_stalled)
             self.month = done
         self.metrics = self._metrics()
