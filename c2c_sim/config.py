@@ -90,6 +90,8 @@ class NetworkConfig:
                             "multilevel_hybrid: + higher government and knowledge institutions")
     partnership_density: float = param(0.5, 0.0, 1.0, help="probability that two staff of partner municipalities are tied")
     multilevel_contacts: int = param(2, 0, 100, help="staff per municipality tied to the higher government level")
+    partnership_contacts: bool = param(True, help="partnership and CSO-CSO ties carry routine (remote) contacts; "
+                                                  "false in the twin run of the caused outcomes")
 
 
 @dataclass
@@ -229,6 +231,8 @@ class Config:
     replications: int = param(20, 1, 1000000, help="independent replications per configuration")
     seed: int = param(20240601, 0, 2**63 - 1, help="base seed; replication seeds are spawned from it")
     workers: int = param(1, 1, 256, help="processes running replications of one job")
+    caused: bool = param(False, help="also run each replication's twin without partnership activity and "
+                                     "report the *_caused outcomes (run minus twin; about twice the time)")
     world: WorldConfig = field(default_factory=WorldConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     programme: ProgrammeConfig = field(default_factory=ProgrammeConfig)
@@ -504,6 +508,21 @@ def register_configs() -> None:
 
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
+
+
+def counterfactual(cfg: Config) -> Config:
+    """The twin of ``cfg`` for the caused outcomes: the same world and seeds, no partnership activity.
+
+    No programme money, no exchanges from the municipalities' own means, and no routine contacts on the
+    ties that need a partnership (staff pairs, CSO pairs). Everything else runs as in ``cfg``: the same
+    world (nothing here enters its construction) and, month by month, the same draws (a replication's
+    row of numbers has the same length whatever the rates), so the difference run minus twin is what
+    the partnership caused."""
+    return dataclasses.replace(
+        cfg, caused=False,
+        programme=dataclasses.replace(cfg.programme, budget_per_year=0.0),
+        municipality=dataclasses.replace(cfg.municipality, own_activity_rate=0.0),
+        network=dataclasses.replace(cfg.network, partnership_contacts=False))
 
 
 def budget_per_year_for_total(total: float, duration: int, pattern: str = "continuous", burst_on: int = 3,

@@ -119,7 +119,7 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         if sustain_partnerships(pt, rep.p0, rep.p1, t, prm):
             enable_ties(use, ties, involved, alive, rep.tie0, rep.tie1)
         # 12. measure
-        store(state.table, r, measure(kn, actors, ties, use.enabled, orgs, alive, inits.start, rep, prm, t,
+        store(state.table, r, measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, t,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], budget),
                                       state.gains))
         remember(involved, alive, work.seen_involved, work.seen_alive, rep)
@@ -182,9 +182,11 @@ def begin(state, prm) -> None:
     for r in range(state.layout.reps):
         rep = replication(state.layout, r)
         enable_ties(state.use, state.ties, actors.involved, pt.alive, rep.tie0, rep.tie1)
+        for e in range(rep.tie0, rep.tie1):  # the fixed panel of the trust outcomes: the ties in use now
+            state.use.panel[e] = state.use.enabled[e]
         remember(actors.involved, pt.alive, work.seen_involved, work.seen_alive, rep)
-        store(state.table, r, measure(state.knowledge, actors, state.ties, state.use.enabled, state.orgs, pt.alive,
-                                      state.initiatives.start, rep, prm, 0,
+        store(state.table, r, measure(state.knowledge, actors, state.ties, state.use, state.orgs, pt.alive,
+                                      state.initiatives, rep, prm, 0,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], 0.0),
                                       state.gains))
 

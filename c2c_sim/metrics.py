@@ -21,6 +21,27 @@ explicit and tacit knowledge minus its starting value (per actor and domain).
   ``policy_adoptions_unpartnered`` (municipalities outside any partnership).
 * ``initiatives_active``, ``initiatives_started``/``_stalled`` (cumulative),
   ``exchange_events`` (this month), ``partnerships_alive``, ``migrants_involved``.
+* ``learning_on_objectives_north`` / ``_south``: the side's gains valued on its
+  own objectives: each actor's gains weighted by its municipality's objective
+  weights (which sum to 1), averaged over the side's actors; the same scale as
+  ``learning_gain_*`` (equal when objectives are uniform).
+* ``trust_panel_<tie type>``: mean trust over the ties in use at month 0,
+  whatever happened to them since (ties of partnerships that ended stay in
+  with their decayed trust), so survivors do not bias it;
+  ``trust_entered_<tie type>``: mean trust over every tie that has been in use
+  (each from the month it was first used: migrants drawn in later enter then).
+  ``mean_trust`` and ``mean_trust_<tie type>`` stay as they were: the trust of
+  the ties in use this month, which mixes trust with the composition of the
+  ties in use (new, low-trust ties lower it).
+* caused outcomes (with ``caused=true``): ``learning_caused_north`` /
+  ``_south``, ``learning_on_objectives_caused_*``, ``circulation_caused``,
+  ``institutional_knowledge_caused``, ``policy_adoptions_caused``: the run's
+  outcome minus that of its twin, the same replication (same seeds, same
+  world) with no partnership activity: no programme money, no exchanges from
+  own means, no contacts on partnership and CSO-CSO ties
+  (:func:`c2c_sim.config.counterfactual`). What actors learn from their own
+  municipality, local CSOs, migrants' own ties or higher government happens in
+  both and cancels.
 * per run: ``initiative_survival_months`` (:func:`mean_initiative_months`),
   ``activity_after_programme`` (:func:`activity_after_programme`),
   ``exchange_events_total``.
@@ -42,10 +63,20 @@ STEP_OUTCOMES = (
     "mean_trust_partnership", "mean_trust_local", "mean_trust_transnational", "mean_trust_multilevel",
     "active_ties", "initiatives_active", "initiatives_started", "initiatives_stalled", "policy_adoptions",
     "policy_adoptions_unpartnered", "circulation", "exchange_events", "programme_budget", "partnerships_alive",
-    "migrants_involved",
+    "migrants_involved", "learning_on_objectives_north", "learning_on_objectives_south",
+    "trust_panel_partnership", "trust_panel_local", "trust_panel_transnational", "trust_panel_multilevel",
+    "trust_entered_partnership", "trust_entered_local", "trust_entered_transnational", "trust_entered_multilevel",
 )
 DOMAIN_OUTCOMES = tuple(f"learning_gain_{side}__{d}" for side in ("north", "south") for d in DOMAINS)
 RUN_OUTCOMES = ("initiative_survival_months", "activity_after_programme", "exchange_events_total")
+CAUSED = {
+    "learning_caused_north": "learning_gain_north", "learning_caused_south": "learning_gain_south",
+    "learning_on_objectives_caused_north": "learning_on_objectives_north",
+    "learning_on_objectives_caused_south": "learning_on_objectives_south",
+    "circulation_caused": "circulation", "institutional_knowledge_caused": "institutional_knowledge_gain",
+    "policy_adoptions_caused": "policy_adoptions",
+}
+"""Caused outcome -> the outcome it is computed from: the run's value minus its twin's (``caused=true``)."""
 CIRCULATION_NOTE = ("Circulation is the mean knowledge gain of municipal staff (of every municipality, partnered "
                     "or not) who never took part in an exchange event: the same population in every network model.")
 """One sentence for reports that compare ``circulation`` across network models."""
@@ -77,17 +108,22 @@ class Activity(NamedTuple):
 
 
 @rule
-def measure(kn, actors, ties, enabled, orgs, alive, initiative_start, rep, prm, month, activity, gains) -> Measured:
+def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains) -> Measured:
     """The outcomes of replication ``rep`` now (definitions above); the learning gains per side and domain
     go into ``gains[:, :, rep.r]``.
 
     Learning gains per side are means over the staff and CSOs of partnered municipalities and over
-    domains; the institutionalised share compares what partnered municipalities' memories gained with
-    what their staff know beyond those memories (embedded / (embedded + individual-only); 0 when nobody
-    learnt anything); trust by tie type is over the ties in use."""
+    domains (on objectives: each actor's gains weighted by its municipality's objectives); the
+    institutionalised share compares what partnered municipalities' memories gained with what their
+    staff know beyond those memories (embedded / (embedded + individual-only); 0 when nobody learnt
+    anything); ``mean_trust*`` is over the ties in use, ``trust_panel_*`` over the ties in use at month 0
+    and ``trust_entered_*`` over every tie that has been in use, whether still in use or not."""
     explicit, tacit, explicit0, tacit0 = kn
     group, participated, involved = actors.group, actors.participated, actors.involved
     memory, memory0, adoption_month, partnered = orgs.memory, orgs.memory0, orgs.adoption_month, orgs.partnered
+    objectives, city, initiative_start = orgs.objectives, inits.city, inits.start
+    enabled, panel, ever = use.enabled, use.panel, use.ever
+    on_objectives = np.zeros(2)
     r = rep.r
     S = (rep.staff1 - rep.staff0) // max(rep.muni1 - rep.muni0, 1)
     D = explicit.shape[1]
@@ -119,6 +155,7 @@ def measure(kn, actors, ties, enabled, orgs, alive, initiative_start, rep, prm, 
                 row += x
                 if grp < 2:
                     side[grp, d] += x
+                    on_objectives[grp] += objectives[m, d] * x
                 beyond[d] += max(xe - memory_gain[d], 0.0)  # individual knowledge beyond institutional memory
             if grp < 2:
                 side_n[grp] += 1.0
@@ -138,8 +175,11 @@ def measure(kn, actors, ties, enabled, orgs, alive, initiative_start, rep, prm, 
     for a in range(rep.cso0, rep.cso1):  # CSOs belong to the sides too
         grp = group[a]
         if grp < 2:
+            m = city[a - rep.first_cso]
             for d in range(D):
-                side[grp, d] += 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+                x = 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+                side[grp, d] += x
+                on_objectives[grp] += objectives[m, d] * x
             side_n[grp] += 1.0
     means = np.zeros(2)
     for sd in range(2):
@@ -154,18 +194,37 @@ def measure(kn, actors, ties, enabled, orgs, alive, initiative_start, rep, prm, 
     trust_n = np.zeros(4)
     active = 0.0
     kind, trust, last_contact = ties.kind, ties.trust, ties.last_contact
+    panel_sum = np.zeros(4)
+    panel_n = np.zeros(4)
+    ever_sum = np.zeros(4)
+    ever_n = np.zeros(4)
     for e in indices(rep.tie0, rep.tie1):
+        k = kind[e]
         if enabled[e]:
-            trust_sum[kind[e]] += trust[e]
-            trust_n[kind[e]] += 1.0
+            trust_sum[k] += trust[e]
+            trust_n[k] += 1.0
             if last_contact[e] > month - prm.active_window:
                 active += 1.0
+        if panel[e]:
+            panel_sum[k] += trust[e]
+            panel_n[k] += 1.0
+        if ever[e]:
+            ever_sum[k] += trust[e]
+            ever_n[k] += 1.0
     s_all = trust_sum[0] + trust_sum[1] + trust_sum[2] + trust_sum[3]
     n_all = trust_n[0] + trust_n[1] + trust_n[2] + trust_n[3]
     by_type = np.full(4, np.nan)
+    by_panel = np.full(4, np.nan)
+    by_entered = np.full(4, np.nan)
     for k in range(4):
         if trust_n[k] > 0:
             by_type[k] = trust_sum[k] / trust_n[k]
+        if panel_n[k] > 0:
+            by_panel[k] = panel_sum[k] / panel_n[k]
+        if ever_n[k] > 0:
+            by_entered[k] = ever_sum[k] / ever_n[k]
+    for sd in range(2):
+        on_objectives[sd] = on_objectives[sd] / side_n[sd] if side_n[sd] > 0 else np.nan
     n_alive = 0.0
     for p in range(rep.p0, rep.p1):
         if alive[p]:
@@ -194,7 +253,18 @@ def measure(kn, actors, ties, enabled, orgs, alive, initiative_start, rep, prm, 
         partnerships_alive=n_alive, migrants_involved=n_involved, initiatives_active=running,
         policy_adoptions=adopted, policy_adoptions_unpartnered=adopted_unpartnered,
         initiatives_started=activity.started, initiatives_stalled=activity.stalled,
-        exchange_events=activity.events, programme_budget=activity.budget)
+        exchange_events=activity.events, programme_budget=activity.budget,
+        learning_on_objectives_north=on_objectives[0], learning_on_objectives_south=on_objectives[1],
+        trust_panel_partnership=by_panel[0], trust_panel_local=by_panel[1],
+        trust_panel_transnational=by_panel[2], trust_panel_multilevel=by_panel[3],
+        trust_entered_partnership=by_entered[0], trust_entered_local=by_entered[1],
+        trust_entered_transnational=by_entered[2], trust_entered_multilevel=by_entered[3])
+
+
+def caused_outcomes(run: dict[str, np.ndarray], twin: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The caused outcomes (:data:`CAUSED`) from the outcomes of runs and of their twins, array by array
+    (the same replications in the same order: the caller pairs them)."""
+    return {name: np.asarray(run[source], float) - np.asarray(twin[source], float) for name, source in CAUSED.items()}
 
 
 def mean_initiative_months(months: np.ndarray, replication: np.ndarray, n_reps: int) -> np.ndarray:

@@ -117,14 +117,17 @@ def migrant_outreach(involved, can_involve, u, rep, prm) -> bool:
 
 @rule
 def enable_ties(use, ties, involved, alive, e0, e1) -> None:
-    """Ties ``e0:e1`` in use: both ends engaged and, for a tie that needs one, its partnership alive."""
+    """Ties ``e0:e1`` in use: both ends engaged and, for a tie that needs one, its partnership alive.
+    A tie once in use stays marked in ``use.ever`` (it stays in the trust outcomes of ties that entered)."""
     src, dst, partnership = ties.src, ties.dst, ties.partnership
-    enabled, needs_partnership = use.enabled, use.needs_partnership
+    enabled, needs_partnership, ever = use.enabled, use.needs_partnership, use.ever
     for e in indices(e0, e1):
         ok = involved[src[e]] and involved[dst[e]]
         if ok and needs_partnership[e]:
             ok = alive[partnership[e]]
         enabled[e] = ok
+        if ok:
+            ever[e] = True
 
 
 # ---------------------------------------------------------------- Rule 1: exchange activity

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Config, make_config
+from .config import Config, counterfactual, make_config
 from .engine import Engine
-from .metrics import SERIES_ONLY, activity_after_programme, mean_initiative_months
+from .metrics import SERIES_ONLY, activity_after_programme, caused_outcomes, mean_initiative_months
 
 BATCH_SIZE = 64
 """Replications stepped together by one engine (a speed setting only)."""
@@ -57,13 +57,17 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     """Run the replications with ``seeds`` as one batch and return their tables."""
     engine = Engine(cfg, [np.random.default_rng(s) for s in seeds]).run()
     history = engine.history()  # name -> (T, R)
+    final = {k: v for k, v in engine.metrics.items() if k not in SERIES_ONLY}
+    if cfg.caused:  # each replication's twin: the same seeds, no partnership activity
+        twin = Engine(counterfactual(cfg), [np.random.default_rng(s) for s in seeds]).run()
+        history.update(caused_outcomes(history, twin.history()))
+        final.update(caused_outcomes(engine.metrics, twin.metrics))
     R, T = len(seeds), cfg.months + 1
     reps = np.arange(first_replication, first_replication + R)
     cols = {k: v.T.ravel() for k, v in history.items() if k != "programme_budget"}  # (R, T) -> rep-major
     series = pd.DataFrame({"replication": np.repeat(reps, T), "seed": np.repeat(np.asarray(seeds, np.int64), T),
                            "month": np.tile(np.arange(T), R), **cols,
                            "programme_budget": np.tile(history["programme_budget"][:, 0], R)})
-    final = {k: v for k, v in engine.metrics.items() if k not in SERIES_ONLY}
     summary = pd.DataFrame({"replication": reps, "seed": np.asarray(seeds, np.int64), **final})
     rec = engine.initiative_records()
     inits = pd.DataFrame({"replication": reps[rec[:, 0]] if len(rec) else np.zeros(0, np.int64),

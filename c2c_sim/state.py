@@ -206,6 +206,8 @@ class TieUse(NamedTuple):
     context: np.ndarray  # (T,) int64: whose agenda its contacts follow (partnership, -1 general)
     needs_partnership: np.ndarray  # (T,) bool: lives only while its partnership does (staff pairs, CSO pairs)
     staff_pair: np.ndarray  # (T,) bool: staff of two partner municipalities (meet when both are delegated)
+    panel: np.ndarray  # (T,) bool: in use at month 0 (the fixed panel of the trust outcomes)
+    ever: np.ndarray  # (T,) bool: in use in some month so far (enters the trust outcomes from then on)
 
 
 class Orgs(NamedTuple):
@@ -349,6 +351,16 @@ class Measured(NamedTuple):
     initiatives_stalled: float
     exchange_events: float
     programme_budget: float
+    learning_on_objectives_north: float
+    learning_on_objectives_south: float
+    trust_panel_partnership: float
+    trust_panel_local: float
+    trust_panel_transnational: float
+    trust_panel_multilevel: float
+    trust_entered_partnership: float
+    trust_entered_local: float
+    trust_entered_transnational: float
+    trust_entered_multilevel: float
 
 
 OUTCOME_FIELDS = Measured._fields
@@ -415,13 +427,17 @@ def _index(ends: tuple[np.ndarray, ...], n: int, ties: np.ndarray | None = None)
     return ptr, tie[order]
 
 
-def contact_rates(w: World, cfg: Config) -> np.ndarray:
-    """Monthly routine contact probability of each tie (Rule 6), by tie type."""
+def contact_rates(w: World, cfg: Config, needs_partnership: np.ndarray) -> np.ndarray:
+    """Monthly routine contact probability of each tie (Rule 6), by tie type; none on the ties that need
+    a partnership (staff pairs, CSO pairs) when ``network.partnership_contacts`` is off (the twin run of
+    the caused outcomes)."""
     d = cfg.dissemination
     rate = np.select(
         [w.tie_type == TieType.PARTNERSHIP, w.tie_type == TieType.LOCAL, w.tie_type == TieType.TRANSNATIONAL],
         [d.remote_contact_rate, d.local_contact_rate * d.external_rate, d.transnational_contact_rate],
         d.multilevel_contact_rate * d.external_rate)
+    if not cfg.network.partnership_contacts:
+        rate = np.where(needs_partnership, 0.0, rate)
     return np.clip(rate, 0.0, 1.0)
 
 
@@ -465,10 +481,10 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
         tie_index=tie_index, tie_list=tie_list)
     ties = Ties(src=w.src, dst=w.dst, kind=w.tie_type, partnership=w.tie_partnership, trust=w.trust,
                 last_contact=w.last_contact, distance=w.distance)
-    use = TieUse(enabled=np.zeros(T, bool) if keep is None else keep.use.enabled, contact_rate=contact_rates(w, cfg),
-                 f2f=w.country[w.src] == w.country[w.dst],
+    kept = {k: (np.zeros(T, bool) if keep is None else getattr(keep.use, k)) for k in ("enabled", "panel", "ever")}
+    use = TieUse(contact_rate=contact_rates(w, cfg, needs_partnership), f2f=w.country[w.src] == w.country[w.dst],
                  context=np.where(needs_partnership, w.tie_partnership, -1).astype(np.int64),
-                 needs_partnership=needs_partnership, staff_pair=staff_pair)
+                 needs_partnership=needs_partnership, staff_pair=staff_pair, **kept)
     orgs = Orgs(memory=w.memory, memory0=w.memory0, adopted=w.adopted, adoption_month=w.adoption_month,
                 partnered=w.muni_partnership >= 0, proactivity=w.proactivity, objectives=w.objectives)
     partnerships = Partnerships(north=w.p_north, south=w.p_south, alive=w.alive, last_exchange=w.last_exchange,

@@ -44,6 +44,15 @@ def by_hand(eng: Engine) -> dict[str, np.ndarray]:
         out["trust_partnership"].append(w.trust[in_use & (w.tie_type == TieType.PARTNERSHIP)].mean())
         pm = munis & (w.muni_partnership >= 0)
         out["memory"].append((w.memory[pm] - w.memory0[pm]).mean())
+        for side, sel in (("north", w.country == 0), ("south", w.country != 0)):
+            rows = np.flatnonzero(mine & partnered & sel)
+            weighted = (g[rows] * w.objectives[w.city[rows]]).sum(axis=1)  # each actor on its city's objectives
+            out.setdefault(f"objectives_{side}", []).append(weighted.mean())
+        for name, tie_type in (("partnership", TieType.PARTNERSHIP), ("transnational", TieType.TRANSNATIONAL)):
+            mask = (w.tie_rep == r) & (w.tie_type == tie_type)
+            for key, which in (("panel", eng.state.use.panel), ("entered", eng.state.use.ever)):
+                values = w.trust[mask & which]
+                out.setdefault(f"{key}_{name}", []).append(values.mean() if values.size else np.nan)
     return {k: np.array(v, float) for k, v in out.items()}
 
 
@@ -65,6 +74,11 @@ def test_measured_outcomes_follow_their_definitions(make_tiny, overrides):
     lo = np.minimum(want["north"], want["south"])
     hi = np.maximum(want["north"], want["south"])
     assert np.allclose(got["mutuality"], np.where((hi > 1e-12) & (lo > 0), lo / hi, 0.0), rtol=1e-12)
+    for side in ("north", "south"):
+        assert np.allclose(got[f"learning_on_objectives_{side}"], want[f"objectives_{side}"], rtol=1e-12, atol=1e-15)
+    for name in ("partnership", "transnational"):
+        assert np.allclose(got[f"trust_panel_{name}"], want[f"panel_{name}"], rtol=1e-12, equal_nan=True)
+        assert np.allclose(got[f"trust_entered_{name}"], want[f"entered_{name}"], rtol=1e-12, equal_nan=True)
     # the per-domain gains average to the side's gain
     for side in ("north", "south"):
         per_domain = np.mean([got[f"learning_gain_{side}__{d}"] for d in DOMAINS], axis=0)
@@ -87,3 +101,28 @@ def test_measurement_reads_the_state_as_it_is(make_tiny):
     want = by_hand(eng)["north"]
     assert np.allclose(after, want, rtol=1e-12)
     assert after[1] > before[1] + 0.05 and abs(after[0] - before[0]) < 0.05
+
+
+def test_uniform_objectives_value_learning_as_the_plain_gain(make_tiny):
+    flat = {d: 1.0 for d in DOMAINS}
+    cfg = make_tiny(**RUN, municipality_objectives_north=flat, municipality_objectives_south=flat)
+    m = Engine(cfg, [np.random.default_rng(s) for s in (1, 2)]).run().metrics
+    assert np.allclose(m["learning_on_objectives_north"], m["learning_gain_north"], rtol=1e-12)
+    assert np.allclose(m["learning_on_objectives_south"], m["learning_gain_south"], rtol=1e-12)
+    skewed = make_tiny(**RUN)  # the default objectives are not uniform: the two differ
+    d = Engine(skewed, [np.random.default_rng(s) for s in (1, 2)]).run().metrics
+    assert not np.allclose(d["learning_on_objectives_south"], d["learning_gain_south"])
+
+
+def test_trust_panel_keeps_the_ties_of_ended_partnerships(make_tiny):
+    """A termination shock takes ties out of use: mean_trust_partnership forgets them, the month-0 panel
+    keeps them, with their decaying trust; before the shock the two agree."""
+    cfg = make_tiny(months=24, shocks_termination_month=12, shocks_terminated_share=0.5,
+                    world_partnerships_morocco=2, world_partnerships_turkey=2)
+    eng = Engine(cfg, [np.random.default_rng(s) for s in (7, 8, 9)]).run()
+    h = eng.history()
+    assert np.allclose(h["trust_panel_partnership"][:12], h["mean_trust_partnership"][:12], equal_nan=True)
+    assert (eng.metrics["partnerships_alive"] < 4).all()
+    assert not np.allclose(h["trust_panel_partnership"][-1], h["mean_trust_partnership"][-1])
+    panel, use = eng.state.use.panel, eng.state.use.enabled
+    assert (panel & ~use).any() and not (use & ~eng.state.use.ever).any()

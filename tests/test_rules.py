@@ -712,7 +712,8 @@ def test_routine_contacts_respect_rates_and_use(rng):
     rate = np.select([np.arange(T) % 3 == 0, np.arange(T) % 3 == 1], [0.0, 1.0], 0.3)
     enabled = np.arange(T) % 5 != 4
     use = TieUse(enabled=enabled, contact_rate=rate, f2f=rng.random(T) < 0.5, context=rng.integers(-1, 4, T),
-                 needs_partnership=np.zeros(T, bool), staff_pair=np.zeros(T, bool))
+                 needs_partnership=np.zeros(T, bool), staff_pair=np.zeros(T, bool), panel=np.zeros(T, bool),
+                 ever=np.zeros(T, bool))
     u = rng.random(T)
     cts = Contacts(np.zeros(T, np.int64), np.zeros(T, bool), np.zeros(T, bool), np.zeros(T, np.int64))
     n = rules.routine_contacts(use, u, 0, T, cts, 0)
@@ -741,9 +742,14 @@ def test_ties_in_use_need_both_ends_and_a_live_partnership():
     t = ties([0, 0, 1, 2], [1, 2, 3, 3], 0.5)
     t.partnership[:] = [0, 1, -1, 0]
     use = TieUse(enabled=np.zeros(4, bool), contact_rate=np.zeros(4), f2f=np.ones(4, bool), context=np.zeros(4, np.int64),
-                 needs_partnership=np.array([True, True, False, False]), staff_pair=np.zeros(4, bool))
+                 needs_partnership=np.array([True, True, False, False]), staff_pair=np.zeros(4, bool),
+                 panel=np.zeros(4, bool), ever=np.zeros(4, bool))
     rules.enable_ties(use, t, np.array([True, True, True, False]), np.array([True, False]), 0, 4)
     assert use.enabled.tolist() == [True, False, False, False]
+    assert use.ever.tolist() == [True, False, False, False]
+    rules.enable_ties(use, t, np.array([True, True, True, True]), np.array([False, True]), 0, 4)
+    assert use.enabled.tolist() == [False, True, True, True]
+    assert use.ever.tolist() == [True, True, True, True]  # a tie once in use stays in ``ever``
 
 
 # =============================================================================================== month wiring
