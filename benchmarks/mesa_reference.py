@@ -79,7 +79,18 @@ from c2c_sim import rules
 from c2c_sim.compiled import Direct, borrow
 from c2c_sim.config import DOMAINS, Config
 from c2c_sim.rules import Contacts
-from c2c_sim.state import Knowledge, StaffWork, Ties, TransferWork, TrustWork, params_from_config
+from c2c_sim.state import (
+    CHANNELS,
+    LOCAL_CH,
+    Knowledge,
+    Learners,
+    Ledger,
+    StaffWork,
+    Ties,
+    TransferWork,
+    TrustWork,
+    params_from_config,
+)
 from c2c_sim.world import NEVER
 
 OUTCOMES = ("explicit", "tacit", "trust", "memory")
@@ -200,19 +211,21 @@ def make_population(n: int, seed: int, *, org_size: int = 10, mean_degree: float
 
 # ---------------------------------------------------------------- the engine side: the model's compiled rules
 @njit(cache=True)
-def kernel_step(kn, openness, north, ties, contacts, n, agenda, prm, work, month, memory, memory0):
+def kernel_step(kn, learners, ties, contacts, n, agenda, prm, work, month, memory, memory0):
     """One step of the hot-rules kernel through the model's rules, in the engine's order: transfer
     (Rules 2, 3), forgetting (SKIN), trust (Rule 4), internal dissemination with the staff who had a
-    contact as sharers (Rule 5). ``work``: (TransferWork, TrustWork, StaffWork, sharer, leave, forgets)."""
+    contact as sharers (Rule 5). ``work``: (TransferWork, TrustWork, StaffWork, sharer, leave, forgets,
+    ledger); every agent is on a side, so the rules book every change, as for the model's organisations."""
     kn, ties, work = borrow(kn), borrow(ties), borrow(work)
-    transfer_work, trust_work, staff_work, sharer, leave, forgets = work
+    transfer_work, trust_work, staff_work, sharer, leave, forgets, ledger = work
     N = kn.explicit.shape[0]
-    rules.transfer_knowledge(kn, openness, north, ties, contacts, n, agenda, prm, transfer_work)
+    rules.transfer_knowledge(kn, learners, ties, contacts, n, 0, agenda, prm, transfer_work, ledger, 0)
     for a in range(N):
         sharer[a] = transfer_work.used[a]
-    rules.forget_unused(kn, forgets, transfer_work.used, 0, N, prm)
+    rules.forget_unused(kn, forgets, transfer_work.used, learners.group, 0, N, prm, ledger.book, 0)
     rules.update_trust(ties, contacts, n, 0, ties.trust.shape[0], month, prm, trust_work)
-    rules.disseminate_internally(kn, memory, memory0, sharer, leave, 0, memory.shape[0], prm, staff_work)
+    rules.disseminate_internally(kn, memory, memory0, sharer, leave, learners.group, 0, memory.shape[0], prm,
+                                 staff_work, ledger.book, 0)
 
 
 class VectorKernel:
@@ -250,7 +263,11 @@ class VectorKernel:
                       TrustWork(np.zeros(E, np.int64), np.zeros(E, bool)),
                       StaffWork(np.zeros((S, D)), np.zeros((S, D)), np.zeros(D), np.zeros(D), np.zeros(D),
                                 np.zeros(D)),
-                      np.zeros(N, bool), np.zeros(N, bool), np.ones(N, bool))
+                      np.zeros(N, bool), np.zeros(N, bool), np.ones(N, bool),
+                      Ledger(book=np.zeros((1, 2, D, len(CHANNELS))), channel=np.full(E, LOCAL_CH, np.int64),
+                             slot=np.arange(N, dtype=np.int64), by_e=np.zeros((N, D, len(CHANNELS))),
+                             by_t=np.zeros((N, D, len(CHANNELS)))))
+        self._learners = Learners(pop.openness, self._north, np.where(self._north, 0, 1).astype(np.int8))
         self._step = Direct(kernel_step)
 
     @property
@@ -289,8 +306,8 @@ class VectorKernel:
         n = len(tie)
         contacts = Contacts(tie, np.ascontiguousarray(self.pop.f2f[tie]), np.zeros(n, bool), np.full(n, -1, np.int64))
         self.steps += 1
-        self._step(self._kn, self.pop.openness, self._north, self._ties, contacts, n, self._agenda, self._prm,
-                   self._work, self.steps, self.memory, self.pop.memory0)
+        self._step(self._kn, self._learners, self._ties, contacts, n, self._agenda, self._prm, self._work,
+                   self.steps, self.memory, self.pop.memory0)
 
     def outcomes(self) -> dict[str, float]:
         return {"explicit": float(self.explicit.mean()), "tacit": float(self.tacit.mean()),

@@ -143,9 +143,10 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figure: bool 
     t0 = time.perf_counter()
     res = run_replications(config, progress=progress)
     if figure and os.environ.get(JOB_FIGURE_ENV, "1") != "0":  # experiments may also switch it off
-        from .plotting import learning_over_time
+        from .plotting import learning_by_channel, learning_over_time
 
         learning_over_time(res.series, out_dir / "learning_over_time", title=config.name)
+        learning_by_channel(res.series, out_dir / "learning_by_channel", title=config.name)
     write_job(out_dir, config, {"series": res.series, "summary": res.summary, "initiatives": res.initiatives},
               extra={"seconds": round(time.perf_counter() - t0, 3)})
     return res.summary

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sys
 import threading
@@ -27,10 +28,37 @@ from numba.extending import intrinsic
 PACKAGE = Path(__file__).resolve().parent
 
 
+_IMPORT = re.compile(r"^\s*from \.(\w*) import ([\w, ()]+)", re.MULTILINE)
+
+
+def model_sources() -> list[Path]:
+    """The source files compiled code can depend on: the modules that use this one and every package
+    module they import from (their functions and constants are compiled in), this one included. The
+    command line, storage, plotting and the experiments are not among them: editing those recompiles
+    nothing."""
+    text = {p.stem: p.read_text() for p in PACKAGE.glob("*.py")}
+
+    def imported(name: str) -> set[str]:
+        out = set()
+        for module, names in _IMPORT.findall(text[name]):
+            out |= {module} if module else {n.strip(" ()") for n in names.split(",")}
+        return out & set(text)
+
+    todo = [m for m, src in text.items() if "compiled" in imported(m)] + ["compiled"]
+    seen: set[str] = set()
+    while todo:
+        m = todo.pop()
+        if m not in seen:
+            seen.add(m)
+            todo.extend(imported(m) - seen)
+    return sorted(PACKAGE / f"{m}.py" for m in seen)
+
+
 def _sources_hash() -> str:
-    """A hash of every source file of the package, numba's version and Python's."""
+    """A hash of the sources compiled code can depend on (:func:`model_sources`), numba's version and
+    Python's."""
     h = hashlib.sha256(f"{numba.__version__} {sys.version}".encode())
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in model_sources():
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -40,7 +68,7 @@ SOURCES = _sources_hash()
 
 
 def cache_dir() -> Path:
-    """Where the compiled rules are cached: ``numba-<hash of all sources>`` under the package's
+    """Where the compiled rules are cached: ``numba-<hash of the model's sources>`` under the package's
     ``__pycache__`` (or ``$NUMBA_CACHE_DIR/c2c_sim``, or the user's cache folder if the package's
     folder is read-only)."""
     if _numba_config.CACHE_DIR:

@@ -20,7 +20,7 @@ import numpy as np
 from . import rules
 from .compiled import JIT_DISABLED, Direct, borrow, compile_notice, rule
 from .config import DOMAINS, Config
-from .metrics import Activity, measure
+from .metrics import SOURCE_OUTCOMES, Activity, measure
 from .rules import (
     adopt_policies,
     disseminate_internally,
@@ -41,7 +41,16 @@ from .rules import (
     update_initiatives,
     update_trust,
 )
-from .state import OUTCOME_FIELDS, State, build_state, params_from_config, replication, shared_arrays, shares_world
+from .state import (
+    CHANNELS,
+    OUTCOME_FIELDS,
+    State,
+    build_state,
+    params_from_config,
+    replication,
+    shared_arrays,
+    shares_world,
+)
 from .world import build_worlds
 
 
@@ -87,23 +96,24 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         # 3. exchanges
         need = plan_exchanges(plan, pt, orgs, involved, ties.trust, use.staff_pair, draws.events, rep, prm, budget)
         contacts = work.contacts if need <= work.contacts.tie.shape[0] else new_contacts(need)
-        n, events = hold_exchanges(pt, plan.n_events, participated, involved, ties, use.staff_pair, key_gens[r],
+        n_events, events = hold_exchanges(pt, plan.n_events, participated, involved, ties, use.staff_pair, key_gens[r],
                                    work.event, contacts, rep, prm, t)
         tally.events[r] = events
         # 4. routine contacts
-        n = routine_contacts(use, draws.ties, rep.tie0, rep.tie1, contacts, n)
+        n = routine_contacts(use, draws.ties, rep.tie0, rep.tie1, contacts, n_events)
         # 5. transfer
-        transfer_knowledge(kn, actors.openness, actors.north, ties, contacts, n, plan.agenda, prm, work.transfer)
+        transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan.agenda, prm, work.transfer, state.ledger, r)
         # 6. forgetting, section by section of the replication's rows
         for a0, a1 in ((rep.staff0, rep.staff1), (rep.cso0, rep.cso1), (rep.mig0, rep.mig1), (rep.nat0, rep.nat1)):
-            forget_unused(kn, actors.forgets, work.transfer.used, a0, a1, prm)
+            forget_unused(kn, actors.forgets, work.transfer.used, actors.group, a0, a1, prm, state.ledger.book, r)
         # 7. trust
         update_trust(ties, contacts, n, rep.tie0, rep.tie1, t, prm, work.trust)
         # 8. internal dissemination: who leaves, who shares (participants, boundary spanners), newcomers' ties
         anyone_leaves = staff_turnover(draws.staff, leave, rep, prm)
         for a in range(rep.staff0, rep.staff1):
             sharer[a] = participated[a] or actors.boundary[a]
-        disseminate_internally(kn, orgs.memory, orgs.memory0, sharer, leave, rep.muni0, rep.muni1, prm, work.staff)
+        disseminate_internally(kn, orgs.memory, orgs.memory0, sharer, leave, actors.group, rep.muni0, rep.muni1, prm,
+                               work.staff, state.ledger.book, r)
         if anyone_leaves:
             restart_ties(participated, actors.tie_index, actors.tie_list, ties, leave, rep, prm)
         # 9. initiatives
@@ -121,15 +131,16 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         # 12. measure
         store(state.table, r, measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, t,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], budget),
-                                      state.gains))
+                                      state.gains, state.ledger.book, state.sources))
         remember(involved, alive, work.seen_involved, work.seen_alive, rep)
     return n_stalled
 
 
 @rule
-def run_months(state, prm, gens, key_gens, first, last, table_history, gain_history):
+def run_months(state, prm, gens, key_gens, first, last, table_history, gain_history, source_history):
     """Months ``first`` to ``last`` (:func:`month`), each month's outcomes copied into
-    ``table_history[t]`` and ``gain_history[t]``; stops early when the stall log could fill up.
+    ``table_history[t]``, ``gain_history[t]`` and ``source_history[t]``; stops early when the stall log
+    could fill up.
     Returns (the last month done, stalls logged)."""
     room = state.tally.stall_log.shape[0]
     csos = state.initiatives.start.shape[0]
@@ -139,6 +150,7 @@ def run_months(state, prm, gens, key_gens, first, last, table_history, gain_hist
         n_stalled = month(state, prm, gens, key_gens, t, n_stalled)
         table_history[t] = state.table
         gain_history[t] = state.gains
+        source_history[t] = state.sources
         t += 1
     return t - 1, n_stalled
 
@@ -188,21 +200,24 @@ def begin(state, prm) -> None:
         store(state.table, r, measure(state.knowledge, actors, state.ties, state.use, state.orgs, pt.alive,
                                       state.initiatives, rep, prm, 0,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], 0.0),
-                                      state.gains))
+                                      state.gains, state.ledger.book, state.sources))
 
 
 METRIC_NAMES = (("learning_gain_north",) + tuple(f"learning_gain_north__{d}" for d in DOMAINS)
                 + ("learning_gain_south",) + tuple(f"learning_gain_south__{d}" for d in DOMAINS)
-                + tuple(f for f in OUTCOME_FIELDS if f not in ("learning_gain_north", "learning_gain_south")))
+                + tuple(f for f in OUTCOME_FIELDS if f not in ("learning_gain_north", "learning_gain_south"))
+                + SOURCE_OUTCOMES)
 """The names of :attr:`Engine.metrics`, in order."""
 
 
 def _metric_rows(D: int) -> np.ndarray:
-    """Row of each of :data:`METRIC_NAMES` in the stacked table of ``State.gains`` (2 D rows, side-major)
-    over ``State.table``."""
+    """Row of each of :data:`METRIC_NAMES` in the stacked table of ``State.gains`` (2 D rows, side-major),
+    ``State.sources`` (2 rows per channel, channel-major) and ``State.table``."""
     row = {f"learning_gain_{side}__{dom}": k * D + j for k, side in enumerate(("north", "south"))
            for j, dom in enumerate(DOMAINS)}
-    row.update({name: 2 * D + i for i, name in enumerate(OUTCOME_FIELDS)})
+    row.update({f"learning_{side}_from_{ch}": 2 * D + 2 * c + k for c, ch in enumerate(CHANNELS)
+                for k, side in enumerate(("north", "south"))})
+    row.update({name: 2 * D + 2 * len(CHANNELS) + i for i, name in enumerate(OUTCOME_FIELDS)})
     return np.array([row[name] for name in METRIC_NAMES])
 
 
@@ -231,6 +246,7 @@ class Engine:
         self._link_generators()
         self._tables = np.zeros((cfg.months + 1,) + self.state.table.shape)  # every month's outcomes
         self._gains = np.zeros((cfg.months + 1,) + self.state.gains.shape)
+        self._sources = np.zeros((cfg.months + 1,) + self.state.sources.shape)
         with compile_notice("the model's rules"):  # one notice for the whole compile, the first time
             self._compile()
             begin(self.state, self.params)
@@ -246,7 +262,7 @@ class Engine:
 
         head = tuple(typeof(a) for a in (self.state, self.params, self._gens, self._key_gens, 1))
         month.compile(head + (typeof(0),))
-        run_months.compile(head + (typeof(1), typeof(self._tables), typeof(self._gains)))
+        run_months.compile(head + (typeof(1), typeof(self._tables), typeof(self._gains), typeof(self._sources)))
 
     def _link_generators(self) -> None:
         """The replications' generators as numba typed lists (the same objects: draws advance both views)."""
@@ -258,16 +274,18 @@ class Engine:
         if t < len(self._tables):
             self._tables[t] = self.state.table
             self._gains[t] = self.state.gains
+            self._sources[t] = self.state.sources
 
     def _metrics(self) -> dict[str, np.ndarray]:
         st = self.state
-        table = np.concatenate([st.gains.reshape(-1, self.R), st.table])[self._rows]  # one copy, a row per outcome
+        table = np.concatenate([st.gains.reshape(-1, self.R), st.sources.reshape(-1, self.R), st.table])[self._rows]  # one copy, a row per outcome
         return dict(zip(METRIC_NAMES, table))
 
     def history(self) -> dict[str, np.ndarray]:
         """Every month's outcomes so far (month 0, the start, to :attr:`month`): name -> (months + 1, R)."""
         T = min(self.month, self.config.months) + 1
-        both = np.concatenate([self._gains[:T].reshape(T, -1, self.R), self._tables[:T]], axis=1)[:, self._rows]
+        both = np.concatenate([self._gains[:T].reshape(T, -1, self.R), self._sources[:T].reshape(T, -1, self.R),
+                               self._tables[:T]], axis=1)[:, self._rows]
         return {name: both[:, i] for i, name in enumerate(METRIC_NAMES)}
 
     def _sync(self) -> None:
@@ -303,7 +321,7 @@ class Engine:
             shock = self._termination_month()
             last = shock - 1 if t < shock <= horizon else horizon  # stop before a shock still to come
             done, n_stalled = run_months(self.state, self.params, self._gens, self._key_gens, t, last,
-                                         self._tables, self._gains)
+                                         self._tables, self._gains, self._sources)
             self._log_stalls(n_stalled)
             self.month = done
         self.metrics = self._metrics()

@@ -55,7 +55,7 @@ import numpy as np
 
 from .compiled import indices, rule
 from .config import DOMAINS
-from .state import Measured
+from .state import CHANNELS, Measured
 
 STEP_OUTCOMES = (
     "learning_gain_north", "learning_gain_south", "mutuality", "institutionalised_share",
@@ -67,6 +67,9 @@ STEP_OUTCOMES = (
     "trust_panel_partnership", "trust_panel_local", "trust_panel_transnational", "trust_panel_multilevel",
     "trust_entered_partnership", "trust_entered_local", "trust_entered_transnational", "trust_entered_multilevel",
 )
+SOURCE_OUTCOMES = tuple(f"learning_{side}_from_{ch}" for ch in CHANNELS for side in ("north", "south"))
+"""Where each side's learning came from: per channel (:data:`c2c_sim.state.CHANNELS`), its part of
+``learning_gain_<side>``; the channels of a side add up to its gain."""
 DOMAIN_OUTCOMES = tuple(f"learning_gain_{side}__{d}" for side in ("north", "south") for d in DOMAINS)
 RUN_OUTCOMES = ("initiative_survival_months", "activity_after_programme", "exchange_events_total")
 CAUSED = {
@@ -83,7 +86,7 @@ CIRCULATION_NOTE = ("Circulation is the mean knowledge gain of municipal staff (
 
 SERIES_ONLY = ("exchange_events", "programme_budget")
 """Monthly bookkeeping kept in the series but not in the summary (see ``exchange_events_total``)."""
-OUTCOMES = tuple(o for o in STEP_OUTCOMES if o not in SERIES_ONLY) + DOMAIN_OUTCOMES + RUN_OUTCOMES
+OUTCOMES = tuple(o for o in STEP_OUTCOMES if o not in SERIES_ONLY) + DOMAIN_OUTCOMES + SOURCE_OUTCOMES + RUN_OUTCOMES
 """Every outcome name in a summary row."""
 
 
@@ -108,9 +111,10 @@ class Activity(NamedTuple):
 
 
 @rule
-def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains) -> Measured:
+def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains, book, sources) -> Measured:
     """The outcomes of replication ``rep`` now (definitions above); the learning gains per side and domain
-    go into ``gains[:, :, rep.r]``.
+    go into ``gains[:, :, rep.r]``, each channel's share of the side's gain (from the ledger ``book``) into
+    ``sources[:, :, rep.r]``.
 
     Learning gains per side are means over the staff and CSOs of partnered municipalities and over
     domains (on objectives: each actor's gains weighted by its municipality's objectives); the
@@ -225,6 +229,11 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
             by_entered[k] = ever_sum[k] / ever_n[k]
     for sd in range(2):
         on_objectives[sd] = on_objectives[sd] / side_n[sd] if side_n[sd] > 0 else np.nan
+        for ch in range(sources.shape[0]):
+            booked = 0.0
+            for d in range(D):
+                booked += book[r, sd, d, ch]
+            sources[ch, sd, r] = booked / (side_n[sd] * D) if side_n[sd] > 0 else np.nan
     n_alive = 0.0
     for p in range(rep.p0, rep.p1):
         if alive[p]:

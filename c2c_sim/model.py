@@ -23,7 +23,7 @@ import pandas as pd
 from .agents import CSO, HigherGovernment, KnowledgeInstitution, LocalGovernment, Migrant
 from .config import Config, make_config
 from .engine import Engine
-from .metrics import DOMAIN_OUTCOMES, STEP_OUTCOMES
+from .metrics import DOMAIN_OUTCOMES, SOURCE_OUTCOMES, STEP_OUTCOMES
 from .world import Kind, World, to_networkx
 
 
@@ -59,7 +59,7 @@ class C2CModel(mesa.Model):
         self._create_agents()
         self._outcomes_of: dict | None = None  # the engine's metrics dict that _outcomes was made from
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m._month_outcomes()[k]) for k in STEP_OUTCOMES + DOMAIN_OUTCOMES})
+            model_reporters={k: (lambda m, k=k: m._month_outcomes()[k]) for k in STEP_OUTCOMES + DOMAIN_OUTCOMES + SOURCE_OUTCOMES})
         self.datacollector.collect(self)
 
     @property

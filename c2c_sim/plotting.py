@@ -80,6 +80,38 @@ def learning_over_time(series: pd.DataFrame, path_stem: Path | str, title: str |
     return save(fig, path_stem)
 
 
+def learning_by_channel(series: pd.DataFrame, path_stem: Path | str, title: str | None = None) -> list[Path]:
+    """Where learning came from: per side, the mean cumulative learning gain stacked by channel over time
+    (the ``learning_<side>_from_<channel>`` columns; gains above zero, losses to turnover and forgetting
+    below), with the net gain as a line: the channels add up to it."""
+    paper_style()
+    fig, axes = panels(2, width=DOUBLE_COLUMN, height=2.4, sharey=True)
+    names = {"north": "North (Netherlands)", "south": "South (Morocco, Turkey)"}
+    for ax, letter, side in zip(axes, "ab", names):
+        prefix = f"learning_{side}_from_"
+        cols = [c for c in series.columns if c.startswith(prefix)]
+        mean = series.groupby("month")[cols + [f"learning_gain_{side}"]].mean()
+        x = mean.index.to_numpy()
+        up, down = np.zeros(len(x)), np.zeros(len(x))
+        for i, col in enumerate(cols):
+            y = mean[col].to_numpy()
+            label = col[len(prefix):].replace("_", "-")
+            color = (PALETTE + ("#999999", "#555555"))[i % (len(PALETTE) + 2)]
+            base = up if y.sum() >= 0 else down
+            ax.fill_between(x, base, base + y, color=color, alpha=0.85, linewidth=0, label=label)
+            base += y
+        ax.plot(x, mean[f"learning_gain_{side}"], color="black", linewidth=1.2, label="net gain")
+        ax.axhline(0.0, color="0.6", linewidth=0.5)
+        ax.set_xlabel("month")
+        ax.set_title(names[side])
+        panel_label(ax, letter)
+    axes[0].set_ylabel("mean knowledge gain, by channel")
+    if title:
+        fig.suptitle(title)
+    legend_below(fig, axes[0], ncol=5)
+    return save(fig, path_stem)
+
+
 # ---------------------------------------------------------------- experiment figures
 LINESTYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P")

@@ -40,6 +40,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .compiled import indices, inline_rule, rule
+from .state import EXCHANGE, FORGETTING, INTERNAL, TURNOVER
 
 POISSON_DIRECT = 30.0
 """Up to this rate event counts invert the Poisson CDF directly; above it in log space (exp(-30) is fine)."""
@@ -393,7 +394,7 @@ def learned(k_receiver, k_source, rate, agenda_weight, prm):
 
 
 @rule
-def transfer_knowledge(kn, openness, north, ties, contacts, n, agenda, prm, work) -> None:
+def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, work, ledger, r) -> None:
     """Knowledge moves on the month's contacts ``0:n``, both ways.
 
     Rule 2. Per directed contact, receiver ``r`` learns from source ``s`` in each domain a share of the
@@ -406,45 +407,67 @@ def transfer_knowledge(kn, openness, north, ties, contacts, n, agenda, prm, work
     trust (trust to the power ``trust.tacit_exponent``). Transfers are synchronous (all read the
     month's starting knowledge and trust), add up over contacts, and no one ends above the best of
     their month's sources. Receivers are marked in ``work.used``.
+
+    What a side's actor learns is booked in ``ledger`` (replication ``r``) to the contact's channel:
+    the first ``n_events`` contacts are exchange events, the others routine contacts of their tie's
+    channel; where the cap by the best source cuts a receiver's month, each channel keeps its share.
     """
     explicit, tacit = kn.explicit, kn.tacit
+    openness, north, group = actors.openness, actors.north, actors.group
     inc_e, inc_t, best_e, best_t, used, touched = work
+    book, tie_channel, slot, by_e, by_t = ledger
     src, dst, trust, distance = ties.src, ties.dst, ties.trust, ties.distance
     tie_of, f2f, facilitated, context = contacts
     general = agenda.shape[0] - 1  # the general agenda's row
     D = explicit.shape[1]
+    C = by_e.shape[2]
     n_touched = 0
     for direction in range(2):  # each tie's src learns first, then each dst
         for i in range(n):
             e = tie_of[i]
-            r = src[e] if direction == 0 else dst[e]
+            a = src[e] if direction == 0 else dst[e]  # the receiver
             s = dst[e] if direction == 0 else src[e]
-            if not used[r]:
-                used[r] = True
-                touched[n_touched] = r
+            if not used[a]:
+                used[a] = True
+                touched[n_touched] = a
                 n_touched += 1
             c = context[i]
-            w = direction_weight(prm, c, north[r], north[s])
+            w = direction_weight(prm, c, north[a], north[s])
             bridged = 1.0 if facilitated[i] else 0.0
-            closeness = (1.0 - distance[e] * (1.0 - prm.bridge * bridged)) * w * openness[r]
+            closeness = (1.0 - distance[e] * (1.0 - prm.bridge * bridged)) * w * openness[a]
             row = c if c >= 0 else general
+            k = slot[a]
+            ch = EXCHANGE if i < n_events else tie_channel[e]
             rate = prm.explicit_rate * trust[e] * closeness
             for d in range(D):
-                gain, level = learned(explicit[r, d], explicit[s, d], rate, agenda[row, d], prm)
-                inc_e[r, d] += gain
-                best_e[r, d] = max(best_e[r, d], level)
+                gain, level = learned(explicit[a, d], explicit[s, d], rate, agenda[row, d], prm)
+                inc_e[a, d] += gain
+                best_e[a, d] = max(best_e[a, d], level)
+                if k >= 0:
+                    by_e[k, d, ch] += gain
             if f2f[i]:  # tacit knowledge moves face to face only
                 rate = prm.tacit_rate * power(trust[e], prm.tacit_exponent) * closeness
                 for d in range(D):
-                    gain, level = learned(tacit[r, d], tacit[s, d], rate, agenda[row, d], prm)
-                    inc_t[r, d] += gain
-                    best_t[r, d] = max(best_t[r, d], level)
+                    gain, level = learned(tacit[a, d], tacit[s, d], rate, agenda[row, d], prm)
+                    inc_t[a, d] += gain
+                    best_t[a, d] = max(best_t[a, d], level)
+                    if k >= 0:
+                        by_t[k, d, ch] += gain
     for j in range(n_touched):  # the month's learning, capped by the best source; work arrays cleaned
         a = touched[j]
+        k = slot[a]
         for d in range(D):
             e_now, t_now = explicit[a, d], tacit[a, d]
             explicit[a, d] = min(e_now + inc_e[a, d], max(best_e[a, d], e_now))
             tacit[a, d] = min(t_now + inc_t[a, d], max(best_t[a, d], t_now))
+            if k >= 0:  # each channel's share of what the receiver took in
+                keep_e = (explicit[a, d] - e_now) / inc_e[a, d] if inc_e[a, d] > 0 else 0.0
+                keep_t = (tacit[a, d] - t_now) / inc_t[a, d] if inc_t[a, d] > 0 else 0.0
+                side = group[a]
+                for ch in range(C):
+                    book[r, side, d, ch] += 0.5 * (by_e[k, d, ch] * keep_e + by_t[k, d, ch] * keep_t)
+                    by_e[k, d, ch] = 0.0
+                    by_t[k, d, ch] = 0.0
             inc_e[a, d] = 0.0
             inc_t[a, d] = 0.0
             best_e[a, d] = -1.0
@@ -453,14 +476,14 @@ def transfer_knowledge(kn, openness, north, ties, contacts, n, agenda, prm, work
 
 # ---------------------------------------------------------------- SKIN: forgetting
 @rule
-def forget_unused(kn, forgets, used, a0, a1, prm) -> None:
+def forget_unused(kn, forgets, used, group, a0, a1, prm, book, r) -> None:
     """Individual knowledge gains of rows ``a0:a1`` fade without use; ``used`` is cleared.
 
     SKIN (Gilbert, Pyka and Ahrweiler): expertise grows with use and is forgotten without it, which is
     why piecemeal engagement fades (R5). An actor who received no knowledge this month (``used`` False)
     loses a share ``knowledge.forget_rate`` of what it knows beyond its starting level; national bodies
     are institutions and do not forget (``forgets`` False). A row still at its starting values has
-    nothing to lose.
+    nothing to lose. What a side's actor loses is booked as ``forgetting`` (``book``, replication ``r``).
     """
     explicit, tacit, explicit0, tacit0 = kn
     D = explicit.shape[1]
@@ -474,10 +497,17 @@ def forget_unused(kn, forgets, used, a0, a1, prm) -> None:
         used[a] = False
         if at_start:
             continue
+        side = group[a]
         for d in range(D):
-            explicit[a, d] = explicit0[a, d] + (explicit[a, d] - explicit0[a, d]) * keep
+            e_now = explicit[a, d]
+            explicit[a, d] = explicit0[a, d] + (e_now - explicit0[a, d]) * keep
+            if side < 2:
+                book[r, side, d, FORGETTING] += 0.5 * (explicit[a, d] - e_now)
         for d in range(D):
-            tacit[a, d] = tacit0[a, d] + (tacit[a, d] - tacit0[a, d]) * keep
+            t_now = tacit[a, d]
+            tacit[a, d] = tacit0[a, d] + (t_now - tacit0[a, d]) * keep
+            if side < 2:
+                book[r, side, d, FORGETTING] += 0.5 * (tacit[a, d] - t_now)
 
 
 # ---------------------------------------------------------------- Rule 4: trust
@@ -537,7 +567,7 @@ def staff_turnover(u, leave, rep, prm) -> bool:
 
 
 @rule
-def disseminate_internally(kn, memory, memory0, sharers, leave, m0, m1, prm, work) -> None:
+def disseminate_internally(kn, memory, memory0, sharers, leave, group, m0, m1, prm, work, book, r) -> None:
     """Knowledge spreading within municipalities ``m0:m1`` and into their institutional memory.
 
     Rule 5 (R2 internal dissemination; March 1991). On gains over the starting level, municipality by
@@ -552,6 +582,9 @@ def disseminate_internally(kn, memory, memory0, sharers, leave, m0, m1, prm, wor
     3. socialisation: staff close ``internal_rate`` of the gap to the memory; a newcomer replacing a
        leaver (``leave``) starts from the starting profile plus ``dissemination.socialisation`` of the
        memory's gain, without tacit gains.
+
+    The changes of a side's staff are booked (``book``, replication ``r``) as ``internal``, a
+    newcomer's (what the leaver took, what the newcomer brings from memory) as ``turnover``.
     """
     ex, tc, ex0, tc0 = kn
     g, tg, mean_g, mean_tg, above, mem = work
@@ -592,15 +625,26 @@ def disseminate_internally(kn, memory, memory0, sharers, leave, m0, m1, prm, wor
             memory[m, d] = memory0[m, d] + mem[d]
         for s in range(S):  # 3. socialisation towards memory; newcomers replace leavers
             a = base + s
+            side = group[a]
+            channel = TURNOVER if leave[a] else INTERNAL
             if leave[a]:
                 for d in range(D):
+                    e_now, t_now = ex[a, d], tc[a, d]
                     ex[a, d] = min(ex0[a, d] + prm.socialisation * mem[d], 1.0)
                     tc[a, d] = min(tc0[a, d] + 0.0, 1.0)
+                    if side < 2:
+                        book[r, side, d, channel] += 0.5 * ((ex[a, d] - e_now) + (tc[a, d] - t_now))
             else:
                 for d in range(D):
+                    e_now = ex[a, d]
                     ex[a, d] = min(ex0[a, d] + (g[s, d] + rate * max(0.0, mem[d] - g[s, d])), 1.0)
+                    if side < 2:
+                        book[r, side, d, channel] += 0.5 * (ex[a, d] - e_now)
                 for d in range(D):
+                    t_now = tc[a, d]
                     tc[a, d] = min(tc0[a, d] + tg[s, d], 1.0)
+                    if side < 2:
+                        book[r, side, d, channel] += 0.5 * (tc[a, d] - t_now)
 
 
 @rule

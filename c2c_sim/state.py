@@ -326,6 +326,31 @@ class Work(NamedTuple):
     seen_involved: np.ndarray  # (A,) bool: involvement then
 
 
+CHANNELS = ("exchange", "remote", "cso_cso", "transnational", "local", "multilevel", "internal", "turnover",
+            "forgetting")
+"""Where knowledge came from (or went): the channels of :class:`Ledger`, in the order of its index.
+
+``exchange``: contacts at exchange events (visits and workshops, the CSO-CSO meetings at events
+included); ``remote``: routine contacts on partnership ties between visits; ``cso_cso``: routine contacts
+on the ties of partner cities' CSOs; ``transnational``: routine contacts on migrants' ties and the other
+transnational ties; ``local``: on local ties; ``multilevel``: on multilevel ties; ``internal``: colleagues
+and institutional memory within the municipality (Rule 5); ``turnover``: what leavers take with them
+(negative) and newcomers bring from memory; ``forgetting``: unused gains fading (negative)."""
+EXCHANGE, REMOTE, CSO_CSO, TRANSNATIONAL_CH, LOCAL_CH, MULTILEVEL_CH, INTERNAL, TURNOVER, FORGETTING = range(9)
+
+
+class Ledger(NamedTuple):
+    """Every change of a side's knowledge, booked to its channel by the rule that makes it, so the
+    channels add up to the learning gains (``gain = 0.5 * (explicit + tacit)`` change, summed over the
+    side's actors: the staff and CSOs of partnered municipalities)."""
+
+    book: np.ndarray  # (R, 2, D, len(CHANNELS)) cumulative: replication, side, domain, channel
+    channel: np.ndarray  # (T,) int64: the channel of a routine contact on the tie
+    slot: np.ndarray  # (A,) int64: the row of a side's actor in ``by_e``/``by_t`` (-1: not on a side)
+    by_e: np.ndarray  # (n, D, len(CHANNELS)) this month's explicit increments per channel of a replication's
+    by_t: np.ndarray  # side actors (transfer_knowledge; clean on entry and exit)
+
+
 class Measured(NamedTuple):
     """The month's outcomes of one replication (definitions: :mod:`c2c_sim.metrics`); the learning gains
     per domain are written apart (``State.gains``)."""
@@ -382,8 +407,10 @@ class State(NamedTuple):
     draws: Draws
     tally: Tally
     work: Work
+    ledger: Ledger
     table: np.ndarray  # (K, R) the month's outcomes, rows in the order of OUTCOME_FIELDS
     gains: np.ndarray  # (2, D, R) the month's learning gain per side (Dutch 0, southern 1) and domain
+    sources: np.ndarray  # (len(CHANNELS), 2, R) each channel's share of the side's learning gain, cumulative
 
 
 WORLD_ARRAYS = {  # structure field -> World attribute: the arrays the state shares with the world
@@ -521,4 +548,37 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
         seen_alive=w.alive.copy(), seen_involved=w.involved.copy())
     return State(layout=lay, knowledge=knowledge, actors=actors, ties=ties, use=use, orgs=orgs,
                  partnerships=partnerships, plan=plan, initiatives=initiatives, draws=draws, tally=tally, work=work,
-                 table=np.zeros((len(OUTCOME_FIELDS), R)), gains=np.zeros((2, D, R)))
+                 ledger=_ledger(w, actors.group, cso_pair, R), table=np.zeros((len(OUTCOME_FIELDS), R)),
+                 gains=np.zeros((2, D, R)), sources=np.zeros((len(CHANNELS), 2, R)))
+
+
+def empty_ledger(n_actors: int, n_ties: int, n_domains: int) -> Ledger:
+    """A ledger that books nothing (no actor on a side): for calling the rules on hand-made states."""
+    C = len(CHANNELS)
+    return Ledger(book=np.zeros((1, 2, n_domains, C)), channel=np.zeros(n_ties, np.int64),
+                  slot=np.full(n_actors, -1, np.int64), by_e=np.zeros((0, n_domains, C)),
+                  by_t=np.zeros((0, n_domains, C)))
+
+
+class Learners(NamedTuple):
+    """What :func:`c2c_sim.rules.transfer_knowledge` reads of the actors (an :class:`Actors` has it too)."""
+
+    openness: np.ndarray
+    north: np.ndarray
+    group: np.ndarray
+
+
+def _ledger(w: World, group: np.ndarray, cso_pair: np.ndarray, R: int) -> Ledger:
+    """An empty ledger: each tie's routine channel, each side actor's slot within its replication."""
+    channel = np.select([w.tie_type == TieType.PARTNERSHIP, cso_pair, w.tie_type == TieType.TRANSNATIONAL,
+                         w.tie_type == TieType.LOCAL], [REMOTE, CSO_CSO, TRANSNATIONAL_CH, LOCAL_CH],
+                        MULTILEVEL_CH).astype(np.int64)
+    side = group < 2
+    slot = np.full(len(group), -1, np.int64)
+    for r in range(R):
+        rows = np.flatnonzero(side & (w.rep == r))
+        slot[rows] = np.arange(len(rows))
+    n = int(side.sum()) // max(R, 1)
+    D, C = w.n_domains, len(CHANNELS)
+    return Ledger(book=np.zeros((R, 2, D, C)), channel=channel, slot=slot, by_e=np.zeros((n, D, C)),
+                  by_t=np.zeros((n, D, C)))

@@ -23,7 +23,8 @@ TINY_FLAT = {"months": 6, "replications": 3, "world_partnerships_morocco": 1, "w
              "world_unpartnered_north": 1, "world_unpartnered_south": 1, "world_staff_per_municipality": 4,
              "world_migrants_per_city": 6}
 JOB_FILES = ("series.parquet", "summary.parquet", "summary.csv", "initiatives.parquet", "config.yaml",
-             "learning_over_time.pdf", "learning_over_time.png", "DONE.json")
+             "learning_over_time.pdf", "learning_over_time.png", "learning_by_channel.pdf",
+             "learning_by_channel.png", "DONE.json")
 TIMEOUT = 300
 
 

@@ -150,8 +150,12 @@ def test_the_compile_notice_speaks_only_when_a_first_call_is_slow(monkeypatch):
     assert text.count("numba is compiling") == 1 and "compiled in" in text
 
 
-def test_the_cache_folder_is_named_after_every_source(tmp_path):
-    """Any edit of any source file gives another cache folder, so no compiled function keeps an old callee."""
+def test_the_cache_folder_is_named_after_every_model_source(tmp_path):
+    """Any edit of a source compiled code depends on gives another cache folder, so no compiled function
+    keeps an old callee; an edit of the command line or the plotting recompiles nothing."""
+    names = {p.name for p in compiled.model_sources()}
+    assert {"rules.py", "engine.py", "metrics.py", "state.py", "world.py", "config.py", "compiled.py"} <= names
+    assert not names & {"cli.py", "plotting.py", "storage.py", "experiment.py"}
     copy = tmp_path / "c2c_sim"
     shutil.copytree(ROOT / "c2c_sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
     code = "import c2c_sim.compiled as c; print(c.cache_dir())"
@@ -163,6 +167,9 @@ def test_the_cache_folder_is_named_after_every_source(tmp_path):
 
     before = folder()
     assert Path(before).name == f"numba-{compiled.SOURCES}"  # the same sources as this checkout
+    with open(copy / "plotting.py", "a") as f:
+        f.write("\n# an edit\n")
+    assert folder() == before
     with open(copy / "metrics.py", "a") as f:
         f.write("\n# an edit\n")
     assert folder() != before

@@ -8,6 +8,7 @@ import pytest
 
 from c2c_sim.config import DOMAINS
 from c2c_sim.engine import Engine
+from c2c_sim.state import CHANNELS
 from c2c_sim.world import Kind, TieType
 
 RUN = {"months": 18, "network": "multilevel_hybrid", "migrants_outreach": 0.2, "world_unpartnered_north": 1,
@@ -126,3 +127,42 @@ def test_trust_panel_keeps_the_ties_of_ended_partnerships(make_tiny):
     assert not np.allclose(h["trust_panel_partnership"][-1], h["mean_trust_partnership"][-1])
     panel, use = eng.state.use.panel, eng.state.use.enabled
     assert (panel & ~use).any() and not (use & ~eng.state.use.ever).any()
+
+
+@pytest.mark.parametrize("overrides", [{}, {"network": "classic"}, {"dissemination_turnover_rate": 0.05}])
+def test_the_channels_add_up_to_the_learning_gain(make_tiny, overrides):
+    """Every change of a side's knowledge is booked to one channel: per side and domain the ledger adds up
+    to the gain, and the per-side channel outcomes to learning_gain_<side>, in every month."""
+    cfg = make_tiny(**{**RUN, **overrides})
+    eng = Engine(cfg, [np.random.default_rng(s) for s in (1, 2, 3)]).run()
+    st, w = eng.state, eng.world
+    g = gains_of(w)
+    partnered = np.isin(w.kind, (Kind.STAFF, Kind.CSO)) & (w.partnership >= 0)
+    for r in range(eng.R):
+        for side, sel in ((0, w.country == 0), (1, w.country != 0)):
+            rows = (w.rep == r) & partnered & sel
+            booked = st.ledger.book[r, side].sum(axis=-1)  # (D,) over channels
+            assert np.allclose(booked, g[rows].sum(axis=0), rtol=1e-9, atol=1e-12)
+    h = eng.history()
+    for side in ("north", "south"):
+        total = sum(h[f"learning_{side}_from_{ch}"] for ch in CHANNELS)
+        assert np.allclose(total, h[f"learning_gain_{side}"], rtol=1e-9, atol=1e-12)
+        assert (h[f"learning_{side}_from_forgetting"] <= 0).all() and (h[f"learning_{side}_from_exchange"] >= 0).all()
+    assert (h["learning_south_from_exchange"][-1] > 0).all()
+
+
+@pytest.mark.parametrize("overrides, silent", [
+    ({"programme": "none", "municipality_own_activity_rate": 0.0}, ("exchange",)),
+    ({"network": "classic"}, ("multilevel", "cso_cso", "transnational")),
+    ({"network_partnership_contacts": False}, ("remote", "cso_cso")),
+    ({"dissemination_turnover_rate": 0.0}, ("turnover",)),
+])
+def test_a_channel_that_is_switched_off_books_nothing(make_tiny, overrides, silent):
+    cfg = make_tiny(**{**RUN, "dissemination_turnover_rate": 0.05, **overrides})
+    h = Engine(cfg, [np.random.default_rng(s) for s in (1, 2)]).run().history()
+    for ch in silent:
+        for side in ("north", "south"):
+            assert (h[f"learning_{side}_from_{ch}"] == 0).all(), (ch, side)
+    for ch in ("exchange", "remote", "local", "internal", "forgetting"):  # the channels of every network
+        if ch not in silent:
+            assert (h[f"learning_south_from_{ch}"][-1] != 0).any(), ch

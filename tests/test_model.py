@@ -13,7 +13,7 @@ import c2c_sim
 from c2c_sim import OUTCOMES, C2CModel, make_config, replication_seeds, run_replications
 from c2c_sim.agents import CSO, HigherGovernment, KnowledgeInstitution, LocalGovernment, Migrant
 from c2c_sim.config import DOMAINS
-from c2c_sim.metrics import DOMAIN_OUTCOMES, STEP_OUTCOMES
+from c2c_sim.metrics import DOMAIN_OUTCOMES, SOURCE_OUTCOMES, STEP_OUTCOMES
 from c2c_sim.world import Kind
 
 
@@ -100,7 +100,7 @@ def test_c2cmodel_with_a_replication_seed_reproduces_that_replication(reference,
     mine = model.series()
     theirs = res.series[res.series["replication"] == i].reset_index(drop=True)
     columns = [c for c in mine.columns if c in theirs.columns]
-    assert len(columns) == 1 + len(STEP_OUTCOMES) + len(DOMAIN_OUTCOMES)
+    assert len(columns) == 1 + len(STEP_OUTCOMES) + len(DOMAIN_OUTCOMES) + len(SOURCE_OUTCOMES)
     pd.testing.assert_frame_equal(mine[columns], theirs[columns], check_exact=True, check_dtype=False)
     # the same through flat keyword parameters
     flat = C2CModel(seed=seed, months=cfg.months, **tiny_world).run().series()

@@ -18,10 +18,12 @@ from c2c_sim.config import DOMAINS, Config
 from c2c_sim.engine import Engine
 from c2c_sim.rules import Contacts
 from c2c_sim.state import (
+    CHANNELS,
     Draws,
     EventWork,
     Initiatives,
     Knowledge,
+    Learners,
     Orgs,
     Partnerships,
     Rep,
@@ -31,11 +33,14 @@ from c2c_sim.state import (
     TieUse,
     TransferWork,
     TrustWork,
+    empty_ledger,
     params_from_config,
 )
 from c2c_sim.world import NEVER, Kind, TieType
 
 D = 3
+NO_SIDE = np.full(64, 2, np.int8)  # hand-made actors on neither side: the rules book nothing
+NO_BOOK = (np.zeros((1, 2, 8, len(CHANNELS))), 0)  # a ledger's book and replication, for the rules that book
 
 
 # =============================================================================================== builders
@@ -83,9 +88,10 @@ def run_transfer(kn, tie_set, cts, *, openness=None, north=None, agenda=None, **
     A, n_dom = kn.explicit.shape
     work = transfer_work(A, n_dom)
     agenda = np.ones((1, n_dom)) if agenda is None else np.asarray(agenda, float).reshape(-1, n_dom)
-    rules.transfer_knowledge(kn, np.ones(A) if openness is None else np.asarray(openness, float),
-                             np.zeros(A, bool) if north is None else np.asarray(north, bool), tie_set, cts,
-                             len(cts.tie), agenda, prm(**{**RATES, **kw}), work)
+    learners = Learners(np.ones(A) if openness is None else np.asarray(openness, float),
+                        np.zeros(A, bool) if north is None else np.asarray(north, bool), np.full(A, 2, np.int8))
+    rules.transfer_knowledge(kn, learners, tie_set, cts, len(cts.tie), 0, agenda, prm(**{**RATES, **kw}), work,
+                             empty_ledger(A, len(tie_set.src), n_dom), 0)
     return work
 
 
@@ -287,15 +293,15 @@ def test_only_unused_actors_forget_and_never_below_baseline():
     used = np.array([True, False, False, False])
     forgets = np.array([True, True, True, False])  # the last is an institution
     before = kn.explicit.copy()
-    rules.forget_unused(kn, forgets, used, 0, 4, prm(forget_rate=0.25))
+    rules.forget_unused(kn, forgets, used, NO_SIDE, 0, 4, prm(forget_rate=0.25), *NO_BOOK)
     assert np.array_equal(kn.explicit[0], before[0])  # used: keeps everything
     assert kn.explicit[1] == pytest.approx([0.2 + 0.4 * 0.75, 0.5])  # forgets a quarter of the gain only
     assert np.array_equal(kn.explicit[2:], before[2:])  # at the start; an institution
     assert not used.any()  # cleared for the next month
     for _ in range(60):
-        rules.forget_unused(kn, forgets, used, 0, 4, prm(forget_rate=0.3))
+        rules.forget_unused(kn, forgets, used, NO_SIDE, 0, 4, prm(forget_rate=0.3), *NO_BOOK)
         assert np.all(kn.explicit >= kn.explicit0) and np.all(kn.tacit >= kn.tacit0)
-    rules.forget_unused(kn, forgets, used, 0, 2, prm(forget_rate=1.0))
+    rules.forget_unused(kn, forgets, used, NO_SIDE, 0, 2, prm(forget_rate=1.0), *NO_BOOK)
     assert np.array_equal(kn.explicit[:2], kn.explicit0[:2].astype(float))  # full forgetting: back to the start
 
 
@@ -320,8 +326,8 @@ def dissemination_state():
 
 
 def disseminate(kn, memory, memory0, sharers, leave=None, **kw):
-    rules.disseminate_internally(kn, memory, memory0, sharers, np.zeros(6, bool) if leave is None else leave, 0, 2,
-                                 prm(**kw), staff_work(3, 2))
+    rules.disseminate_internally(kn, memory, memory0, sharers, np.zeros(6, bool) if leave is None else leave,
+                                 NO_SIDE, 0, 2, prm(**kw), staff_work(3, 2), *NO_BOOK)
 
 
 def test_colleagues_of_sharers_learn():
@@ -783,8 +789,8 @@ def set_pair(eng: Engine, e: int, north: list, south: list, trust: float = 0.8) 
 
 def engine_transfer(eng: Engine, cts: Contacts) -> None:
     st = eng.state
-    rules.transfer_knowledge(st.knowledge, st.actors.openness, st.actors.north, st.ties, cts, len(cts.tie),
-                             st.plan.agenda, eng.params, st.work.transfer)
+    rules.transfer_knowledge(st.knowledge, st.actors, st.ties, cts, len(cts.tie), 0, st.plan.agenda, eng.params,
+                             st.work.transfer, st.ledger, 0)
 
 
 def test_facilitator_lowers_distance_and_raises_transfer(engine_for):
@@ -829,7 +835,8 @@ def test_people_forget_national_bodies_do_not(engine_for):
     before = w.explicit.copy()
     used = np.zeros(w.n_actors, bool)
     used[:3] = True
-    rules.forget_unused(st.knowledge, st.actors.forgets, used, 0, w.n_actors, eng.params)
+    rules.forget_unused(st.knowledge, st.actors.forgets, used, st.actors.group, 0, w.n_actors, eng.params,
+                        st.ledger.book, 0)
     national = (w.kind == Kind.HIGHER_GOVERNMENT) | (w.kind == Kind.KNOWLEDGE_INSTITUTION)
     forgetters = ~national & (np.arange(w.n_actors) >= 3)
     assert np.allclose(w.explicit[forgetters], w.explicit0[forgetters] + 0.5 * (before - w.explicit0)[forgetters])
