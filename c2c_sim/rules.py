@@ -393,6 +393,19 @@ def learned(k_receiver, k_source, rate, agenda_weight, prm):
     return (share * gap if flows else 0.0), (k_source if flows else -1.0)
 
 
+@inline_rule
+def learn_layer(level, a, s, rate, agenda_row, inc, best, by_channel, k, ch, prm) -> None:
+    """One directed contact in one layer (explicit or tacit): receiver ``a`` learns from source ``s`` in
+    every domain (:func:`learned`); the increments and the best source add up in ``inc`` and ``best``,
+    and, for a side's actor (slot ``k`` >= 0), in its channel ``ch`` of ``by_channel``."""
+    for d in range(level.shape[1]):
+        gain, source = learned(level[a, d], level[s, d], rate, agenda_row[d], prm)
+        inc[a, d] += gain
+        best[a, d] = max(best[a, d], source)
+        if k >= 0:
+            by_channel[k, d, ch] += gain
+
+
 @rule
 def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, work, ledger, r) -> None:
     """Knowledge moves on the month's contacts ``0:n``, both ways.
@@ -439,20 +452,10 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
             k = slot[a]
             ch = EXCHANGE if i < n_events else tie_channel[e]
             rate = prm.explicit_rate * trust[e] * closeness
-            for d in range(D):
-                gain, level = learned(explicit[a, d], explicit[s, d], rate, agenda[row, d], prm)
-                inc_e[a, d] += gain
-                best_e[a, d] = max(best_e[a, d], level)
-                if k >= 0:
-                    by_e[k, d, ch] += gain
+            learn_layer(explicit, a, s, rate, agenda[row], inc_e, best_e, by_e, k, ch, prm)
             if f2f[i]:  # tacit knowledge moves face to face only
                 rate = prm.tacit_rate * power(trust[e], prm.tacit_exponent) * closeness
-                for d in range(D):
-                    gain, level = learned(tacit[a, d], tacit[s, d], rate, agenda[row, d], prm)
-                    inc_t[a, d] += gain
-                    best_t[a, d] = max(best_t[a, d], level)
-                    if k >= 0:
-                        by_t[k, d, ch] += gain
+                learn_layer(tacit, a, s, rate, agenda[row], inc_t, best_t, by_t, k, ch, prm)
     for j in range(n_touched):  # the month's learning, capped by the best source; work arrays cleaned
         a = touched[j]
         k = slot[a]
