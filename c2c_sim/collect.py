@@ -153,7 +153,7 @@ def _job_folders(sweep: Path) -> tuple[dict[frozenset, Path], list[Path]]:
     return found, unreadable
 
 
-def _param_values(overrides: list[str]) -> dict[str, Any]:
+def param_values(overrides: list[str]) -> dict[str, Any]:
     """Typed values of a job's overrides: schema keys coerced to their type, group choices as strings."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -189,7 +189,7 @@ def _swept_keys(sweep: Path, jobs: list[list[str]]) -> list[str]:
         pass
     values: dict[str, set] = {}
     for job in jobs:
-        for k, v in _param_values(job).items():
+        for k, v in param_values(job).items():
             values.setdefault(k, set()).add(repr(v))
     keys += [k for k, vs in values.items() if len(vs) > 1]
     seen: list[str] = []
@@ -276,7 +276,7 @@ def collect(sweep: Path | str, table: str = "summary", write: bool = True) -> Co
         elif status == "corrupt":
             col.corrupt.append((label, why or ""))
         else:
-            values = _param_values(job)
+            values = param_values(job)
             front = {k: values.get(k) for k in params}
             front["job"] = folder.relative_to(sweep).as_posix()
             rows = rows.copy()

@@ -20,7 +20,7 @@ import numpy as np
 from . import rules
 from .compiled import JIT_DISABLED, Direct, borrow, compile_notice, rule
 from .config import DOMAINS, Config
-from .metrics import SOURCE_OUTCOMES, Activity, measure
+from .metrics import SOURCE_OUTCOMES, Activity, circulation_among, measure
 from .rules import (
     adopt_policies,
     disseminate_internally,
@@ -203,6 +203,15 @@ def begin(state, prm) -> None:
                                       state.gains, state.ledger.book, state.sources))
 
 
+@rule
+def circulation_of(state, participated, out) -> None:
+    """Each replication's ``circulation`` now, over the staff ``participated`` marks as not having taken part
+    (``out[r]``): a twin measured on its run's people (:func:`c2c_sim.metrics.circulation_among`)."""
+    state = borrow(state)
+    for r in range(state.layout.reps):
+        out[r] = circulation_among(state.knowledge, replication(state.layout, r), participated)
+
+
 METRIC_NAMES = (("learning_gain_north",) + tuple(f"learning_gain_north__{d}" for d in DOMAINS)
                 + ("learning_gain_south",) + tuple(f"learning_gain_south__{d}" for d in DOMAINS)
                 + tuple(f for f in OUTCOME_FIELDS if f not in ("learning_gain_north", "learning_gain_south"))
@@ -280,6 +289,13 @@ class Engine:
         st = self.state
         table = np.concatenate([st.gains.reshape(-1, self.R), st.sources.reshape(-1, self.R), st.table])[self._rows]  # one copy, a row per outcome
         return dict(zip(METRIC_NAMES, table))
+
+    def circulation_among(self, participated: np.ndarray) -> np.ndarray:
+        """(R,) circulation now over the staff that ``participated`` (another engine's flags, same world)
+        marks as never having taken part."""
+        out = np.zeros(self.R)
+        circulation_of(self.state, np.ascontiguousarray(participated, dtype=np.bool_), out)
+        return out
 
     def history(self) -> dict[str, np.ndarray]:
         """Every month's outcomes so far (month 0, the start, to :attr:`month`): name -> (months + 1, R)."""

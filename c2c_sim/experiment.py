@@ -23,7 +23,21 @@ folder, or ``$C2C_SIM_RESULTS``, or ``--results-dir``.
 
 Every cell of a design uses the same base seed, so replication ``i`` has the
 same seed in every cell (common random numbers) and comparisons are paired by
-replication.
+replication. Every experiment reads caused outcomes (``caused: true`` in its
+preset: each replication minus its twin without partnership activity).
+
+The verdict rule (:mod:`c2c_sim.stats`): each effect is tested against a
+smallest effect of interest fit for its outcome's kind, Holm-adjusted across
+every effect behind the experiment's verdicts; a verdict that follows from an
+assumption alone is reported "assumed, not tested". Each experiment is run on
+``--seeds`` base seeds (3 by default: the preset's seed and the next two, each
+its own sweep folder, ``sweep`` and ``sweep-seed<s>``), and the report says
+whether the verdicts agree. The replication rule (the coefficient of variation
+of every outcome a verdict reads stable within 5 % over the last fifth of the
+replications, Lee et al. 2015) is checked and printed. Each module names, per
+question, the mechanisms that could make its verdict false (``FALSIFIERS``)
+and a documented setting inside the schema's ranges where the main verdict
+does not hold (``COUNTER``), which ``tests/test_experiments.py`` runs.
 """
 
 from __future__ import annotations
@@ -44,10 +58,11 @@ from types import ModuleType
 import pandas as pd
 import yaml
 
+from . import stats
 from .cli import JOB_FIGURE_ENV
 from .collect import Collection, collect
 from .config import CONFIG_DIR
-from .stats import MIN_RELATIVE, Estimate, Verdict
+from .stats import KINDS, Estimate, Verdict
 from .storage import MARKER, TABLES, ResultsError, atomic_write_text, read_table
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"
@@ -55,6 +70,8 @@ ORDER = ("r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover")
 """Experiments in the order of the recommendations (the index lists them so)."""
 QUICK_REPLICATIONS = 6
 QUICK_MONTHS = 36
+SEEDS = 3
+"""Base seeds each verdict is recomputed on (the preset's and the next ones)."""
 ENV_RESULTS = "C2C_SIM_RESULTS"
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -103,13 +120,24 @@ class Analysis:
     cells: pd.DataFrame | None = None  # cell means with bootstrap intervals
     notes: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # anything the figure needs
+    table: pd.DataFrame | None = None  # the per-replication outcomes the verdicts read (default: the summary)
+
+
+def _bar(e: Estimate) -> float:
+    try:
+        return stats.sesoi(e)
+    except (ValueError, KeyError):  # not an effect (a threshold level, say): no bar
+        return math.nan
 
 
 def effects_table(rows: list[tuple[str, str, str, Estimate]]) -> pd.DataFrame:
-    """A tidy table of effects from (question, outcome, comparison, estimate) rows."""
+    """A tidy table of effects from (question, outcome, comparison, estimate) rows, with each effect's
+    smallest effect of interest (``bar``, :func:`c2c_sim.stats.sesoi`)."""
     return pd.DataFrame([{"question": q, "outcome": o, "comparison": c, "effect": e.estimate, "ci95_lo": e.lo,
-                          "ci95_hi": e.hi, "relative": e.relative, "n": e.n} for q, o, c, e in rows],
-                        columns=["question", "outcome", "comparison", "effect", "ci95_lo", "ci95_hi", "relative", "n"])
+                          "ci95_hi": e.hi, "relative": e.relative, "bar": _bar(e), "n": e.n}
+                         for q, o, c, e in rows],
+                        columns=["question", "outcome", "comparison", "effect", "ci95_lo", "ci95_hi", "relative",
+                                 "bar", "n"])
 
 
 # ---------------------------------------------------------------- the registry
@@ -131,6 +159,16 @@ class Experiment:
     @property
     def tables(self) -> tuple[str, ...]:
         return tuple(getattr(self.module, "TABLES", ("summary",)))
+
+    @property
+    def falsifiers(self) -> dict[str, str]:
+        """Question -> the mechanisms that could make its verdict false."""
+        return dict(getattr(self.module, "FALSIFIERS", {}))
+
+    @property
+    def counter(self) -> dict:
+        """The documented setting where the main verdict does not hold: question, overrides, why."""
+        return dict(getattr(self.module, "COUNTER", {}))
 
     def quick_overrides(self) -> list[str]:
         extra = list(getattr(self.module, "QUICK", []))
@@ -159,7 +197,7 @@ def load(exp_id: str) -> Experiment:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    for name in ("CLAIM", "SOURCE", "DESIGN", "analyse", "figure"):
+    for name in ("CLAIM", "SOURCE", "DESIGN", "FALSIFIERS", "COUNTER", "analyse", "figure"):
         if not hasattr(module, name):
             raise ExperimentError(f"{path} defines no {name}")
     return Experiment(exp_id, module)
@@ -175,10 +213,13 @@ def output_dir(exp_id: str, root: Path, quick: bool) -> Path:
 
 
 # ---------------------------------------------------------------- running
-def sweep_command(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int) -> list[str]:
-    """The ``c2c-sim -m`` command line of an experiment's sweep."""
+def sweep_command(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int,
+                  seed: int | None = None) -> list[str]:
+    """The ``c2c-sim -m`` command line of an experiment's sweep (``seed``: another base seed)."""
     cmd = [sys.executable, "-m", "c2c_sim.cli", "--multirun", f"experiment={exp.id}",
            f"hydra.sweep.dir='{sweep_dir}'"]  # quoted: a path may hold characters Hydra's grammar reserves
+    if seed is not None:
+        cmd.append(f"seed={seed}")
     if workers > 1:
         cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}"]
     if quick:
@@ -206,11 +247,12 @@ def repair(sweep_dir: Path, tables=TABLES, log=print) -> list[Path]:
     return fixed
 
 
-def run_sweep(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int, log=print) -> None:
+def run_sweep(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int, seed: int | None = None,
+              log=print) -> None:
     """Run (or resume) the experiment's Hydra sweep; its console output goes to ``<out>/sweep.log``."""
     sweep_dir.mkdir(parents=True, exist_ok=True)
     repair(sweep_dir, exp.tables, log=log)
-    cmd = sweep_command(exp, sweep_dir, quick=quick, workers=workers)
+    cmd = sweep_command(exp, sweep_dir, quick=quick, workers=workers, seed=seed)
     logfile = sweep_dir.parent / "sweep.log"
     with open(logfile, "a") as fh:
         fh.write(f"\n$ {' '.join(cmd)}\n")
@@ -242,6 +284,84 @@ def gather(exp: Experiment, sweep_dir: Path, *, quick: bool) -> tuple[Data, Coll
     return Data(tables=tables, params=first.params, config=first.base_config() or {}, quick=quick), first
 
 
+def compose_preset(exp_id: str, overrides: list[str] | tuple[str, ...] = ()):
+    """The experiment's composed Hydra config (with its ``hydra`` node) under ``overrides``."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from .config import register_configs
+
+    register_configs()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            return hydra_compose(config_name="config", overrides=[f"experiment={exp_id}", *overrides],
+                                 return_hydra_config=True)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def design_cells(exp_id: str, overrides: list[str] | tuple[str, ...] = ()) -> tuple[list[str], list[list[str]],
+                                                                                      list[str]]:
+    """(swept keys, every cell's overrides, fixed overrides) of the design: an override of a swept key
+    with commas replaces its levels (as ``QUICK`` does); any other override is fixed in every cell."""
+    import itertools
+
+    swept = {str(k): str(v).split(",") for k, v in compose_preset(exp_id).hydra.sweeper.params.items()}
+    fixed = []
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if key in swept and "," in value:
+            swept[key] = value.split(",")
+        elif key in swept:
+            swept[key] = [value]
+        else:
+            fixed.append(o)
+    cells = [[f"{k}={v}" for k, v in zip(swept, combo)] for combo in itertools.product(*swept.values())]
+    return list(swept), cells, fixed
+
+
+def run_in_process(exp_id: str, overrides: list[str] | tuple[str, ...] = (), *, quick: bool = False,
+                   replications: int | None = None, months: int | None = None, seed: int | None = None) -> Data:
+    """The experiment's design run in this process (no Hydra sweep, nothing written): its ``Data``.
+
+    ``quick`` applies the experiment's quick overrides first; ``overrides`` follow (levels of a swept key
+    as ``key=a,b``, anything else fixed); ``replications``, ``months`` and ``seed`` override the preset's.
+    The same seeds and tables as the sweep give (common random numbers across cells); meant for tests and
+    for checking a setting before a full sweep.
+    """
+    from omegaconf import OmegaConf
+
+    from .collect import param_values
+    from .config import register_resolvers, validate
+    from .runner import run_replications
+
+    register_resolvers()
+    exp = load(exp_id)
+    extra = [*(exp.quick_overrides() if quick else []), *overrides]
+    for key, value in (("replications", replications), ("months", months), ("seed", seed)):
+        if value is not None:
+            extra.append(f"{key}={value}")
+    params, cells, fixed = design_cells(exp_id, extra)
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in dict.fromkeys(("summary", *exp.tables))}
+    first = None
+    for cell in cells:
+        cfg = compose_preset(exp_id, [*fixed, *cell])
+        plain = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
+        config = validate(plain)
+        first = first or plain
+        res = run_replications(config)
+        values = param_values(cell)
+        for name in tables:
+            t = getattr(res, name).copy()
+            for i, k in enumerate(params):
+                t.insert(i, k, [values[k]] * len(t))
+            tables[name].append(t)
+    data = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+    return Data(tables=data, params=params, config=first or {}, quick=quick)
+
+
 # ---------------------------------------------------------------- reporting
 def _fmt(x, digits: int = 3) -> str:
     if isinstance(x, (bool,)) or x is None:
@@ -270,7 +390,7 @@ def _effects_for_report(effects: pd.DataFrame) -> pd.DataFrame:
     e = effects.copy()
     e["effect [95% CI]"] = [Estimate(a, b, c, 0).fmt() for a, b, c in zip(e.effect, e.ci95_lo, e.ci95_hi)]
     e["relative"] = [f"{r:+.0%}" if isinstance(r, float) and math.isfinite(r) else "n/a" for r in e.relative]
-    return e[["question", "outcome", "comparison", "effect [95% CI]", "relative", "n"]]
+    return e[["question", "outcome", "comparison", "effect [95% CI]", "relative", "bar", "n"]]
 
 
 def _cells_for_report(cells: pd.DataFrame) -> pd.DataFrame:
@@ -306,9 +426,12 @@ def _design_lines(exp: Experiment, data: Data, col: Collection, quick: bool) -> 
         f"{data.config.get('seed')}: replication i has the same seed in every cell (common random numbers), so "
         f"effects are paired differences over replications with 95 % BCa bootstrap intervals "
         f"(`scipy.stats.bootstrap`, fixed generator)."),
-        f"- Verdicts: an effect counts when its whole 95 % interval lies beyond the smallest effect of interest, "
-        f"{MIN_RELATIVE:.0%} of the comparison cell's mean (zero for slopes), in the direction the claim expects; "
-        f"supported when all of a question's effects count, depends on a parameter when some do.",
+        (f"- Verdicts: an effect counts when its one-sided bootstrap p-value against its smallest effect of "
+         f"interest, in the direction the claim expects, is under {stats.ALPHA} after Holm's adjustment across "
+         f"every effect behind this experiment's verdicts; supported when all of a question's effects count, "
+         f"depends on a parameter when some do; assumed, not tested when the effect follows from an assumption "
+         f"alone. Smallest effects of interest by outcome kind: "
+         + "; ".join(f"{k}: {d.split(': ', 1)[1]}" for k, (_a, _r, d) in KINDS.items()) + " (judgement)."),
         f"- Rerun: `{cmd}` (resumes an interrupted sweep; results in `{output_dir(exp.id, Path('results'), quick)}`).",
     ]
     if quick:
@@ -317,7 +440,8 @@ def _design_lines(exp: Experiment, data: Data, col: Collection, quick: bool) -> 
 
 
 def write_report(exp: Experiment, data: Data, col: Collection, analysis: Analysis, figures: list[Path],
-                 out: Path, quick: bool) -> Path:
+                 out: Path, quick: bool, seeds: pd.DataFrame | None = None,
+                 stability: pd.DataFrame | None = None) -> Path:
     """``<out>/report.md`` (claim, design, verdicts, tables, figure), ``effects.csv`` and ``verdicts.json``."""
     m = exp.module
     pngs = [p for p in figures if p.suffix == ".png"]
@@ -327,8 +451,24 @@ def write_report(exp: Experiment, data: Data, col: Collection, analysis: Analysi
              "## Verdict (under the model's assumptions)", ""]
     for v in analysis.verdicts:
         parts.append(f"- **{v.word}**: {v.line}")
+    if seeds is not None:
+        parts += ["", "### The same verdicts on other base seeds", "", markdown_table(seeds), ""]
+    parts += ["", "## What could make each verdict false", ""]
+    for q, why in exp.falsifiers.items():
+        parts.append(f"- *{q}*: {why.strip()}")
+    c = exp.counter
+    if c:
+        parts += ["", (f"Where the main verdict (*{c['question']}*) does not hold, inside the schema's ranges: "
+                       f"`{' '.join(c['overrides'])}`. {c['why'].strip()} (run by "
+                       f"`tests/test_experiments.py::test_main_verdict_can_fail`.)")]
+    if stability is not None:
+        parts += ["", "## Replications", "", (f"Rule (Lee et al. 2015): the coefficient of variation of every outcome "
+                  f"a verdict reads, in every cell, stays within {stats.STABILITY_TOLERANCE:.0%} of its final value "
+                  f"over at least the last {stats.STABILITY_TAIL:.0%} of the {data.replications} replications. "
+                  f"'stable from' is the worst cell's count."), "", markdown_table(stability), ""]
     parts += ["", "## Effects", "", ("Effect = treatment minus comparison cell, mean over paired replications, "
-              "with its 95 % bootstrap interval; relative = effect / comparison mean."), "",
+              "with its 95 % bootstrap interval; relative = effect / comparison mean; bar = the smallest effect of "
+              "interest."), "",
               markdown_table(_effects_for_report(analysis.effects)), ""]
     if analysis.cells is not None and len(analysis.cells):
         parts += ["## Cell means", "", "Mean over replications [95 % bootstrap interval].", "",
@@ -340,10 +480,14 @@ def write_report(exp: Experiment, data: Data, col: Collection, analysis: Analysi
         parts += ["## Notes", ""] + [f"- {n}" for n in analysis.notes] + [""]
     report = atomic_write_text(out / "report.md", "\n".join(parts))
     atomic_write_text(out / "effects.csv", analysis.effects.to_csv(index=False))
+    agree = {} if seeds is None else dict(zip(seeds["question"], seeds["agreement"]))
     atomic_write_text(out / "verdicts.json", json.dumps({
-        "id": exp.id, "title": exp.title, "quick": quick,
-        "verdicts": [{"question": v.question, "word": v.word, "line": v.line} for v in analysis.verdicts]},
-        indent=2))
+        "id": exp.id, "title": exp.title, "quick": quick, "seed": data.config.get("seed"),
+        "seeds": [] if seeds is None else [c for c in seeds.columns if c.startswith("seed ")],
+        "verdicts": [{"question": v.question, "word": v.word, "line": v.line, "agreement": agree.get(v.question, ""),
+                      "effects": [{"label": lab, "estimate": e.estimate, "lo": e.lo, "hi": e.hi, "bar": b,
+                                   "p_holm": pv} for (lab, e), b, pv in zip(v.effects, v.bars, v.p)]}
+                     for v in analysis.verdicts]}, indent=2, allow_nan=True))
     return report
 
 
@@ -356,11 +500,13 @@ def write_index(root: Path) -> Path:
             continue
         info = json.loads(f.read_text())
         for v in info["verdicts"]:
-            rows.append((f"[{exp_id}]({exp_id}/report.md)", info["title"], v["question"], f"**{v['word']}**"))
+            rows.append((f"[{exp_id}]({exp_id}/report.md)", info["title"], v["question"], f"**{v['word']}**",
+                         v.get("agreement", "") or "one seed"))
     lines = ["# Verdicts of all experiments", "",
-             "Each verdict holds under the model's assumptions; see each report for the design, effects and figure.",
-             "", "| Experiment | Title | Question | Verdict |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+             "Each verdict holds under the model's assumptions; see each report for the design, effects and figure. "
+             "Base seeds: whether the verdict is the same on every base seed it was recomputed on.",
+             "", "| Experiment | Title | Question | Verdict | Base seeds |", "|---|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
     return atomic_write_text(root / "index.md", "\n".join(lines) + "\n")
 
 
@@ -374,11 +520,59 @@ class Outcome:
     seconds: float
     jobs: int
     timing: dict = field(default_factory=dict)  # seconds per stage
+    agreement: pd.DataFrame | None = None  # verdicts on every base seed (seeds > 1)
+
+
+def analyse(exp: Experiment, data: Data) -> Analysis:
+    """The experiment's analysis with its verdicts Holm-adjusted over the whole experiment."""
+    analysis = exp.module.analyse(data)
+    if not isinstance(analysis, Analysis) or not analysis.verdicts:
+        raise ExperimentError(f"{exp.id}: analyse() must return an Analysis with at least one verdict")
+    analysis.verdicts = stats.adjust(analysis.verdicts)
+    return analysis
+
+
+def stability_table(data: Data, analysis: Analysis) -> pd.DataFrame:
+    """The replication rule for every outcome the tested verdicts read: the worst cell's 'stable from'."""
+    table = analysis.table if analysis.table is not None else data.summary
+    keys = [p for p in data.params if p in table.columns]
+    outcomes = dict.fromkeys(e.outcome for v in analysis.verdicts if v.tested for _, e in v.effects)
+    rows = []
+    for o in outcomes:
+        if o not in table.columns:
+            continue
+        worst, where = 0, ""
+        for key, part in (table.groupby(keys, sort=True) if keys else [((), table)]):
+            n = stats.stable_from(part.sort_values("replication")[o].to_numpy())
+            if n > worst:
+                worst, where = n, ", ".join(f"{k}={v}" for k, v in zip(keys, key if isinstance(key, tuple)
+                                                                         else (key,)))
+        n_rep = int(table.groupby(keys).size().min()) if keys else len(table)
+        rows.append({"outcome": o, "replications": n_rep, "stable from": worst, "worst cell": where or "-",
+                     "enough": stats.enough_replications(worst, n_rep)})
+    return pd.DataFrame(rows, columns=["outcome", "replications", "stable from", "worst cell", "enough"])
+
+
+def seed_agreement(runs: list[tuple[int, list[Verdict]]]) -> pd.DataFrame:
+    """One row per question: its verdict on each base seed and whether they agree."""
+    rows = []
+    for v in runs[0][1]:
+        words = {f"seed {seed}": next((w.word for w in vs if w.question == v.question), "missing")
+                 for seed, vs in runs}
+        same = sum(w == v.word for w in words.values())
+        rows.append({"question": v.question, **words,
+                     "agreement": f"agree ({same}/{len(runs)})" if same == len(runs) else
+                     f"differ ({same}/{len(runs)} as seed {runs[0][0]})"})
+    return pd.DataFrame(rows)
 
 
 def run_experiment(exp_id: str, *, root: Path | str | None = None, quick: bool = False, workers: int | None = None,
-                   sweep: bool = True, log=print) -> Outcome:
-    """Sweep (or resume), collect, analyse, draw and report one experiment; return its verdicts."""
+                   sweep: bool = True, seeds: int = 1, log=print) -> Outcome:
+    """Sweep (or resume), collect, analyse, draw and report one experiment; return its verdicts.
+
+    With ``seeds`` > 1 the design also runs on the next base seeds (each its own sweep folder,
+    ``sweep-seed<s>``) and the report and index say whether the verdicts agree.
+    """
     t0 = time.perf_counter()
     exp = load(exp_id)
     root = results_root(root)
@@ -393,15 +587,28 @@ def run_experiment(exp_id: str, *, root: Path | str | None = None, quick: bool =
     timing["sweep"] = time.perf_counter() - t0
     data, col = gather(exp, sweep_dir, quick=quick)
     timing["collect"] = time.perf_counter() - t0 - sum(timing.values())
-    analysis = exp.module.analyse(data)
-    if not isinstance(analysis, Analysis) or not analysis.verdicts:
-        raise ExperimentError(f"{exp_id}: analyse() must return an Analysis with at least one verdict")
+    analysis = analyse(exp, data)
+    stability = stability_table(data, analysis)
     timing["analysis"] = time.perf_counter() - t0 - sum(timing.values())
+    agreement = None
+    if seeds > 1:
+        base = int(data.config["seed"])
+        runs = [(base, analysis.verdicts)]
+        for seed in range(base + 1, base + seeds):
+            other = out / f"sweep-seed{seed}"
+            if sweep:
+                run_sweep(exp, other, quick=quick, workers=workers, seed=seed, log=log)
+            elif not (other / "multirun.yaml").is_file():
+                raise ExperimentError(f"{exp_id}: no sweep in {other}; run without --no-sweep first")
+            runs.append((seed, analyse(exp, gather(exp, other, quick=quick)[0]).verdicts))
+        agreement = seed_agreement(runs)
+        timing["other seeds"] = time.perf_counter() - t0 - sum(timing.values())
     figures = [Path(p) for p in exp.module.figure(data, analysis, out / exp_id)]
-    report = write_report(exp, data, col, analysis, figures, out, quick)
+    report = write_report(exp, data, col, analysis, figures, out, quick, seeds=agreement, stability=stability)
     write_index(out.parent)
     timing["figure+report"] = time.perf_counter() - t0 - sum(timing.values())
-    return Outcome(exp_id, analysis.verdicts, report, figures, time.perf_counter() - t0, len(col.expected), timing)
+    return Outcome(exp_id, analysis.verdicts, report, figures, time.perf_counter() - t0, len(col.expected), timing,
+                   agreement)
 
 
 def default_workers() -> int:
@@ -424,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results-dir", type=Path, default=None,
                     help=f"results root (default ${ENV_RESULTS} or ./results)")
     ap.add_argument("--no-sweep", action="store_true", help="only collect, analyse and report an existing sweep")
+    ap.add_argument("--seeds", type=int, default=None,
+                    help=f"base seeds each verdict is recomputed on (default {SEEDS}; 1 with --quick)")
     args = ap.parse_args(argv)
     ids = available() if "all" in args.experiments else list(dict.fromkeys(args.experiments))
     unknown = [i for i in ids if i not in available()]
@@ -434,6 +643,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers is not None and args.workers < 1:
         print("c2c-sim-experiment: error: --workers must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.seeds is not None and args.seeds < 1:
+        print("c2c-sim-experiment: error: --seeds must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    n_seeds = args.seeds or (1 if args.quick else SEEDS)
     root = results_root(args.results_dir)
     workers = args.workers or default_workers()
     t0 = time.perf_counter()
@@ -441,13 +654,15 @@ def main(argv: list[str] | None = None) -> int:
     for exp_id in ids:
         print(f"== {exp_id}: {load(exp_id).title}{' (quick)' if args.quick else ''}", flush=True)
         try:
-            res = run_experiment(exp_id, root=root, quick=args.quick, workers=workers, sweep=not args.no_sweep)
+            res = run_experiment(exp_id, root=root, quick=args.quick, workers=workers, sweep=not args.no_sweep,
+                                 seeds=n_seeds)
         except ExperimentError as exc:
             print(f"c2c-sim-experiment: {exc}", file=sys.stderr, flush=True)
             failed.append(exp_id)
             continue
+        agree = {} if res.agreement is None else dict(zip(res.agreement["question"], res.agreement["agreement"]))
         for v in res.verdicts:
-            print(f"   {v.word:<14} {v.question}")
+            print(f"   {v.word:<20} {v.question}" + (f"  [{agree[v.question]}]" if v.question in agree else ""))
         stages = ", ".join(f"{k} {v:.1f}" for k, v in res.timing.items())
         print(f"   {res.jobs} cells -> {res.report} ({res.seconds:.1f} s: {stages})", flush=True)
     total = time.perf_counter() - t0

@@ -78,8 +78,15 @@ CAUSED = {
     "learning_on_objectives_caused_south": "learning_on_objectives_south",
     "circulation_caused": "circulation", "institutional_knowledge_caused": "institutional_knowledge_gain",
     "policy_adoptions_caused": "policy_adoptions",
+    "policy_adoptions_unpartnered_caused": "policy_adoptions_unpartnered",
+    **{f"trust_panel_{t}_caused": f"trust_panel_{t}" for t in ("partnership", "local", "transnational", "multilevel")},
+    **{f"learning_caused_{side}__{d}": f"learning_gain_{side}__{d}" for side in ("north", "south") for d in DOMAINS},
 }
 """Caused outcome -> the outcome it is computed from: the run's value minus its twin's (``caused=true``)."""
+MUTUALITY_CAUSED = "mutuality_caused"
+""":func:`mutuality` of the two sides' caused learning (``learning_caused_north``, ``learning_caused_south``)."""
+CAUSED_NAMES = (*CAUSED, MUTUALITY_CAUSED)
+"""Every outcome a run with ``caused=true`` adds."""
 CIRCULATION_NOTE = ("Circulation is the mean knowledge gain of municipal staff (of every municipality, partnered "
                     "or not) who never took part in an exchange event: the same population in every network model.")
 """One sentence for reports that compare ``circulation`` across network models."""
@@ -111,6 +118,28 @@ class Activity(NamedTuple):
 
 
 @rule
+def circulation_among(kn, rep, participated) -> float:
+    """``circulation`` of replication ``rep``: the mean knowledge gain (over domains, explicit and tacit
+    alike) of the municipal staff ``a`` with ``participated[a]`` False, NaN when there are none.
+
+    :func:`measure` passes the run's own flags; the caused circulation passes the run's flags to its
+    twin (whose staff never travel), so run and twin are measured on the same people."""
+    explicit, tacit, explicit0, tacit0 = kn
+    S = (rep.staff1 - rep.staff0) // max(rep.muni1 - rep.muni0, 1)
+    D = explicit.shape[1]
+    total = n = 0.0
+    for m in range(rep.muni0, rep.muni1):
+        for a in range(m * S, (m + 1) * S):
+            if not participated[a]:
+                row = 0.0
+                for d in range(D):
+                    row += 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+                total += row / D
+                n += 1.0
+    return total / n if n > 0 else np.nan
+
+
+@rule
 def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains, book, sources) -> Measured:
     """The outcomes of replication ``rep`` now (definitions above); the learning gains per side and domain
     go into ``gains[:, :, rep.r]``, each channel's share of the side's gain (from the ledger ``book``) into
@@ -135,7 +164,6 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
     side_n = np.zeros(2)
     memory_gain = np.zeros(D)
     beyond = np.zeros(D)
-    circulation = circulation_n = 0.0
     embedded = individual = memory_sum = 0.0
     n_partnered = 0
     adopted = adopted_unpartnered = 0.0
@@ -152,20 +180,15 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
             beyond[d] = 0.0
         for a in range(m * S, (m + 1) * S):
             grp = group[a]
-            row = 0.0
             for d in range(D):
                 xe = explicit[a, d] - explicit0[a, d]
                 x = 0.5 * (xe + (tacit[a, d] - tacit0[a, d]))
-                row += x
                 if grp < 2:
                     side[grp, d] += x
                     on_objectives[grp] += objectives[m, d] * x
                 beyond[d] += max(xe - memory_gain[d], 0.0)  # individual knowledge beyond institutional memory
             if grp < 2:
                 side_n[grp] += 1.0
-            if not participated[a]:
-                circulation += row / D
-                circulation_n += 1.0
         if partnered[m]:
             n_partnered += 1
             m_sum = i_sum = raw = 0.0
@@ -252,7 +275,7 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
         share = embedded / both if both > 0 else 0.0
         memory_mean = memory_sum / (n_partnered * D)
     trust_mean = s_all / n_all if n_all > 0 else np.nan
-    circulation_mean = circulation / circulation_n if circulation_n > 0 else np.nan
+    circulation_mean = circulation_among(kn, rep, participated)
     return Measured(
         learning_gain_north=means[0], learning_gain_south=means[1], mutuality=mutuality(means[0], means[1]),
         institutionalised_share=share, institutional_knowledge_gain=memory_mean,
@@ -271,9 +294,13 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
 
 
 def caused_outcomes(run: dict[str, np.ndarray], twin: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The caused outcomes (:data:`CAUSED`) from the outcomes of runs and of their twins, array by array
+    """The caused outcomes (:data:`CAUSED_NAMES`) from the outcomes of runs and of their twins, array by array
     (the same replications in the same order: the caller pairs them)."""
-    return {name: np.asarray(run[source], float) - np.asarray(twin[source], float) for name, source in CAUSED.items()}
+    out = {name: np.asarray(run[source], float) - np.asarray(twin[source], float) for name, source in CAUSED.items()}
+    with np.errstate(invalid="ignore"):  # NaN where a side is absent, as mutuality() says
+        out[MUTUALITY_CAUSED] = np.vectorize(mutuality, otypes=[float])(out["learning_caused_north"],
+                                                                        out["learning_caused_south"])
+    return out
 
 
 def mean_initiative_months(months: np.ndarray, replication: np.ndarray, n_reps: int) -> np.ndarray:

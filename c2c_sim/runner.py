@@ -62,6 +62,10 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
         twin = Engine(counterfactual(cfg), [np.random.default_rng(s) for s in seeds]).run()
         history.update(caused_outcomes(history, twin.history()))
         final.update(caused_outcomes(engine.metrics, twin.metrics))
+        # circulation is over the staff who never took part: measure the twin on the run's people (its own
+        # staff never travel); the run's population changes month by month, so the series has no such column
+        final["circulation_caused"] = final["circulation"] - twin.circulation_among(engine.state.actors.participated)
+        del history["circulation_caused"]
     R, T = len(seeds), cfg.months + 1
     reps = np.arange(first_replication, first_replication + R)
     cols = {k: v.T.ravel() for k, v in history.items() if k != "programme_budget"}  # (R, T) -> rep-major

@@ -10,18 +10,28 @@ replication (:func:`mean_difference` with ``paired=True``, :func:`contrast`),
 and curves over a parameter are bootstrapped by resampling whole replications
 (:func:`slope`, :func:`saturation_level`).
 
-A verdict (:func:`verdict`) is read off the intervals, never off point
-estimates: an effect *holds* when its whole interval lies on the side the claim
-expects, beyond the smallest effect of interest (:data:`MIN_RELATIVE`, 5 % of
-the comparison cell's mean; zero for slopes and other effects without a
-reference mean). A claim is ``supported`` when every effect it names holds,
-``not supported`` when none does, and ``depends on <parameter>`` when it holds
-for some levels of a moderating parameter and not for others. Verdicts are
-statements about the model, under its assumptions, not about the world.
+A verdict (:func:`verdict`, then :func:`adjust` over an experiment's family)
+is read off the bootstrap distributions, never off point estimates. Each effect
+is tested against its smallest effect of interest (:func:`sesoi`: fit for the
+outcome's kind, :data:`KINDS`: relative with an absolute floor for knowledge
+gains, absolute for shares, trust, counts, rates and months; never zero): the
+one-sided bootstrap p-value of "the effect is no larger than the smallest
+effect of interest in the claimed direction", Holm-adjusted across every effect
+behind an experiment's verdicts (:func:`holm`), must lie under :data:`ALPHA`
+(0.025, one-sided: the level of a two-sided 95 % interval). A claim is
+``supported`` when every effect it names holds, ``not supported`` when none
+does, and ``depends on <parameter>`` when it holds for some levels of a
+moderating parameter and not for others; a claim whose effect follows from an
+assumption alone (a switch that deletes the channel being tested) is reported
+``assumed, not tested`` whatever its numbers. :func:`stable_from` is the
+replication rule (the coefficient of variation stable within 5 %, Lee et al.
+2015). Verdicts are statements about the model, under its assumptions, not
+about the world.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -36,9 +46,39 @@ N_RESAMPLES = 9999
 SEED = 20240601
 """Seed of the bootstrap generator (fixed: the same data always give the same interval)."""
 
+ALPHA = 0.025
+"""One-sided level of every test (Holm-adjusted across an experiment): the level at which a two-sided
+95 % interval excludes the bar."""
+
 MIN_RELATIVE = 0.05
-"""Smallest effect of interest, as a share of the comparison cell's mean: with common random numbers
-and 30 replications, intervals are narrow enough to exclude zero for effects too small to matter."""
+"""Smallest effect of interest of a knowledge gain, as a share of the comparison cell's mean (with the
+absolute floor of :data:`KINDS`): with common random numbers and 30 replications, intervals are narrow
+enough to exclude zero for effects too small to matter."""
+
+KINDS: dict[str, tuple[float, float, str]] = {
+    "gain": (0.001, MIN_RELATIVE, "knowledge gain: 5 % of the comparison mean, at least 0.001 on the 0-1 scale"),
+    "share": (0.02, 0.0, "share, ratio or trust on a 0-1 scale: 0.02"),
+    "count": (0.5, 0.0, "count (partnerships, adoptions): half a unit"),
+    "rate": (0.05, 0.0, "exchange events a month: 0.05"),
+    "months": (1.0, 0.0, "duration: one month"),
+}
+"""Outcome kind -> (absolute bar, relative bar, description): the smallest effect of interest of an
+effect is ``max(absolute, relative * |comparison mean|)``. These are judgement, stated here and in each
+report: 0.001 is a tenth of a percentage point of a knowledge level, 0.02 two points of a share."""
+
+_KIND_OF = (("mutuality", "share"), ("_share", "share"), ("trust", "share"), ("partnerships_alive", "count"),
+            ("policy_adoptions", "count"), ("initiatives_", "count"), ("activity_after", "rate"),
+            ("exchange", "rate"), ("rmst", "months"), ("_months", "months"), ("learning", "gain"),
+            ("circulation", "gain"), ("institutional_knowledge", "gain"))
+
+
+def outcome_kind(outcome: str) -> str:
+    """The kind (:data:`KINDS`) of an outcome, from its name; ValueError for a name no rule covers."""
+    for part, kind in _KIND_OF:
+        if part in outcome:
+            return kind
+    raise ValueError(f"no smallest effect of interest for outcome '{outcome}': name one of the kinds "
+                     f"{', '.join(KINDS)} (stats.verdict(..., kind=...))")
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
@@ -59,6 +99,9 @@ class Estimate:
     n: int
     reference: float = math.nan
     method: str = "BCa"
+    outcome: str = ""  # the outcome it estimates (sets the smallest effect of interest)
+    span: float = math.nan  # for a slope: the width of the swept range (its bar is the outcome's over the range)
+    draws: np.ndarray | None = field(default=None, compare=False, repr=False)  # the bootstrap distribution
 
     @property
     def sign(self) -> int:
@@ -75,6 +118,30 @@ class Estimate:
         if not math.isfinite(self.reference) or abs(self.reference) < 1e-12:
             return math.nan
         return self.estimate / abs(self.reference)
+
+    def about(self, outcome: str, span: float | None = None) -> Estimate:
+        """The same estimate, labelled with the outcome it estimates (and, for a slope, the range it spans)."""
+        return dataclasses.replace(self, outcome=outcome, span=self.span if span is None else span)
+
+    def p_beyond(self, bar: float, expected: int = 1) -> float:
+        """One-sided p-value of "the effect is at most ``bar`` in the ``expected`` direction".
+
+        From the bootstrap distribution when there is one (``(1 + #draws on the wrong side) / (1 +
+        #draws)``); otherwise from the interval by a normal approximation; a degenerate interval (every
+        paired difference equal) gives 0 beyond the bar and 1 otherwise.
+        """
+        est = expected * self.estimate
+        if not math.isfinite(est):
+            return 1.0
+        if self.draws is not None and len(self.draws):
+            wrong = np.count_nonzero(expected * np.asarray(self.draws) <= bar)
+            return float((1 + wrong) / (1 + len(self.draws)))
+        if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
+            return 1.0
+        if self.hi == self.lo:
+            return 0.0 if est > bar else 1.0
+        se = (self.hi - self.lo) / (2 * _st.norm.ppf(0.5 + CONFIDENCE / 2))
+        return float(_st.norm.sf((est - bar) / se))
 
     def fmt(self, digits: int = 3) -> str:
         """``+0.012 [+0.008, +0.016]`` (signed, with ``digits`` significant digits)."""
@@ -95,16 +162,17 @@ def _rng(seed: int | None) -> np.random.Generator:
 
 def _interval(data: tuple[np.ndarray, ...], statistic: Callable, point: float, *, method: str = "BCa",
               seed: int | None = None, n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE,
-              paired: bool = False) -> tuple[float, float, str]:
-    """Bootstrap interval of ``statistic`` (vectorised, ``axis=-1``) with fallbacks for degenerate data.
+              paired: bool = False) -> tuple[float, float, str, np.ndarray | None]:
+    """Bootstrap interval of ``statistic`` (vectorised, ``axis=-1``) with fallbacks for degenerate data,
+    and the bootstrap distribution (None when degenerate).
 
     Constant data give a zero-width interval at the point estimate (BCa is
     undefined there); if BCa fails otherwise the percentile interval is used.
     """
     if not math.isfinite(point):
-        return math.nan, math.nan, method
+        return math.nan, math.nan, method, None
     if all(d.size == 0 or float(np.ptp(d)) == 0.0 for d in data):
-        return point, point, "degenerate"
+        return point, point, "degenerate", None
     for m in (method, "percentile") if method != "percentile" else (method,):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -112,8 +180,8 @@ def _interval(data: tuple[np.ndarray, ...], statistic: Callable, point: float, *
                                 vectorized=True, paired=paired, axis=-1, rng=_rng(seed))
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
         if math.isfinite(lo) and math.isfinite(hi):
-            return lo, hi, m
-    return math.nan, math.nan, method
+            return lo, hi, m, np.asarray(res.bootstrap_distribution, dtype=float)
+    return math.nan, math.nan, method, None
 
 
 def _clean(x) -> np.ndarray:
@@ -130,9 +198,9 @@ def bootstrap_mean(x, *, seed: int | None = None, method: str = "BCa", n_resampl
     point = float(a.mean())
     if a.size == 1:
         return Estimate(point, math.nan, math.nan, 1)
-    lo, hi, m = _interval((a,), lambda s, axis=-1: s.mean(axis=axis), point, method=method, seed=seed,
-                          n_resamples=n_resamples, confidence=confidence)
-    return Estimate(point, lo, hi, int(a.size), method=m)
+    lo, hi, m, draws = _interval((a,), lambda s, axis=-1: s.mean(axis=axis), point, method=method, seed=seed,
+                                 n_resamples=n_resamples, confidence=confidence)
+    return Estimate(point, lo, hi, int(a.size), method=m, draws=draws)
 
 
 def mean_difference(treatment, control, *, paired: bool, seed: int | None = None, method: str = "BCa",
@@ -157,18 +225,18 @@ def mean_difference(treatment, control, *, paired: bool, seed: int | None = None
         point = float(d.mean())
         if d.size == 1:
             return Estimate(point, math.nan, math.nan, 1, float(c.mean()))
-        lo, hi, m = _interval((d,), lambda s, axis=-1: s.mean(axis=axis), point, method=method, seed=seed,
-                              n_resamples=n_resamples, confidence=confidence)
-        return Estimate(point, lo, hi, int(d.size), float(c.mean()), m)
+        lo, hi, m, draws = _interval((d,), lambda s, axis=-1: s.mean(axis=axis), point, method=method,
+                                     seed=seed, n_resamples=n_resamples, confidence=confidence)
+        return Estimate(point, lo, hi, int(d.size), float(c.mean()), m, draws=draws)
     t, c = t[np.isfinite(t)], c[np.isfinite(c)]
     if t.size == 0 or c.size == 0:
         return Estimate(math.nan, math.nan, math.nan, 0)
     point = float(t.mean() - c.mean())
     if min(t.size, c.size) < 2:
         return Estimate(point, math.nan, math.nan, int(min(t.size, c.size)), float(c.mean()))
-    lo, hi, m = _interval((t, c), lambda a, b, axis=-1: a.mean(axis=axis) - b.mean(axis=axis), point,
-                          method=method, seed=seed, n_resamples=n_resamples, confidence=confidence)
-    return Estimate(point, lo, hi, int(min(t.size, c.size)), float(c.mean()), m)
+    lo, hi, m, draws = _interval((t, c), lambda a, b, axis=-1: a.mean(axis=axis) - b.mean(axis=axis), point,
+                                 method=method, seed=seed, n_resamples=n_resamples, confidence=confidence)
+    return Estimate(point, lo, hi, int(min(t.size, c.size)), float(c.mean()), m, draws=draws)
 
 
 def _as_matrix(Y) -> np.ndarray:
@@ -204,9 +272,10 @@ def slope(x, Y, *, seed: int | None = None, method: str = "BCa", n_resamples: in
     def stat(i, axis=-1):
         return _ols_slope(x, Y[np.asarray(i, dtype=np.int64)].mean(axis=-2))
 
-    lo, hi, m = _interval((idx,), stat, point, method=method, seed=seed, n_resamples=n_resamples,
-                          confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else (point, point, "degenerate")
-    return Estimate(point, lo, hi, int(Y.shape[0]), method=m)
+    lo, hi, m, draws = _interval((idx,), stat, point, method=method, seed=seed, n_resamples=n_resamples,
+                                 confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else \
+        (point, point, "degenerate", None)
+    return Estimate(point, lo, hi, int(Y.shape[0]), method=m, span=float(np.ptp(x)), draws=draws)
 
 
 def _saturation(x: np.ndarray, curves: np.ndarray, fraction: float, log_x: bool) -> np.ndarray:
@@ -250,18 +319,16 @@ def saturation_level(x, Y, *, fraction: float = 0.9, log_x: bool = False, seed: 
     def stat(i, axis=-1):
         return _saturation(x, Y[np.asarray(i, dtype=np.int64)].mean(axis=-2), fraction, log_x)
 
-    lo, hi, m = _interval((idx,), stat, point, method="percentile", seed=seed, n_resamples=n_resamples,
-                          confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else (point, point, "degenerate")
+    lo, hi, m, _ = _interval((idx,), stat, point, method="percentile", seed=seed, n_resamples=n_resamples,
+                             confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else \
+        (point, point, "degenerate", None)
     return Estimate(point, lo, hi, int(Y.shape[0]), method=m)
 
 
-def first_level_holding(levels: Sequence, effects: Sequence[Estimate], expected: int = 1,
-                        min_relative: float | None = None):
-    """The first level whose effect holds (:func:`holds`: its whole interval beyond the smallest effect of
-    interest on the ``expected`` side), else None."""
-    rel = MIN_RELATIVE if min_relative is None else min_relative
+def first_level_holding(levels: Sequence, effects: Sequence[Estimate], expected: int = 1, **bar):
+    """The first level whose effect holds on its own (:func:`holds`, unadjusted), else None."""
     for level, e in zip(levels, effects, strict=True):
-        if holds(e, expected, 0.0, rel):
+        if holds(e, expected, **bar):
             return level
     return None
 
@@ -293,9 +360,9 @@ def contrast(df: pd.DataFrame, outcome: str, treatment: Mapping[str, object], co
         if part[on].duplicated().any():
             raise ValueError(f"the {name} cell has several rows per '{on}': select one cell")
     if not paired:
-        return mean_difference(t[outcome], c[outcome], paired=False, **kw)
+        return mean_difference(t[outcome], c[outcome], paired=False, **kw).about(outcome)
     m = t.merge(c, on=on, suffixes=("_t", "_c"))
-    return mean_difference(m[f"{outcome}_t"], m[f"{outcome}_c"], paired=True, **kw)
+    return mean_difference(m[f"{outcome}_t"], m[f"{outcome}_c"], paired=True, **kw).about(outcome)
 
 
 def cell_means(df: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str], **kw) -> pd.DataFrame:
@@ -372,61 +439,115 @@ def restricted_mean_survival(durations, observed, tau: float) -> float:
 
 
 # ---------------------------------------------------------------- verdicts
+def sesoi(e: Estimate, *, kind: str | None = None, min_effect: float | None = None,
+          min_relative: float | None = None) -> float:
+    """The smallest effect of interest of ``e``: ``max(absolute, relative * |comparison mean|)``.
+
+    The bars come from the outcome's kind (:data:`KINDS`, from ``e.outcome`` unless ``kind`` is given);
+    ``min_effect`` and ``min_relative`` override them. A slope's bar is the outcome's bar spread over the
+    swept range (``e.span``): a slope matters when it moves the outcome by the bar across the range.
+    """
+    if min_effect is None or min_relative is None:
+        a, r, _ = KINDS[kind or outcome_kind(e.outcome)]
+        min_effect = a if min_effect is None else min_effect
+        min_relative = r if min_relative is None else min_relative
+    bar = max(min_effect, min_relative * abs(e.reference) if math.isfinite(e.reference) else 0.0)
+    return bar / e.span if math.isfinite(e.span) and e.span > 0 else bar
+
+
+def holm(pvalues: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjustment of ``pvalues`` (family-wise error), in their order.
+
+    The ``i``-th smallest of ``m`` p-values is multiplied by ``m - i + 1`` (i from 1), made monotone
+    and capped at 1. (scipy.stats.false_discovery_control offers only Benjamini-Hochberg/-Yekutieli.)
+    """
+    p = np.asarray(pvalues, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def holds(e: Estimate, expected: int = 1, *, p: float | None = None, **bar) -> bool:
+    """True when the effect lies beyond its smallest effect of interest on the ``expected`` side: its
+    (adjusted, if ``p`` is given) one-sided p-value is under :data:`ALPHA`."""
+    if not (math.isfinite(e.lo) and math.isfinite(e.hi)):
+        return False
+    p = e.p_beyond(sesoi(e, **bar), expected) if p is None else p
+    return p < ALPHA
+
+
+ASSUMED = "assumed, not tested"
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """The answer to one question of an experiment, read off its effects' intervals."""
+    """The answer to one question of an experiment, read off its effects.
+
+    ``p`` holds each effect's one-sided p-value against its bar, Holm-adjusted once :func:`adjust` has
+    seen the experiment's whole family (unadjusted before). ``assumed`` names the assumption that makes
+    the effect true by construction: such a verdict is ``assumed, not tested`` whatever its numbers.
+    """
 
     question: str
-    word: str  # "supported", "not supported" or "depends on <parameter>"
+    word: str  # "supported", "not supported", "depends on <parameter>" or "assumed, not tested"
     line: str  # one plain sentence for reports
     effects: tuple[tuple[str, Estimate], ...] = field(default=())
+    expected: int = 1
+    moderator: str | None = None
+    assumed: str = ""
+    p: tuple[float, ...] = ()
+    bars: tuple[float, ...] = ()
+    adjusted: bool = False
+    bar: tuple = (None, None, None)  # (kind, min_effect, min_relative) given to verdict()
 
     @property
     def supported(self) -> bool:
         return self.word == SUPPORTED
 
-
-def threshold(e: Estimate, min_effect: float = 0.0, min_relative: float = MIN_RELATIVE) -> float:
-    """The smallest effect of interest for ``e``: ``min_effect``, or ``min_relative`` of its reference mean."""
-    rel = min_relative * abs(e.reference) if math.isfinite(e.reference) else 0.0
-    return max(min_effect, rel)
-
-
-def holds(e: Estimate, expected: int = 1, min_effect: float = 0.0, min_relative: float = MIN_RELATIVE) -> bool:
-    """True when the whole interval lies beyond the smallest effect of interest on the ``expected`` side."""
-    if not (math.isfinite(e.lo) and math.isfinite(e.hi)):
-        return False
-    t = threshold(e, min_effect, min_relative)
-    return e.lo > t if expected > 0 else e.hi < -t
+    @property
+    def tested(self) -> bool:
+        return not self.assumed
 
 
 def verdict(question: str, effects: Mapping[str, Estimate] | Sequence[tuple[str, Estimate]], *,
-            expected: int = 1, moderator: str | None = None, min_effect: float = 0.0,
-            min_relative: float = MIN_RELATIVE, digits: int = 3) -> Verdict:
+            expected: int = 1, moderator: str | None = None, assumed: str = "", kind: str | None = None,
+            min_effect: float | None = None, min_relative: float | None = None, p: Sequence[float] | None = None,
+            digits: int = 3) -> Verdict:
     """A plain verdict on ``question`` from labelled effects (label -> Estimate).
 
-    Each effect holds when its interval lies entirely beyond the smallest
-    effect of interest (``min_effect``, or ``min_relative`` times the
-    comparison mean, whichever is larger) in the ``expected`` direction (+1:
-    the claim expects an increase, -1 a decrease). All hold: ``supported``.
-    None holds: ``not supported`` (the line says which effects point the other
-    way with confidence, which are real but too small to matter, and which are
-    unclear). Some hold: ``depends on <moderator>`` (the parameter whose levels
-    the labels name), and the line says where the claim holds and where not.
+    Each effect holds when its one-sided p-value (``p`` if given, e.g. Holm-adjusted by :func:`adjust`;
+    else unadjusted) against its smallest effect of interest (:func:`sesoi`) in the ``expected``
+    direction (+1: the claim expects an increase, -1 a decrease) is under :data:`ALPHA`. All hold:
+    ``supported``. None holds: ``not supported`` (the line says which effects point the other way with
+    confidence, which are real but too small to matter, and which are unclear). Some hold: ``depends on
+    <moderator>`` (the parameter whose levels the labels name), and the line says where the claim holds
+    and where not. With ``assumed`` (the assumption that makes it true by construction) the word is
+    ``assumed, not tested`` and the line says why.
     """
     items = list(effects.items()) if isinstance(effects, Mapping) else list(effects)
     if not items:
         raise ValueError("a verdict needs at least one effect")
-    ok = [lab for lab, e in items if holds(e, expected, min_effect, min_relative)]
-    against = [lab for lab, e in items if holds(e, -expected, 0.0, 0.0)]
+    bar_kw = {"kind": kind, "min_effect": min_effect, "min_relative": min_relative}
+    bars = tuple(sesoi(e, **bar_kw) for _, e in items)
+    ps = tuple(float(x) for x in p) if p is not None else tuple(e.p_beyond(b, expected)
+                                                                 for (_, e), b in zip(items, bars))
+    ok = [lab for (lab, e), pv in zip(items, ps) if holds(e, expected, p=pv)]
+    against = [lab for lab, e in items if e.sign == -expected]
     small = [lab for lab, e in items if lab not in ok and e.sign == expected]
+    p_name = "p Holm" if p is not None else "p"
     detail = "; ".join(f"{lab}: {e.fmt(digits)}" + (f" ({e.relative:+.0%})" if math.isfinite(e.relative) else "")
-                       for lab, e in items)
+                       + f", bar {_fmt_number(b, 2)}, {p_name} {pv:.2g}" for (lab, e), b, pv in zip(items, bars, ps))
 
     def tag(lab: str) -> str:
         return f"{lab} (opposite)" if lab in against else f"{lab} (too small)" if lab in small else lab
 
-    if len(ok) == len(items):
+    if assumed:
+        word = ASSUMED
+        line = f"{question}: assumed, not tested: {assumed} ({detail})"
+    elif len(ok) == len(items):
         word = SUPPORTED
         line = f"{question}: supported ({detail})"
     elif not ok:
@@ -435,8 +556,7 @@ def verdict(question: str, effects: Mapping[str, Estimate] | Sequence[tuple[str,
         if against:
             why.append(f"opposite effect for {', '.join(against)}")
         if small:
-            why.append(f"an effect too small to matter (under {min_relative:.0%} of the comparison) for "
-                       f"{', '.join(small)}")
+            why.append(f"an effect too small to matter (not clearly beyond the bar) for {', '.join(small)}")
         unclear = [lab for lab, _ in items if lab not in against and lab not in small]
         if unclear:
             why.append(f"no clear effect for {', '.join(unclear)}")
@@ -444,5 +564,65 @@ def verdict(question: str, effects: Mapping[str, Estimate] | Sequence[tuple[str,
     else:
         word = f"{DEPENDS} {moderator or 'the condition'}"
         not_ok = [tag(lab) for lab, _ in items if lab not in ok]
-        line = (f"{question}: {word}; holds for {', '.join(ok)}, not for {', '.join(not_ok)} ({detail})")
-    return Verdict(question, word, line, tuple(items))
+        line = f"{question}: {word}; holds for {', '.join(ok)}, not for {', '.join(not_ok)} ({detail})"
+    return Verdict(question, word, line, tuple(items), expected, moderator, assumed, ps, bars, p is not None,
+                   (kind, min_effect, min_relative))
+
+
+def adjust(verdicts: Sequence[Verdict]) -> list[Verdict]:
+    """The verdicts again, each effect judged on its Holm-adjusted p-value over the whole family: every
+    effect behind every tested verdict of one experiment (assumed verdicts test nothing and are left out)."""
+    family = [(i, j) for i, v in enumerate(verdicts) if v.tested for j in range(len(v.effects))]
+    adj = holm([verdicts[i].p[j] for i, j in family]) if family else np.zeros(0)
+    p_of = {ij: float(a) for ij, a in zip(family, adj)}
+    out = []
+    for i, v in enumerate(verdicts):
+        if v.adjusted:
+            raise ValueError(f"the verdict on '{v.question}' is already adjusted")
+        if not v.tested:
+            out.append(v)
+            continue
+        ps = [p_of[(i, j)] for j in range(len(v.effects))]
+        kind, min_effect, min_relative = v.bar
+        out.append(verdict(v.question, v.effects, expected=v.expected, moderator=v.moderator, p=ps, kind=kind,
+                           min_effect=min_effect, min_relative=min_relative))
+    return out
+
+
+# ---------------------------------------------------------------- replications
+STABILITY_TOLERANCE = 0.05
+"""The replication rule's tolerance: the coefficient of variation stays within 5 % of its final value."""
+STABILITY_TAIL = 0.2
+"""...over at least the last fifth of the replications (Lee et al. 2015, JASSS 18(4) 4)."""
+
+
+def cv_curve(x) -> np.ndarray:
+    """Coefficient of variation (sd / |mean|) of the first ``n`` values, for ``n = 1..len(x)`` (NaN where
+    undefined: fewer than two values or a mean of zero)."""
+    a = np.asarray(x, dtype=float)
+    n = np.arange(1, a.size + 1)
+    mean = np.cumsum(a) / n
+    var = (np.cumsum(a * a) - n * mean * mean) / np.maximum(n - 1, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.sqrt(np.maximum(var, 0.0)) / np.abs(mean)
+    cv[(n < 2) | ~np.isfinite(cv)] = np.nan
+    return cv
+
+
+def stable_from(x, tolerance: float = STABILITY_TOLERANCE) -> int:
+    """The number of replications from which the coefficient of variation of ``x`` (in replication
+    order) stays within ``tolerance`` of its value over all of them: the smallest ``n`` such that every
+    ``m >= n`` has ``|CV(m) / CV(N) - 1| <= tolerance``. 0 when the CV is undefined (constant or
+    zero-mean data: nothing to stabilise); ``N`` when the last replication still moved it."""
+    cv = cv_curve(x)
+    if cv.size < 2 or not np.isfinite(cv[-1]) or cv[-1] == 0:
+        return 0
+    ok = np.abs(cv / cv[-1] - 1.0) <= tolerance
+    ok &= np.isfinite(cv)
+    bad = np.flatnonzero(~ok)
+    return int(bad[-1] + 2) if bad.size else 2
+
+
+def enough_replications(n_stable: int, n: int, tail: float = STABILITY_TAIL) -> bool:
+    """The replication rule: the CV was stable over at least the last ``tail`` share of ``n`` runs."""
+    return n_stable <= n - max(1, math.ceil(tail * n))

@@ -10,18 +10,27 @@ government level and knowledge institutions) and internal dissemination
 (``dissemination.internal_rate``: 0, off, or the default 0.1, on). Everything
 else at the default scenario.
 
-Outcomes (final month): ``circulation`` (mean gain of municipal staff who never
-took part in an exchange: knowledge that spread), ``institutional_knowledge_gain``
-(gain of the municipalities' institutional memory: institutionalisation) and
-``institutionalised_share`` (the share of what staff learnt that the memory
-holds).
+Outcomes (final month), caused by the partnership (each replication minus its
+twin without partnership activity, ``caused: true``): ``circulation_caused``
+(mean gain of municipal staff who never took part in an exchange: knowledge
+that spread), ``institutional_knowledge_caused`` (gain of the municipalities'
+institutional memory: institutionalisation) and, for context, the
+institutionalised share (gross: a ratio, not a difference).
 
-Comparisons and verdicts (paired by replication, bootstrap 95 % intervals):
-broader networks (multi-actor, multilevel) against the classic one, with
-internal dissemination on and off, for circulation and for institutional
-knowledge (``depends on`` names the cells where it fails); internal
-dissemination on against off, per network, for institutional knowledge and for
-circulation.
+Comparisons and verdicts (paired by replication; the verdict rule of
+:mod:`c2c_sim.stats`, Holm-adjusted across the experiment): broader networks
+(multi-actor, multilevel) against the classic one, with internal dissemination
+on and off, for circulation and for institutional knowledge (``depends on``
+names the cells where it fails); internal dissemination on against off, per
+network, for institutional knowledge and for circulation.
+
+What could make it false: see ``FALSIFIERS``. A broader network adds local,
+CSO-CSO and multilevel ties, but those carry knowledge with or without a
+partnership (the twin has them too), so only what the partnership brings in and
+they pass on counts; with few local contacts they pass on nothing. What embeds
+knowledge in the memory is ``dissemination.institutionalisation_rate``, not
+the internal rate varied here (issue 11 separates them). ``COUNTER`` names a
+setting where the main verdict fails.
 """
 
 from __future__ import annotations
@@ -43,8 +52,9 @@ dissemination (within organizations) and external dissemination (between organiz
 encouraged and stimulated to make sure the obtained knowledge is embedded within the
 organization")."""
 DESIGN = """Network model (classic, multi-actor, multilevel hybrid) crossed with internal
-dissemination (off: rate 0; on: the default rate 0.1). Outcomes at the end of the run: knowledge
-circulation beyond participants, institutional knowledge gain and the institutionalised share."""
+dissemination (off: rate 0; on: the default rate 0.1). Outcomes at the end of the run, caused by the
+partnership (run minus its twin without partnership activity): knowledge circulation beyond
+participants and institutional knowledge; for context the institutionalised share."""
 TABLES = ("summary",)
 QUICK: list[str] = []
 
@@ -52,10 +62,29 @@ NETWORKS = ["classic", "multi_actor", "multilevel_hybrid"]
 NET_LABELS = {"classic": "classic", "multi_actor": "multi-actor", "multilevel_hybrid": "multilevel\nhybrid"}
 INT = "dissemination.internal_rate"
 OUTCOMES = {
-    "circulation": "circulation (non-participants)",
-    "institutional_knowledge_gain": "institutional knowledge gain",
+    "circulation_caused": "circulation caused (non-participants)",
+    "institutional_knowledge_caused": "institutional knowledge caused",
     "institutionalised_share": "institutionalised share",
 }
+MAIN = "Broader networks raise knowledge circulation"
+FALSIFIERS = {
+    MAIN: ("Broader networks carry what the partnership brought only over local and multilevel ties "
+           "(dissemination.local_contact_rate, multilevel_contact_rate, external_rate) that also run in the "
+           "twin; if they are rare, or if CSOs and migrants learn but do not pass it on to municipal staff, "
+           "circulation caused by the partnership does not rise."),
+    "Broader networks raise institutionalisation": ("Institutional memory takes up what staff know "
+                                                    "(institutionalisation_rate); a network that teaches CSOs "
+                                                    "rather than staff leaves the memory as it is."),
+    "Internal dissemination embeds knowledge": ("Internal dissemination spreads knowledge among staff; the memory "
+                                                "embeds it at institutionalisation_rate whatever the internal "
+                                                "rate, so more spreading need not mean more embedding."),
+    "Internal dissemination spreads knowledge": ("Colleagues who never travelled learn from those who did; "
+                                                 "with high turnover or forgetting what spreads is lost again."),
+}
+COUNTER = {"question": MAIN, "overrides": ["dissemination.external_rate=0"],
+           "why": ("Without local and multilevel contacts (external_rate 0, the multiplier on their rates) what the "
+                   "partnership brings to CSOs, migrants and national bodies reaches no municipal staff member who "
+                   "stayed at home.")}
 
 
 def analyse(data: Data) -> Analysis:
@@ -63,8 +92,8 @@ def analyse(data: Data) -> Analysis:
     rates = data.levels(INT)
     off, on = rates[0], rates[-1]
     rows, verdicts = [], []
-    for outcome, question in (("circulation", "Broader networks raise knowledge circulation"),
-                              ("institutional_knowledge_gain", "Broader networks raise institutionalisation")):
+    for outcome, question in (("circulation_caused", MAIN),
+                              ("institutional_knowledge_caused", "Broader networks raise institutionalisation")):
         effects = {}
         for net in ("multi_actor", "multilevel_hybrid"):
             for rate in (on, off):
@@ -73,8 +102,8 @@ def analyse(data: Data) -> Analysis:
                 effects[name] = e
                 rows.append((question, outcome, name, e))
         verdicts.append(stats.verdict(question, effects, moderator="the network and internal dissemination"))
-    for outcome, question in (("institutional_knowledge_gain", "Internal dissemination embeds knowledge"),
-                              ("circulation", "Internal dissemination spreads knowledge")):
+    for outcome, question in (("institutional_knowledge_caused", "Internal dissemination embeds knowledge"),
+                              ("circulation_caused", "Internal dissemination spreads knowledge")):
         effects = {}
         for net in NETWORKS:
             e = stats.contrast(s, outcome, {"network": net, INT: on}, {"network": net, INT: off})

@@ -19,24 +19,11 @@ from c2c_sim.config import CONFIG_DIR, ProgrammeConfig, ShockConfig, make_config
 from c2c_sim.storage import MARKER, read_table, write_job
 
 IDS = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover"]
-WORDS = ("supported", "not supported")
+WORDS = ("supported", "not supported", "assumed, not tested")
 
 
 def compose(exp_id: str, overrides: list[str] = ()):
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from c2c_sim.config import register_configs
-
-    register_configs()
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=[f"experiment={exp_id}", *overrides],
-                                 return_hydra_config=True)
-    finally:
-        GlobalHydra.instance().clear()
+    return X.compose_preset(exp_id, overrides)
 
 
 def task(cfg):
@@ -54,6 +41,9 @@ def test_every_experiment_is_registered():
         m = exp.module
         for name in ("CLAIM", "SOURCE", "DESIGN"):
             assert isinstance(getattr(m, name), str) and len(getattr(m, name).strip()) > 40, (exp_id, name)
+        assert m.MAIN in exp.falsifiers and exp.counter["question"] == m.MAIN, exp_id
+        assert all(len(why) > 40 for why in exp.falsifiers.values()), exp_id
+        assert exp.counter["overrides"] and len(exp.counter["why"]) > 40, exp_id
         assert m.__doc__ and "Design" in m.__doc__, exp_id  # the module docstring explains the design
         assert isinstance(m.TITLE, str) and m.TITLE
         assert callable(m.analyse) and callable(m.figure)
@@ -184,6 +174,10 @@ def test_quick_run_produces_report_figure_and_verdicts(exp_id, quick_root):
     for v in res.verdicts:
         assert v.word in WORDS or v.word.startswith("depends on "), v.word
         assert f"**{v.word}**" in report
+        assert v.question in X.load(exp_id).falsifiers, (exp_id, v.question)  # each verdict names what could refute it
+        assert v.adjusted or not v.tested  # Holm across the experiment
+    for heading in ("## What could make each verdict false", "## Replications", "Holm"):
+        assert heading in report, heading
     effects = pd.read_csv(out / "effects.csv")
     assert {"question", "outcome", "comparison", "effect", "ci95_lo", "ci95_hi", "n"} <= set(effects.columns)
     assert (effects.ci95_lo.fillna(-1e9) <= effects.effect + 1e-12).all()
@@ -200,6 +194,62 @@ def test_quick_run_produces_report_figure_and_verdicts(exp_id, quick_root):
         X.run_experiment(exp_id, root=quick_root, quick=True, workers=1)
         assert {p: p.stat().st_mtime_ns for p in (out / "sweep").rglob(MARKER)} == markers
         assert (res.report.read_text(), (out / "effects.csv").read_text()) == before
+
+
+# ---------------------------------------------------------------- each verdict can come out either way
+def _main_word(exp_id: str, overrides: list[str]) -> tuple[str, str]:
+    """The main verdict's word at ``overrides`` (20 replications, the preset's horizon), judged on its
+    numbers even where the report calls it an assumption (then unadjusted), and its line."""
+    from c2c_sim import stats
+
+    exp = X.load(exp_id)
+    analysis = X.analyse(exp, X.run_in_process(exp_id, overrides, replications=20))
+    v = next(v for v in analysis.verdicts if v.question == exp.module.MAIN)
+    if not v.tested:
+        v = stats.verdict(v.question, v.effects, expected=v.expected, moderator=v.moderator)
+    return v.word, v.line
+
+
+@pytest.mark.parametrize("exp_id", IDS)
+def test_main_verdict_can_fail(exp_id):
+    """The documented setting (COUNTER, inside the schema's ranges) gives the main verdict another word than
+    the default does: the verdict comes from the model's numbers, not from its construction."""
+    exp = X.load(exp_id)
+    for o in exp.counter["overrides"]:  # inside the schema's ranges
+        validate(task(compose(exp_id, [o])))
+    default, line = _main_word(exp_id, [])
+    counter, counter_line = _main_word(exp_id, exp.counter["overrides"])
+    assert default != counter, f"{exp_id}: {line} | {counter_line}"
+    assert "supported" in (default, counter) or default.startswith("depends") or counter.startswith("depends")
+
+
+def test_in_process_design_matches_the_sweep(quick_root):
+    """run_in_process gives the sweep's rows: same seeds, same outcomes (r3, quick)."""
+    X.run_experiment("r3", root=quick_root, quick=True, workers=1)
+    swept = pd.read_parquet(quick_root / "quick" / "r3" / "sweep" / "collected.parquet")
+    local = X.run_in_process("r3", quick=True).summary
+    keys = ["programme.mode", "municipality.openness_north", "replication"]
+    a = swept.sort_values(keys).reset_index(drop=True)
+    b = local.sort_values(keys).reset_index(drop=True)
+    for col in ("seed", "learning_caused_north", "mutuality_caused", "circulation_caused"):
+        assert a[col].tolist() == b[col].tolist(), col
+
+
+def test_verdicts_are_recomputed_on_other_base_seeds(tmp_path):
+    """--seeds 2 runs a second sweep on the next base seed; the report and index show the agreement."""
+    res = X.run_experiment("spillover", root=tmp_path, quick=True, workers=1, seeds=2)
+    out = tmp_path / "quick" / "spillover"
+    base = int(yaml.safe_load((out / "sweep" / "multirun.yaml").read_text())["seed"])
+    other = pd.read_parquet(out / f"sweep-seed{base + 1}" / "collected.parquet")
+    first = pd.read_parquet(out / "sweep" / "collected.parquet")
+    assert set(other.seed).isdisjoint(first.seed)  # other seeds, not a copy
+    assert list(res.agreement.columns[:3]) == ["question", f"seed {base}", f"seed {base + 1}"]
+    report = res.report.read_text()
+    assert "### The same verdicts on other base seeds" in report
+    info = json.loads((out / "verdicts.json").read_text())
+    assert all(v["agreement"].startswith(("agree", "differ")) for v in info["verdicts"])
+    assert "Base seeds" in (tmp_path / "quick" / "index.md").read_text()
+    assert X.main(["spillover", "--seeds", "0"]) == 2
 
 
 # ---------------------------------------------------------------- interrupted and resumed

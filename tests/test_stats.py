@@ -55,7 +55,7 @@ def test_no_difference_is_not_an_effect():
     e = S.mean_difference(x, x, paired=True)
     assert (e.estimate, e.lo, e.hi) == (0.0, 0.0, 0.0)
     assert e.sign == 0
-    assert not S.holds(e)
+    assert not S.holds(e.about("mutuality")) and not S.holds(e, min_effect=0.0, min_relative=0.0)
 
 
 def test_bootstrap_interval_covers_the_true_mean_about_95_percent_of_the_time():
@@ -108,7 +108,8 @@ def test_saturation_level_interval_brackets_the_noisy_threshold():
 
 
 def test_first_level_holding():
-    es = [S.Estimate(0.1, -0.1, 0.3, 10), S.Estimate(0.5, 0.2, 0.8, 10), S.Estimate(0.9, 0.6, 1.2, 10)]
+    es = [S.Estimate(0.1, -0.1, 0.3, 10, outcome="mutuality"), S.Estimate(0.5, 0.2, 0.8, 10, outcome="mutuality"),
+          S.Estimate(0.9, 0.6, 1.2, 10, outcome="mutuality")]
     assert S.first_level_holding([6, 12, 24], es) == 12
     assert S.first_level_holding([6, 12, 24], es, expected=-1) is None
 
@@ -174,8 +175,9 @@ def test_restricted_mean_survival():
 
 
 # ---------------------------------------------------------------- verdicts
-def E(lo, hi):
-    return S.Estimate((lo + hi) / 2, lo, hi, 30)
+def E(lo, hi, outcome="mutuality"):
+    """A hand-made effect on a share (bar 0.02) with its interval."""
+    return S.Estimate((lo + hi) / 2, lo, hi, 30, outcome=outcome)
 
 
 def test_verdict_words():
@@ -187,13 +189,15 @@ def test_verdict_words():
     v = S.verdict("X raises Y", {"low": E(0.1, 0.3), "high": E(-0.1, 0.2)}, moderator="openness")
     assert v.word == "depends on openness"
     assert "holds for low, not for high" in v.line
+    v = S.verdict("X raises Y", {"a": E(0.1, 0.3)}, assumed="the switch deletes the channel")
+    assert v.word == "assumed, not tested" and not v.tested and "deletes the channel" in v.line
 
 
 def test_verdict_direction_and_minimum_effect():
     assert S.verdict("cut lowers", {"a": E(-0.3, -0.1)}, expected=-1).word == "supported"
     assert S.verdict("cut lowers", {"a": E(0.1, 0.3)}, expected=-1).word == "not supported"
     assert S.verdict("tiny", {"a": E(0.01, 0.02)}, min_effect=0.05).word == "not supported"
-    nan = S.Estimate(math.nan, math.nan, math.nan, 0)
+    nan = S.Estimate(math.nan, math.nan, math.nan, 0, outcome="mutuality")
     assert S.verdict("no data", {"a": nan}).word == "not supported"
     with pytest.raises(ValueError):
         S.verdict("empty", {})
@@ -206,14 +210,83 @@ def test_estimate_formatting():
     assert math.isnan(S.Estimate(1.0, 0.5, 1.5, 3).relative)
 
 
+def test_smallest_effect_of_interest_fits_the_outcome_kind():
+    gain = S.Estimate(0.02, 0.01, 0.03, 30, reference=1.0, outcome="learning_caused_north")
+    assert S.sesoi(gain) == pytest.approx(0.05)  # relative: 5 % of the comparison mean
+    assert S.sesoi(gain.about("learning_caused_north")) == pytest.approx(0.05)
+    small_ref = S.Estimate(0.0, 0.0, 0.0, 30, reference=0.0, outcome="circulation_caused")
+    assert S.sesoi(small_ref) == pytest.approx(0.001)  # never a zero bar: the absolute floor
+    assert S.sesoi(E(0, 1, "mutuality_caused")) == 0.02
+    assert S.sesoi(E(0, 1, "trust_panel_local")) == 0.02
+    assert S.sesoi(E(0, 1, "partnerships_alive")) == 0.5
+    assert S.sesoi(E(0, 1, "rmst")) == 1.0
+    slope = S.Estimate(0.1, 0.05, 0.15, 30, outcome="mutuality", span=0.5)
+    assert S.sesoi(slope) == pytest.approx(0.04)  # 0.02 across a range of 0.5
+    with pytest.raises(ValueError, match="no smallest effect of interest for outcome 'weird'"):
+        S.sesoi(E(0, 1, "weird"))
+    assert S.sesoi(E(0, 1, "weird"), kind="count") == 0.5
+
+
 def test_verdict_needs_an_effect_that_matters():
-    """With a reference mean, an effect must clear MIN_RELATIVE of it with its whole interval."""
-    tiny = S.Estimate(0.02, 0.01, 0.03, 30, reference=1.0)  # clearly above zero, but 2 % of the baseline
-    big = S.Estimate(0.20, 0.10, 0.30, 30, reference=1.0)
+    """With a reference mean, a gain must clear MIN_RELATIVE of it."""
+    tiny = S.Estimate(0.02, 0.01, 0.03, 30, reference=1.0, outcome="learning_gain_north")  # 2 % of the baseline
+    big = S.Estimate(0.20, 0.10, 0.30, 30, reference=1.0, outcome="learning_gain_north")
     assert S.MIN_RELATIVE == 0.05
     v = S.verdict("q", {"tiny": tiny})
     assert v.word == "not supported" and "too small to matter" in v.line and "(+2%)" in v.line
-    assert S.verdict("q", {"tiny": tiny}, min_relative=0.0).word == "supported"
+    assert S.verdict("q", {"tiny": tiny}, min_relative=0.0, min_effect=0.0).word == "supported"
     v = S.verdict("q", {"big": big, "tiny": tiny}, moderator="m")
     assert v.word == "depends on m" and "tiny (too small)" in v.line
-    assert S.threshold(tiny) == pytest.approx(0.05) and S.threshold(E(0.1, 0.3)) == 0.0
+
+
+def test_p_value_against_the_bar_from_the_bootstrap_distribution():
+    rng = np.random.default_rng(3)
+    d = rng.normal(0.1, 0.05, 40)
+    e = S.mean_difference(d, np.zeros(40), paired=True).about("mutuality")
+    assert e.draws is not None and len(e.draws) == S.N_RESAMPLES
+    assert e.p_beyond(0.0) < 0.001 < 0.9 < e.p_beyond(0.2)  # far above 0, far below 0.2
+    assert e.p_beyond(0.2, expected=-1) > 0.99  # a decrease beyond 0.2: no
+    # the p-value agrees with the interval: beyond the lower bound of the 95 % interval, p is about 0.025
+    assert e.p_beyond(e.lo) == pytest.approx(0.025, abs=0.01)
+    hand = S.Estimate(0.1, 0.05, 0.15, 30)  # no draws: normal approximation from the interval
+    assert hand.p_beyond(0.05) == pytest.approx(0.025, abs=1e-3)
+    exact = S.mean_difference(np.ones(5), np.zeros(5), paired=True)
+    assert exact.p_beyond(0.5) == 0.0 and exact.p_beyond(1.5) == 1.0
+
+
+def test_holm_adjustment():
+    p = [0.01, 0.04, 0.03, 0.005]
+    # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04 -> monotone 0.02, 0.03, 0.06, 0.06
+    assert S.holm(p) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert S.holm([0.5]) == pytest.approx([0.5]) and S.holm([0.9, 0.8]) == pytest.approx([1.0, 1.0])
+    assert S.holm([]).size == 0
+
+
+def test_adjust_judges_each_effect_on_the_whole_family():
+    """Effects that clear the bar alone (p about 0.024) fail once ten of them share the family."""
+    e = S.Estimate(0.1, 0.0215, 0.1785, 30, outcome="mutuality")  # p against 0.02 about 0.024 alone
+    alone = S.verdict("q", {"a": e})
+    assert alone.word == "supported" and not alone.adjusted
+    assert S.adjust([alone])[0].word == "supported"  # a family of one: unchanged
+    strong = S.Estimate(0.5, 0.45, 0.55, 30, outcome="mutuality")
+    family = [S.verdict(f"q{i}", {"a": e}) for i in range(10)] + [S.verdict("strong", {"s": strong})]
+    adjusted = S.adjust(family)
+    assert all(v.word == "not supported" and v.adjusted for v in adjusted[:10])
+    assert adjusted[10].word == "supported"
+    assumed = S.verdict("by construction", {"a": e}, assumed="the switch deletes the channel")
+    assert S.adjust([assumed, alone])[1].word == "supported"  # assumed verdicts are not in the family
+    with pytest.raises(ValueError, match="already adjusted"):
+        S.adjust(adjusted)
+
+
+def test_replication_rule_finds_where_the_cv_settles():
+    rng = np.random.default_rng(0)
+    x = rng.normal(10.0, 1.0, 400)
+    n = S.stable_from(x)
+    assert 2 <= n < 400 and S.enough_replications(n, 400)
+    cv = S.cv_curve(x)
+    assert cv[-1] == pytest.approx(np.std(x, ddof=1) / abs(np.mean(x)))
+    assert np.all(np.abs(cv[n - 1:] / cv[-1] - 1) <= 0.05) and abs(cv[n - 2] / cv[-1] - 1) > 0.05
+    jump = np.r_[np.ones(29), 5.0]  # the last replication moves everything: not enough
+    assert S.stable_from(jump) == 30 and not S.enough_replications(30, 30)
+    assert S.stable_from(np.full(10, 3.0)) == 0  # constant: nothing to stabilise
