@@ -52,7 +52,7 @@ ALPHA = 0.025
 
 MIN_RELATIVE = 0.05
 """Smallest effect of interest of a knowledge gain, as a share of the comparison cell's mean (with the
-absolute floor of :data:`KINDS`): with common random numbers and 30 replications, intervals are narrow
+absolute floor of :data:`KINDS`): with common random numbers, intervals are narrow
 enough to exclude zero for effects too small to matter."""
 
 KINDS: dict[str, tuple[float, float, str]] = {

@@ -3,7 +3,7 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r1.yaml``; run with ``c2c-sim-experiment r1``.
 
-Design. Two factors, crossed (8 cells, 30 replications each, 120 months):
+Design. Two factors, crossed (8 cells, 100 replications each, 120 months):
 ``programme.coherence`` (0: the programme serves the South's objectives only,
 as the Ministry of Foreign Affairs' governance programmes did; 1: both sides'
 objectives count, including Dutch domestic issues such as dealing with

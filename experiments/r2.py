@@ -3,7 +3,7 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r2.yaml``; run with ``c2c-sim-experiment r2``.
 
-Design. Two factors, crossed (6 cells, 30 replications each, 120 months): the
+Design. Two factors, crossed (6 cells, 100 replications each, 120 months): the
 network model (``network``: ``classic`` local-government network,
 ``multi_actor`` with CSOs and migrants, ``multilevel_hybrid`` with a higher
 government level and knowledge institutions) and internal dissemination

@@ -3,7 +3,7 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r3.yaml``; run with ``c2c-sim-experiment r3``.
 
-Design. Two factors, crossed (6 cells, 30 replications each, 120 months):
+Design. Two factors, crossed (6 cells, 100 replications each, 120 months):
 ``programme.mode`` (``peer``: knowledge may flow both ways in programme
 exchanges; ``donor``: they are one-way, North to South, the North comes to
 teach) and ``municipality.openness_north`` (0.2, 0.4 the default, 0.8), since

@@ -3,7 +3,7 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r4.yaml``; run with ``c2c-sim-experiment r4``.
 
-Design. Two factors, crossed (6 cells, 30 replications each, 120 months):
+Design. Two factors, crossed (6 cells, 100 replications each, 120 months):
 ``cso.support``, the local government's support to CSO initiatives (0 none,
 0.3 basic, 0.7 strong), and a budget cut (``shocks.support_cut_month``: never,
 or from month 48 on). The preset sets ``shocks.support_cut_factor: 0.5``: the

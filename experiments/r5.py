@@ -3,7 +3,7 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r5.yaml``; run with ``c2c-sim-experiment r5``.
 
-Design. Three factors, crossed (28 cells, 30 replications each, 156 months):
+Design. Three factors, crossed (28 cells, 100 replications each, 156 months):
 
 * ``programme.duration``: 3, 6, 12, 24, 48, 96, 120 months;
 * the budget rule (``programme`` preset): ``logo_south`` pays 60 k EUR a year

@@ -3,7 +3,7 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r6.yaml``; run with ``c2c-sim-experiment r6``.
 
-Design. Two factors, crossed (4 cells, 30 replications each, 120 months):
+Design. Two factors, crossed (4 cells, 100 replications each, 120 months):
 the proactivity of the Dutch municipalities (``municipality.proactivity_north``)
 and of their southern partners (``municipality.proactivity_south``), each low
 (0.1, re-actors) or high (0.7, actors); the default is 0.3. In every cell a

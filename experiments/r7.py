@@ -3,7 +3,7 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r7.yaml``; run with ``c2c-sim-experiment r7``.
 
-Design. Two factors, crossed (10 cells, 30 replications each, 120 months):
+Design. Two factors, crossed (10 cells, 100 replications each, 120 months):
 ``migrants.involvement``, the share of a partnered Dutch city's migrants with
 ties to its partner city who take part (0, 0.1 as today, 0.3, 0.6, 1.0), and
 ``migrants.facilitator``, whether involved migrants join exchanges as

@@ -8,7 +8,7 @@ Design. One factor, the governance network model (``network``): ``classic``
 and ``multilevel_hybrid`` (plus a higher government level and a knowledge
 institution per country, which also reach municipalities outside any
 partnership). Everything else stays at the default scenario (five partnerships,
-a four-year LOGO South-like programme, 120 months). 30 replications per cell.
+a four-year LOGO South-like programme, 120 months). 100 replications per cell.
 
 Outcomes (final month), caused by the partnership (each replication minus its
 twin without partnership activity, ``caused: true``): ``circulation_caused``,
