@@ -130,7 +130,7 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figure: bool 
     figures come from the experiments, which saves matplotlib's cost per job).
     """
     from .runner import run_replications
-    from .storage import is_done, read_table, write_job
+    from .storage import TABLES, is_done, read_table, write_job
 
     try:
         config = validate(cfg)
@@ -147,7 +147,7 @@ def run_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figure: bool 
 
         learning_over_time(res.series, out_dir / "learning_over_time", title=config.name)
         learning_by_channel(res.series, out_dir / "learning_by_channel", title=config.name)
-    write_job(out_dir, config, {"series": res.series, "summary": res.summary, "initiatives": res.initiatives},
+    write_job(out_dir, config, {name: getattr(res, name) for name in TABLES},
               extra={"seconds": round(time.perf_counter() - t0, 3)})
     return res.summary
 

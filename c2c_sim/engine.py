@@ -20,7 +20,7 @@ import numpy as np
 from . import rules
 from .compiled import JIT_DISABLED, Direct, borrow, compile_notice, rule
 from .config import DOMAINS, Config
-from .metrics import SOURCE_OUTCOMES, Activity, circulation_among, measure
+from .metrics import SOURCE_OUTCOMES, Activity, circulation_among, measure, measure_partnerships
 from .rules import (
     adopt_policies,
     disseminate_internally,
@@ -72,7 +72,8 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
      9. initiatives ....... CSO initiatives are supported, stall or start               (Rule 7)
     10. adoption .......... practices adopted past the threshold                        (Rule 8)
     11. sustain ........... dormant partnerships end                                    (Rule 9)
-    12. measure ........... the month's outcomes                                        (metrics.measure)
+    12. measure ........... the month's outcomes, also per municipality and partnership (metrics.measure,
+                                                                                         measure_partnerships)
 
     Stalled initiatives are logged in ``state.tally.stall_log`` from row ``n_stalled``; returns the new
     number of rows.
@@ -131,16 +132,18 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         # 12. measure
         store(state.table, r, measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, t,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], budget),
-                                      state.gains, state.ledger.book, state.sources))
+                                      state.gains, state.ledger.book, state.sources, state.by_municipality))
+        measure_partnerships(pt, ties, plan, rep, state.by_partnership)
         remember(involved, alive, work.seen_involved, work.seen_alive, rep)
     return n_stalled
 
 
 @rule
-def run_months(state, prm, gens, key_gens, first, last, table_history, gain_history, source_history):
+def run_months(state, prm, gens, key_gens, first, last, table_history, gain_history, source_history,
+               municipality_history, partnership_history):
     """Months ``first`` to ``last`` (:func:`month`), each month's outcomes copied into
-    ``table_history[t]``, ``gain_history[t]`` and ``source_history[t]``; stops early when the stall log
-    could fill up.
+    ``table_history[t]``, ``gain_history[t]``, ``source_history[t]``, ``municipality_history[t]`` and
+    ``partnership_history[t]``; stops early when the stall log could fill up.
     Returns (the last month done, stalls logged)."""
     room = state.tally.stall_log.shape[0]
     csos = state.initiatives.start.shape[0]
@@ -151,6 +154,8 @@ def run_months(state, prm, gens, key_gens, first, last, table_history, gain_hist
         table_history[t] = state.table
         gain_history[t] = state.gains
         source_history[t] = state.sources
+        municipality_history[t] = state.by_municipality
+        partnership_history[t] = state.by_partnership
         t += 1
     return t - 1, n_stalled
 
@@ -200,7 +205,8 @@ def begin(state, prm) -> None:
         store(state.table, r, measure(state.knowledge, actors, state.ties, state.use, state.orgs, pt.alive,
                                       state.initiatives, rep, prm, 0,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], 0.0),
-                                      state.gains, state.ledger.book, state.sources))
+                                      state.gains, state.ledger.book, state.sources, state.by_municipality))
+        measure_partnerships(pt, state.ties, state.plan, rep, state.by_partnership)
 
 
 @rule
@@ -256,6 +262,8 @@ class Engine:
         self._tables = np.zeros((cfg.months + 1,) + self.state.table.shape)  # every month's outcomes
         self._gains = np.zeros((cfg.months + 1,) + self.state.gains.shape)
         self._sources = np.zeros((cfg.months + 1,) + self.state.sources.shape)
+        self._munis = np.zeros((cfg.months + 1,) + self.state.by_municipality.shape)
+        self._pts = np.zeros((cfg.months + 1,) + self.state.by_partnership.shape)
         with compile_notice("the model's rules"):  # one notice for the whole compile, the first time
             self._compile()
             begin(self.state, self.params)
@@ -271,7 +279,8 @@ class Engine:
 
         head = tuple(typeof(a) for a in (self.state, self.params, self._gens, self._key_gens, 1))
         month.compile(head + (typeof(0),))
-        run_months.compile(head + (typeof(1), typeof(self._tables), typeof(self._gains), typeof(self._sources)))
+        run_months.compile(head + (typeof(1), typeof(self._tables), typeof(self._gains), typeof(self._sources),
+                                   typeof(self._munis), typeof(self._pts)))
 
     def _link_generators(self) -> None:
         """The replications' generators as numba typed lists (the same objects: draws advance both views)."""
@@ -284,6 +293,8 @@ class Engine:
             self._tables[t] = self.state.table
             self._gains[t] = self.state.gains
             self._sources[t] = self.state.sources
+            self._munis[t] = self.state.by_municipality
+            self._pts[t] = self.state.by_partnership
 
     def _metrics(self) -> dict[str, np.ndarray]:
         st = self.state
@@ -296,6 +307,12 @@ class Engine:
         out = np.zeros(self.R)
         circulation_of(self.state, np.ascontiguousarray(participated, dtype=np.bool_), out)
         return out
+
+    def places(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every month's outcomes per municipality and per partnership so far: arrays (months + 1, M,
+        len(MUNICIPALITY_FIELDS)) and (months + 1, P, len(PARTNERSHIP_FIELDS)) (:mod:`c2c_sim.state`)."""
+        T = min(self.month, self.config.months) + 1
+        return self._munis[:T], self._pts[:T]
 
     def history(self) -> dict[str, np.ndarray]:
         """Every month's outcomes so far (month 0, the start, to :attr:`month`): name -> (months + 1, R)."""
@@ -337,7 +354,7 @@ class Engine:
             shock = self._termination_month()
             last = shock - 1 if t < shock <= horizon else horizon  # stop before a shock still to come
             done, n_stalled = run_months(self.state, self.params, self._gens, self._key_gens, t, last,
-                                         self._tables, self._gains, self._sources)
+                                         self._tables, self._gains, self._sources, self._munis, self._pts)
             self._log_stalls(n_stalled)
             self.month = done
         self.metrics = self._metrics()

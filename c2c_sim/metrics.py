@@ -53,7 +53,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .compiled import indices, rule
+from .compiled import indices, inline_rule, rule
 from .config import DOMAINS
 from .state import CHANNELS, Measured
 
@@ -117,33 +117,66 @@ class Activity(NamedTuple):
     budget: float  # programme money per partnership this month
 
 
+@inline_rule
+def domain_gain(kn, a, d) -> float:
+    """Actor ``a``'s knowledge gain in domain ``d`` since month 0: the mean of its explicit and tacit gains."""
+    explicit, tacit, explicit0, tacit0 = kn
+    return 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+
+
+@inline_rule
+def actor_gain(kn, a) -> float:
+    """Actor ``a``'s knowledge gain: :func:`domain_gain` averaged over domains."""
+    D = kn[0].shape[1]
+    row = 0.0
+    for d in range(D):
+        row += domain_gain(kn, a, d)
+    return row / D
+
+
+@rule
+def measure_partnerships(pt, ties, plan, rep, by_partnership) -> None:
+    """The month's outcomes of each of replication ``rep``'s partnerships (the long table
+    ``partnerships``): ``alive`` (1 or 0; an ended partnership stays in the table), ``trust``, the mean
+    trust on the ties its exchanges run on (staff pairs and CSO pairs, whether in use or not: an ended
+    partnership keeps its decaying trust), and ``exchange_events`` this month. The outcomes per
+    municipality (``staff_learning``, ``institutional_knowledge_gain``) come from :func:`measure`."""
+    for p in range(rep.p0, rep.p1):
+        by_partnership[p, 0] = 1.0 if pt.alive[p] else 0.0
+        trust = 0.0
+        n = pt.event_index[p + 1] - pt.event_index[p]
+        for i in range(pt.event_index[p], pt.event_index[p + 1]):
+            trust += ties.trust[pt.event_ties[i]]
+        by_partnership[p, 1] = trust / n if n > 0 else np.nan
+        by_partnership[p, 2] = float(plan.n_events[p])
+
+
 @rule
 def circulation_among(kn, rep, participated) -> float:
-    """``circulation`` of replication ``rep``: the mean knowledge gain (over domains, explicit and tacit
-    alike) of the municipal staff ``a`` with ``participated[a]`` False, NaN when there are none.
+    """``circulation`` of replication ``rep`` over the municipal staff ``a`` with ``participated[a]``
+    False: their mean :func:`actor_gain`, NaN when there are none.
 
-    :func:`measure` passes the run's own flags; the caused circulation passes the run's flags to its
-    twin (whose staff never travel), so run and twin are measured on the same people."""
-    explicit, tacit, explicit0, tacit0 = kn
+    :func:`measure` computes the run's own circulation in its loop over staff (the same sum, in the same
+    order); this function measures a twin (whose staff never travel) on the run's people, for the caused
+    circulation."""
     S = (rep.staff1 - rep.staff0) // max(rep.muni1 - rep.muni0, 1)
-    D = explicit.shape[1]
     total = n = 0.0
     for m in range(rep.muni0, rep.muni1):
         for a in range(m * S, (m + 1) * S):
             if not participated[a]:
-                row = 0.0
-                for d in range(D):
-                    row += 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
-                total += row / D
+                total += actor_gain(kn, a)
                 n += 1.0
     return total / n if n > 0 else np.nan
 
 
 @rule
-def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains, book, sources) -> Measured:
+def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains, book, sources,
+            by_municipality) -> Measured:
     """The outcomes of replication ``rep`` now (definitions above); the learning gains per side and domain
     go into ``gains[:, :, rep.r]``, each channel's share of the side's gain (from the ledger ``book``) into
-    ``sources[:, :, rep.r]``.
+    ``sources[:, :, rep.r]``, each municipality's ``staff_learning`` (the mean :func:`actor_gain` of its
+    staff) and ``institutional_knowledge_gain`` (its memory's mean gain over domains) into
+    ``by_municipality[m]``.
 
     Learning gains per side are means over the staff and CSOs of partnered municipalities and over
     domains (on objectives: each actor's gains weighted by its municipality's objectives); the
@@ -165,6 +198,7 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
     memory_gain = np.zeros(D)
     beyond = np.zeros(D)
     embedded = individual = memory_sum = 0.0
+    circulation = circulation_n = 0.0
     n_partnered = 0
     adopted = adopted_unpartnered = 0.0
     for m in range(rep.muni0, rep.muni1):  # staff, municipality by municipality
@@ -178,22 +212,33 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
         for d in range(D):
             memory_gain[d] = max(memory[m, d] - memory0[m, d], 0.0)
             beyond[d] = 0.0
+        staff_sum = 0.0
         for a in range(m * S, (m + 1) * S):
             grp = group[a]
+            row = 0.0
             for d in range(D):
                 xe = explicit[a, d] - explicit0[a, d]
-                x = 0.5 * (xe + (tacit[a, d] - tacit0[a, d]))
+                x = domain_gain(kn, a, d)
+                row += x
                 if grp < 2:
                     side[grp, d] += x
                     on_objectives[grp] += objectives[m, d] * x
                 beyond[d] += max(xe - memory_gain[d], 0.0)  # individual knowledge beyond institutional memory
             if grp < 2:
                 side_n[grp] += 1.0
+            staff_sum += row / D  # actor_gain, from the domain gains already at hand
+            if not participated[a]:
+                circulation += row / D
+                circulation_n += 1.0
+        by_municipality[m, 0] = staff_sum / S if S > 0 else np.nan
+        raw = 0.0
+        for d in range(D):
+            raw += memory[m, d] - memory0[m, d]
+        by_municipality[m, 1] = raw / D
         if partnered[m]:
             n_partnered += 1
-            m_sum = i_sum = raw = 0.0
+            m_sum = i_sum = 0.0
             for d in range(D):
-                raw += memory[m, d] - memory0[m, d]
                 m_sum += memory_gain[d]
                 i_sum += beyond[d] / S
             embedded += m_sum
@@ -204,7 +249,7 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
         if grp < 2:
             m = city[a - rep.first_cso]
             for d in range(D):
-                x = 0.5 * ((explicit[a, d] - explicit0[a, d]) + (tacit[a, d] - tacit0[a, d]))
+                x = domain_gain(kn, a, d)
                 side[grp, d] += x
                 on_objectives[grp] += objectives[m, d] * x
             side_n[grp] += 1.0
@@ -275,7 +320,7 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
         share = embedded / both if both > 0 else 0.0
         memory_mean = memory_sum / (n_partnered * D)
     trust_mean = s_all / n_all if n_all > 0 else np.nan
-    circulation_mean = circulation_among(kn, rep, participated)
+    circulation_mean = circulation / circulation_n if circulation_n > 0 else np.nan
     return Measured(
         learning_gain_north=means[0], learning_gain_south=means[1], mutuality=mutuality(means[0], means[1]),
         institutionalised_share=share, institutional_knowledge_gain=memory_mean,

@@ -428,7 +428,7 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
     explicit, tacit = kn.explicit, kn.tacit
     openness, north, group = actors.openness, actors.north, actors.group
     inc_e, inc_t, best_e, best_t, used, touched = work
-    book, tie_channel, slot, by_e, by_t = ledger
+    book, tie_channel, slot, by_e, by_t, chans = ledger
     src, dst, trust, distance = ties.src, ties.dst, ties.trust, ties.distance
     tie_of, f2f, facilitated, context = contacts
     general = agenda.shape[0] - 1  # the general agenda's row
@@ -451,6 +451,8 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
             row = c if c >= 0 else general
             k = slot[a]
             ch = EXCHANGE if i < n_events else tie_channel[e]
+            if k >= 0:
+                chans[k] |= np.int64(1) << ch
             rate = prm.explicit_rate * trust[e] * closeness
             learn_layer(explicit, a, s, rate, agenda[row], inc_e, best_e, by_e, k, ch, prm)
             if f2f[i]:  # tacit knowledge moves face to face only
@@ -467,14 +469,18 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
                 keep_e = (explicit[a, d] - e_now) / inc_e[a, d] if inc_e[a, d] > 0 else 0.0
                 keep_t = (tacit[a, d] - t_now) / inc_t[a, d] if inc_t[a, d] > 0 else 0.0
                 side = group[a]
-                for ch in range(C):
-                    book[r, side, d, ch] += 0.5 * (by_e[k, d, ch] * keep_e + by_t[k, d, ch] * keep_t)
-                    by_e[k, d, ch] = 0.0
-                    by_t[k, d, ch] = 0.0
+                mask = chans[k]
+                for ch in range(C):  # only the channels it has increments in (the others would add 0)
+                    if mask & (np.int64(1) << ch):
+                        book[r, side, d, ch] += 0.5 * (by_e[k, d, ch] * keep_e + by_t[k, d, ch] * keep_t)
+                        by_e[k, d, ch] = 0.0
+                        by_t[k, d, ch] = 0.0
             inc_e[a, d] = 0.0
             inc_t[a, d] = 0.0
             best_e[a, d] = -1.0
             best_t[a, d] = -1.0
+        if k >= 0:
+            chans[k] = 0
 
 
 # ---------------------------------------------------------------- SKIN: forgetting

@@ -20,6 +20,8 @@ import pandas as pd
 from .config import Config, counterfactual, make_config
 from .engine import Engine
 from .metrics import SERIES_ONLY, activity_after_programme, caused_outcomes, mean_initiative_months
+from .state import MUNICIPALITY_FIELDS, PARTNERSHIP_FIELDS
+from .world import Country
 
 BATCH_SIZE = 64
 """Replications stepped together by one engine (a speed setting only)."""
@@ -46,11 +48,13 @@ class RunResult:
     series: pd.DataFrame  # one row per replication and month
     summary: pd.DataFrame  # one row per replication
     initiatives: pd.DataFrame  # one row per CSO initiative
+    partnerships: pd.DataFrame  # one row per replication, month and partnership
+    countries: pd.DataFrame  # one row per replication, month, country and partnered or not
 
     @staticmethod
     def concat(parts: list[RunResult]) -> RunResult:
         return RunResult(*(pd.concat([getattr(p, f) for p in parts], ignore_index=True)
-                           for f in ("series", "summary", "initiatives")))
+                           for f in ("series", "summary", "initiatives", "partnerships", "countries")))
 
 
 def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunResult:
@@ -83,7 +87,61 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     summary["initiative_survival_months"] = mean_initiative_months(inits["months"].to_numpy(), rec[:, 0], R)
     summary["activity_after_programme"] = activity_after_programme(events, end, P)
     summary["exchange_events_total"] = events.sum(axis=1).astype(float)
-    return RunResult(series, summary, inits)
+    partnerships, countries = place_tables(engine, reps, seeds)
+    return RunResult(series, summary, inits, partnerships, countries)
+
+
+COUNTRY_NAMES = {int(c): c.name.lower() for c in Country}
+
+
+def place_tables(engine: Engine, reps: np.ndarray, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The long tables of a run: one row per replication, month and partnership (its municipalities'
+    staff learning and institutional knowledge, alive, trust, exchange events), and one per replication,
+    month, country and partnered-or-not (municipalities, their mean staff learning and institutional
+    knowledge, partnerships alive), from :meth:`Engine.places` (:func:`c2c_sim.metrics.measure`,
+    :func:`~c2c_sim.metrics.measure_partnerships`)."""
+    w, R = engine.world, engine.R
+    munis, pts = engine.places()  # (T, M R, k), (T, P R, k): replication r's rows are r M ... (r + 1) M - 1
+    T, M, P = munis.shape[0], munis.shape[1] // R, pts.shape[1] // R
+    names = pd.Categorical.from_codes(np.arange(len(COUNTRY_NAMES)), categories=list(COUNTRY_NAMES.values()))
+    seeds_a = np.asarray(seeds, np.int64)
+    north, south = w.p_north[:P], w.p_south[:P]  # replication 0's: the municipalities of each replication
+    mu = munis.reshape(T, R, M, -1).transpose(1, 0, 2, 3)  # (R, T, M, k)
+    pt = pts.reshape(T, R, P, -1).transpose(1, 0, 2, 3)  # (R, T, P, k)
+    n = R * T * P
+    rows = {"replication": np.repeat(reps, T * P), "seed": np.repeat(seeds_a, T * P),
+            "month": np.tile(np.repeat(np.arange(T), P), R), "partnership": np.tile(np.arange(P), R * T),
+            "country": names.take(np.tile(w.muni_country[south], R * T)),
+            "north": np.tile(north, R * T), "south": np.tile(south, R * T)}
+    for k, name in enumerate(PARTNERSHIP_FIELDS):
+        rows[name] = pt[..., k].reshape(n)
+    rows["alive"] = rows["alive"].astype(bool)
+    for k, name in enumerate(MUNICIPALITY_FIELDS):
+        rows[f"{name}_north"] = mu[:, :, north, k].reshape(n)
+        rows[f"{name}_south"] = mu[:, :, south, k].reshape(n)
+    # countries: each municipality's group is its country and whether it is in a partnership
+    country = w.muni_country[:M].astype(np.int64)
+    partnered = w.muni_partnership[:M] >= 0
+    group = country * 2 + partnered
+    used = np.unique(group)
+    member = (group[:, None] == used[None, :]).astype(float)  # (M, G)
+    count = member.sum(axis=0)
+    G = len(used)
+    cols = {"replication": np.repeat(reps, T * G), "seed": np.repeat(seeds_a, T * G),
+            "month": np.tile(np.repeat(np.arange(T), G), R), "country": names.take(np.tile(used // 2, R * T)),
+            "partnered": np.tile((used % 2).astype(bool), R * T),
+            "municipalities": np.tile(count.astype(np.int64), R * T)}
+    for k, name in enumerate(MUNICIPALITY_FIELDS):
+        cols[name] = (mu[..., k] @ member / count).reshape(R * T * G)
+    alive = pt[..., 0]  # (R, T, P): partnerships alive, counted for the Dutch side and for their southern country
+    per_country = np.zeros((R, T, G))
+    for gi, gv in enumerate(used):
+        c, is_partnered = divmod(int(gv), 2)
+        if is_partnered:
+            mine = np.ones(P, bool) if c == 0 else w.muni_country[south] == c
+            per_country[..., gi] = alive[..., mine].sum(axis=-1)
+    cols["partnerships_alive"] = per_country.reshape(R * T * G).astype(np.int64)
+    return pd.DataFrame(rows), pd.DataFrame(cols)
 
 
 def run(config: Config | None = None, *, seed: int | None = None, **params: Any) -> dict[str, float]:

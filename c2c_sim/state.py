@@ -349,6 +349,7 @@ class Ledger(NamedTuple):
     slot: np.ndarray  # (A,) int64: the row of a side's actor in ``by_e``/``by_t`` (-1: not on a side)
     by_e: np.ndarray  # (n, D, len(CHANNELS)) this month's explicit increments per channel of a replication's
     by_t: np.ndarray  # side actors (transfer_knowledge; clean on entry and exit)
+    chans: np.ndarray  # (n,) int64: bit ``ch`` set where the side actor has an increment in channel ``ch``
 
 
 class Measured(NamedTuple):
@@ -411,6 +412,14 @@ class State(NamedTuple):
     table: np.ndarray  # (K, R) the month's outcomes, rows in the order of OUTCOME_FIELDS
     gains: np.ndarray  # (2, D, R) the month's learning gain per side (Dutch 0, southern 1) and domain
     sources: np.ndarray  # (len(CHANNELS), 2, R) each channel's share of the side's learning gain, cumulative
+    by_municipality: np.ndarray  # (M, len(MUNICIPALITY_FIELDS)) the month's outcomes of each municipality
+    by_partnership: np.ndarray  # (P, len(PARTNERSHIP_FIELDS)) the month's outcomes of each partnership
+
+
+MUNICIPALITY_FIELDS = ("staff_learning", "institutional_knowledge_gain")
+"""Columns of ``State.by_municipality`` (:func:`c2c_sim.metrics.measure`)."""
+PARTNERSHIP_FIELDS = ("alive", "trust", "exchange_events")
+"""Columns of ``State.by_partnership`` (:func:`c2c_sim.metrics.measure_partnerships`)."""
 
 
 WORLD_ARRAYS = {  # structure field -> World attribute: the arrays the state shares with the world
@@ -549,7 +558,9 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
     return State(layout=lay, knowledge=knowledge, actors=actors, ties=ties, use=use, orgs=orgs,
                  partnerships=partnerships, plan=plan, initiatives=initiatives, draws=draws, tally=tally, work=work,
                  ledger=_ledger(w, actors.group, cso_pair, R), table=np.zeros((len(OUTCOME_FIELDS), R)),
-                 gains=np.zeros((2, D, R)), sources=np.zeros((len(CHANNELS), 2, R)))
+                 gains=np.zeros((2, D, R)), sources=np.zeros((len(CHANNELS), 2, R)),
+                 by_municipality=np.zeros((M, len(MUNICIPALITY_FIELDS))),
+                 by_partnership=np.zeros((P, len(PARTNERSHIP_FIELDS))))
 
 
 def empty_ledger(n_actors: int, n_ties: int, n_domains: int) -> Ledger:
@@ -557,7 +568,7 @@ def empty_ledger(n_actors: int, n_ties: int, n_domains: int) -> Ledger:
     C = len(CHANNELS)
     return Ledger(book=np.zeros((1, 2, n_domains, C)), channel=np.zeros(n_ties, np.int64),
                   slot=np.full(n_actors, -1, np.int64), by_e=np.zeros((0, n_domains, C)),
-                  by_t=np.zeros((0, n_domains, C)))
+                  by_t=np.zeros((0, n_domains, C)), chans=np.zeros(0, np.int64))
 
 
 class Learners(NamedTuple):
@@ -581,4 +592,4 @@ def _ledger(w: World, group: np.ndarray, cso_pair: np.ndarray, R: int) -> Ledger
     n = int(side.sum()) // max(R, 1)
     D, C = w.n_domains, len(CHANNELS)
     return Ledger(book=np.zeros((R, 2, D, C)), channel=channel, slot=slot, by_e=np.zeros((n, D, C)),
-                  by_t=np.zeros((n, D, C)))
+                  by_t=np.zeros((n, D, C)), chans=np.zeros(n, np.int64))

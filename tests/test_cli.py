@@ -22,7 +22,8 @@ TINY = ["months=6", "replications=3", "world.partnerships_morocco=1", "world.par
 TINY_FLAT = {"months": 6, "replications": 3, "world_partnerships_morocco": 1, "world_partnerships_turkey": 1,
              "world_unpartnered_north": 1, "world_unpartnered_south": 1, "world_staff_per_municipality": 4,
              "world_migrants_per_city": 6}
-JOB_FILES = ("series.parquet", "summary.parquet", "summary.csv", "initiatives.parquet", "config.yaml",
+JOB_FILES = ("series.parquet", "summary.parquet", "summary.csv", "initiatives.parquet", "partnerships.parquet",
+             "countries.parquet", "config.yaml",
              "learning_over_time.pdf", "learning_over_time.png", "learning_by_channel.pdf",
              "learning_by_channel.png", "DONE.json")
 TIMEOUT = 300
@@ -104,7 +105,10 @@ def test_run_writes_a_complete_job_folder(runs):
         assert (folder / name).is_file() and (folder / name).stat().st_size > 0, name
     info = json.loads((folder / "DONE.json").read_text())
     assert info["rows"] == {"series": 3 * 7, "summary": 3, "initiatives": len(pd.read_parquet(folder /
-                                                                                            "initiatives.parquet"))}
+                                                                                            "initiatives.parquet")),
+                            "partnerships": 3 * 7 * len(pd.read_parquet(folder / "partnerships.parquet")
+                                                         .partnership.unique()),
+                            "countries": len(pd.read_parquet(folder / "countries.parquet"))}
     assert "learning_gain_south" in res.stdout  # the summary table is printed
 
 
