@@ -132,7 +132,8 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         # 12. measure
         store(state.table, r, measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, t,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], budget),
-                                      state.gains, state.ledger.book, state.sources, state.by_municipality))
+                                      state.gains, state.ledger.book, state.sources, state.channel_gains,
+                                      state.by_municipality))
         measure_partnerships(pt, ties, plan, rep, state.by_partnership)
         remember(involved, alive, work.seen_involved, work.seen_alive, rep)
     return n_stalled
@@ -205,7 +206,8 @@ def begin(state, prm) -> None:
         store(state.table, r, measure(state.knowledge, actors, state.ties, state.use, state.orgs, pt.alive,
                                       state.initiatives, rep, prm, 0,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], 0.0),
-                                      state.gains, state.ledger.book, state.sources, state.by_municipality))
+                                      state.gains, state.ledger.book, state.sources, state.channel_gains,
+                                      state.by_municipality))
         measure_partnerships(pt, state.ties, state.plan, rep, state.by_partnership)
 
 

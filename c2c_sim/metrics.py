@@ -171,10 +171,11 @@ def circulation_among(kn, rep, participated) -> float:
 
 @rule
 def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains, book, sources,
-            by_municipality) -> Measured:
+            channel_gains, by_municipality) -> Measured:
     """The outcomes of replication ``rep`` now (definitions above); the learning gains per side and domain
-    go into ``gains[:, :, rep.r]``, each channel's share of the side's gain (from the ledger ``book``) into
-    ``sources[:, :, rep.r]``, each municipality's ``staff_learning`` (the mean :func:`actor_gain` of its
+    go into ``gains[:, :, rep.r]``, each channel's share of the side's gain in each domain (from the ledger
+    ``book``) into ``channel_gains[:, :, :, rep.r]`` and its mean over domains into ``sources[:, :, rep.r]``,
+    each municipality's ``staff_learning`` (the mean :func:`actor_gain` of its
     staff) and ``institutional_knowledge_gain`` (its memory's mean gain over domains) into
     ``by_municipality[m]``.
 
@@ -298,10 +299,12 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
     for sd in range(2):
         on_objectives[sd] = on_objectives[sd] / side_n[sd] if side_n[sd] > 0 else np.nan
         for ch in range(sources.shape[0]):
-            booked = 0.0
+            total = 0.0
             for d in range(D):
-                booked += book[r, sd, d, ch]
-            sources[ch, sd, r] = booked / (side_n[sd] * D) if side_n[sd] > 0 else np.nan
+                v = book[r, sd, d, ch] / side_n[sd] if side_n[sd] > 0 else np.nan
+                channel_gains[sd, d, ch, r] = v  # the channel's part of learning_gain_<side>__<domain>
+                total += v
+            sources[ch, sd, r] = total / D
     n_alive = 0.0
     for p in range(rep.p0, rep.p1):
         if alive[p]:

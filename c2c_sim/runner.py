@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Config, counterfactual, make_config
+from .config import DOMAINS, Config, counterfactual, make_config
 from .engine import Engine
 from .metrics import SERIES_ONLY, activity_after_programme, caused_outcomes, mean_initiative_months
-from .state import MUNICIPALITY_FIELDS, PARTNERSHIP_FIELDS
+from .state import CHANNELS, MUNICIPALITY_FIELDS, PARTNERSHIP_FIELDS
 from .world import Country
 
 BATCH_SIZE = 64
@@ -50,11 +50,13 @@ class RunResult:
     initiatives: pd.DataFrame  # one row per CSO initiative
     partnerships: pd.DataFrame  # one row per replication, month and partnership
     countries: pd.DataFrame  # one row per replication, month, country and partnered or not
+    channels: pd.DataFrame  # one row per replication, side, domain and channel: where learning came from
 
     @staticmethod
     def concat(parts: list[RunResult]) -> RunResult:
         return RunResult(*(pd.concat([getattr(p, f) for p in parts], ignore_index=True)
-                           for f in ("series", "summary", "initiatives", "partnerships", "countries")))
+                           for f in ("series", "summary", "initiatives", "partnerships", "countries",
+                                     "channels")))
 
 
 def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunResult:
@@ -88,7 +90,25 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     summary["activity_after_programme"] = activity_after_programme(events, end, P)
     summary["exchange_events_total"] = events.sum(axis=1).astype(float)
     partnerships, countries = place_tables(engine, reps, seeds)
-    return RunResult(series, summary, inits, partnerships, countries)
+    return RunResult(series, summary, inits, partnerships, countries, channel_table(engine, reps, seeds))
+
+
+def channel_table(engine: Engine, reps: np.ndarray, seeds: list[int]) -> pd.DataFrame:
+    """Where each side's learning came from, per domain, at the end of the run: one row per replication,
+    side, domain and channel, ``learning`` = the channel's part of ``learning_gain_<side>__<domain>``
+    (:data:`c2c_sim.state.CHANNELS`; the channels of a domain add up to its gain, and their mean over
+    domains is ``learning_<side>_from_<channel>``)."""
+    g = engine.state.channel_gains  # (2, D, C, R)
+    S, D, C, R = g.shape
+    side = pd.Categorical.from_codes(np.arange(S), categories=["north", "south"])
+    domain = pd.Categorical.from_codes(np.arange(D), categories=list(DOMAINS))
+    channel = pd.Categorical.from_codes(np.arange(C), categories=list(CHANNELS))
+    n = S * D * C
+    return pd.DataFrame({"replication": np.repeat(reps, n), "seed": np.repeat(np.asarray(seeds, np.int64), n),
+                         "side": side.take(np.tile(np.repeat(np.arange(S), D * C), R)),
+                         "domain": domain.take(np.tile(np.repeat(np.arange(D), C), S * R)),
+                         "channel": channel.take(np.tile(np.arange(C), S * D * R)),
+                         "learning": g.transpose(3, 0, 1, 2).reshape(-1)})
 
 
 COUNTRY_NAMES = {int(c): c.name.lower() for c in Country}

@@ -412,6 +412,7 @@ class State(NamedTuple):
     table: np.ndarray  # (K, R) the month's outcomes, rows in the order of OUTCOME_FIELDS
     gains: np.ndarray  # (2, D, R) the month's learning gain per side (Dutch 0, southern 1) and domain
     sources: np.ndarray  # (len(CHANNELS), 2, R) each channel's share of the side's learning gain, cumulative
+    channel_gains: np.ndarray  # (2, D, len(CHANNELS), R) each channel's part of the side's gain per domain
     by_municipality: np.ndarray  # (M, len(MUNICIPALITY_FIELDS)) the month's outcomes of each municipality
     by_partnership: np.ndarray  # (P, len(PARTNERSHIP_FIELDS)) the month's outcomes of each partnership
 
@@ -559,6 +560,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
                  partnerships=partnerships, plan=plan, initiatives=initiatives, draws=draws, tally=tally, work=work,
                  ledger=_ledger(w, actors.group, cso_pair, R), table=np.zeros((len(OUTCOME_FIELDS), R)),
                  gains=np.zeros((2, D, R)), sources=np.zeros((len(CHANNELS), 2, R)),
+                 channel_gains=np.zeros((2, D, len(CHANNELS), R)),
                  by_municipality=np.zeros((M, len(MUNICIPALITY_FIELDS))),
                  by_partnership=np.zeros((P, len(PARTNERSHIP_FIELDS))))
 

@@ -25,7 +25,7 @@ from .config import RUN_KEYS, Config, flatten, to_dict
 MARKER = "DONE.json"
 FAILED = "FAILED.json"
 """Written instead of the marker when a job raised (the error, one line); removed when it later succeeds."""
-TABLES = ("series", "summary", "initiatives", "partnerships", "countries")
+TABLES = ("series", "summary", "initiatives", "partnerships", "countries", "channels")
 
 
 class ResultsError(RuntimeError):

@@ -23,7 +23,7 @@ TINY_FLAT = {"months": 6, "replications": 3, "world_partnerships_morocco": 1, "w
              "world_unpartnered_north": 1, "world_unpartnered_south": 1, "world_staff_per_municipality": 4,
              "world_migrants_per_city": 6}
 JOB_FILES = ("series.parquet", "summary.parquet", "summary.csv", "initiatives.parquet", "partnerships.parquet",
-             "countries.parquet", "config.yaml",
+             "countries.parquet", "channels.parquet", "config.yaml",
              "learning_over_time.pdf", "learning_over_time.png", "learning_by_channel.pdf",
              "learning_by_channel.png", "DONE.json")
 TIMEOUT = 300
@@ -108,7 +108,8 @@ def test_run_writes_a_complete_job_folder(runs):
                                                                                             "initiatives.parquet")),
                             "partnerships": 3 * 7 * len(pd.read_parquet(folder / "partnerships.parquet")
                                                          .partnership.unique()),
-                            "countries": len(pd.read_parquet(folder / "countries.parquet"))}
+                            "countries": len(pd.read_parquet(folder / "countries.parquet")),
+                            "channels": 3 * 2 * 6 * 9}  # replications x sides x domains x channels
     assert "learning_gain_south" in res.stdout  # the summary table is printed
 
 

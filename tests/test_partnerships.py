@@ -92,6 +92,19 @@ def test_every_job_writes_the_long_tables(tmp_path):
 
     cfg = c2c_sim.make_config(months=6, replications=2)
     run_job(cfg, tmp_path / "job", figure=False)
-    for name in ("partnerships", "countries"):
+    for name in ("partnerships", "countries", "channels"):
         t = read_table(tmp_path / "job", name)
-        assert len(t) and {"replication", "seed", "month"} <= set(t.columns)
+        assert len(t) and {"replication", "seed"} <= set(t.columns)
+
+
+def test_channels_per_domain_add_up_to_the_domain_gains_and_the_channel_outcomes(make_tiny):
+    res = c2c_sim.run_replications(make_tiny(**RUN, network="multilevel_hybrid"), replications=2, seed=6)
+    ch, summary = res.channels, res.summary.set_index("replication")
+    assert len(ch) == 2 * 2 * 6 * 9  # replications x sides x domains x channels
+    by_domain = ch.groupby(["replication", "side", "domain"], observed=True).learning.sum()
+    for (r, side, domain), v in by_domain.items():
+        assert v == pytest.approx(summary.loc[r, f"learning_gain_{side}__{domain}"], rel=1e-9, abs=1e-15)
+    by_channel = ch.groupby(["replication", "side", "channel"], observed=True).learning.mean()
+    for (r, side, channel), v in by_channel.items():
+        assert v == pytest.approx(summary.loc[r, f"learning_{side}_from_{channel}"], rel=1e-9, abs=1e-15)
+    assert (ch[ch.channel == "forgetting"].learning <= 0).all() and (ch[ch.channel == "exchange"].learning >= 0).all()
