@@ -259,6 +259,7 @@ RUN_KEYS = ("replications", "workers", "name")
 """Keys that do not change what one replication computes."""
 
 
+@cache  # a run validates every field; dataclasses.fields is not free (one run at a time pays it each time)
 def _fields(section: str | None) -> dict[str, dataclasses.Field]:
     cls = Config if section is None else SECTIONS[section]
     return {f.name: f for f in dataclasses.fields(cls)}
@@ -272,6 +273,7 @@ def schema_keys() -> list[str]:
     return keys
 
 
+@cache
 def lookup_field(key: str) -> dataclasses.Field:
     """The schema field of a dotted key, or ConfigError naming what is allowed."""
     parts = key.split(".")
