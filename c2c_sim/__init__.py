@@ -4,13 +4,15 @@ Entry points for other tools:
 
 * ``c2c_sim.run(**params, seed=...) -> dict`` of outcomes for one replication;
 * ``c2c_sim.C2CModel(**params, seed=...)``, a Mesa model (runs under ``mesa.batch_run``);
-* ``c2c_sim.run_replications(...)`` for tidy tables of many replications.
+* ``c2c_sim.run_replications(...)`` for tidy tables of many replications;
+* ``c2c_sim.load_config(run_folder)``: the configuration a run saved, to run it again;
+* ``c2c_sim.ema.model()``: an EMA Workbench model.
 
 ``C2CModel`` is imported on first use, so code that only runs the engine
 (sweep jobs, for instance) does not pay for importing Mesa.
 """
 
-from .config import Config, ConfigError, make_config
+from .config import Config, ConfigError, load_config, make_config
 from .metrics import OUTCOMES
 from .runner import RunResult, replication_seeds, run, run_replications, simulate
 
@@ -20,6 +22,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "RunResult",
+    "load_config",
     "make_config",
     "replication_seeds",
     "run",

@@ -12,6 +12,7 @@ import itertools
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from .config import CONFIG_DIR, GROUPS, ConfigError, check_value, list_presets, lookup_field, register_configs, validate
+from .resources import hydra_config_path
 
 EXIT_BAD_INPUT = 2
 SUMMARY_COLUMNS = ("learning_gain_north", "learning_gain_south", "mutuality", "institutionalised_share",
@@ -43,27 +45,93 @@ def _values(override) -> list:
     return [override.value()]
 
 
-def preflight(argv: list[str], config_name: str = "config") -> None:
-    """Validate command-line overrides and the composed config(s); exit 2 with one line if anything is wrong."""
-    from hydra._internal.utils import get_args_parser
+HYDRA_FLAGS = {
+    "--help": 0, "-h": 0, "--hydra-help": 0, "--version": 0, "--cfg": 1, "-c": 1, "--resolve": 0,
+    "--package": 1, "-p": 1, "--run": 0, "-r": 0, "--multirun": 0, "-m": 0, "--shell-completion": 0, "-sc": 0,
+    "--config-path": 1, "-cp": 1, "--config-name": 1, "-cn": 1, "--config-dir": 1, "-cd": 1,
+    "--experimental-rerun": 1, "--info": "?", "-i": "?",
+}
+"""Hydra 1.3's command-line flags (``c2c-sim --hydra-help`` lists them; a test checks this table against
+it) and how many values each takes. Hydra's own parser is not public API, and the preflight needs only
+to tell the flags from the overrides."""
+INFO_CHOICES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
+RERUN_FLAG = "--rerun"
+
+
+@dataclass
+class Arguments:
+    """A c2c-sim command line split into Hydra's flags and the overrides."""
+
+    flags: dict[str, str | None]
+    overrides: list[str]
+    positions: list[int]  # where each override stands in argv
+
+    def has(self, *names: str) -> bool:
+        return any(n in self.flags for n in names)
+
+    def get(self, *names: str) -> str | None:
+        return next((self.flags[n] for n in names if n in self.flags), None)
+
+    @property
+    def multirun(self) -> bool:
+        return self.has("--multirun", "-m")
+
+
+def parse_arguments(argv: list[str]) -> Arguments:
+    """Split ``argv`` as Hydra's parser would (flags anywhere, ``--flag=value`` or ``--flag value``)."""
+    flags: dict[str, str | None] = {}
+    overrides: list[str] = []
+    positions: list[int] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if not arg.startswith("-") or arg == "-":
+            overrides.append(arg)
+            positions.append(i)
+        elif name not in HYDRA_FLAGS:
+            fail(f"unknown option '{name}': allowed {', '.join(k for k in HYDRA_FLAGS if k.startswith('--'))}, "
+                 f"{RERUN_FLAG} (options such as -m go before the overrides: c2c-sim [-m] key=value ...)")
+        elif eq:
+            flags[name] = inline
+        elif HYDRA_FLAGS[name] == 1:
+            if i + 1 >= len(argv):
+                fail(f"option {name} needs a value")
+            flags[name] = argv[i + 1]
+            i += 1
+        elif HYDRA_FLAGS[name] == "?" and i + 1 < len(argv) and argv[i + 1] in INFO_CHOICES:
+            flags[name] = argv[i + 1]
+            i += 1
+        else:
+            flags[name] = None
+        i += 1
+    return Arguments(flags, overrides, positions)
+
+
+def preflight(argv: list[str], config_name: str = "config") -> list[str]:
+    """Validate command-line overrides and the composed config(s); exit 2 with one line if anything is wrong.
+
+    Returns the command line to hand to Hydra: the same, with whole floats given to integer parameters
+    written as ints (``programme.duration=48.0`` is 48, as in ``c2c_sim.make_config``; Hydra's schema
+    would refuse it)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
-    parser = get_args_parser()
-
-    def one_line(message: str) -> None:
-        fail(f"{message} (options such as -m go before the overrides: c2c-sim [-m] key=value ...)")
-
-    parser.error = one_line  # argparse would print its usage over several lines
-    args = parser.parse_args(argv)
-    if args.help or args.hydra_help or args.info or args.shell_completion:
-        return
+    args = parse_arguments(argv)
+    if args.has("--help", "-h", "--hydra-help", "--version", "--info", "-i", "--shell-completion", "-sc"):
+        return argv
+    for flag in args.flags:
+        if flag in ("--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"):
+            fail(f"{flag} is not supported: c2c-sim composes its own configs/ (presets via network=, programme=, "
+                 f"scenario=, experiment=); to run a saved run's configuration again use "
+                 f"c2c-sim {RERUN_FLAG} <run folder> [key=value ...]")
     try:
         overrides = OverridesParser.create().parse_overrides(args.overrides)
     except HydraException as exc:
         fail(f"cannot parse overrides: {str(exc).splitlines()[0]}")
     choices: list[list[str]] = []
-    for ov in overrides:
+    argv = list(argv)
+    for pos, ov in zip(args.positions, overrides):
         key = ov.key_or_group
         if key.startswith("hydra") or ov.is_delete():
             choices.append([ov.input_line])
@@ -77,8 +145,12 @@ def preflight(argv: list[str], config_name: str = "config") -> None:
                         raise ConfigError(f"unknown {key} preset '{v}': allowed {', '.join(allowed)}")
             else:
                 f = lookup_field(key)
-                for v in values:
-                    check_value(key, v, f)
+                checked = [check_value(key, v, f) for v in values]
+                if f.type in (int, "int") and list(map(str, values)) != list(map(str, checked)) and \
+                        (not ov.is_sweep_override() or ov.is_discrete_sweep()):
+                    values = checked
+                    argv[pos] = f"{ov.get_key_element()}={','.join(map(str, checked))}"
+                    ov = OverridesParser.create().parse_overrides([argv[pos]])[0]
         except ConfigError as exc:
             fail(str(exc))
         if ov.is_sweep_override() and values:
@@ -87,6 +159,68 @@ def preflight(argv: list[str], config_name: str = "config") -> None:
             choices.append([ov.input_line])
     combos = list(itertools.islice(itertools.product(*choices), MAX_PREFLIGHT_COMPOSE))
     _compose_and_validate(combos, config_name, multirun=args.multirun)
+    return argv
+
+
+def override_value(value) -> str:
+    """A value in Hydra's override grammar that parses back to exactly ``value``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        if "e" in text:  # Hydra's grammar wants no leading zeros in an exponent (1e-05 -> 1e-5)
+            mantissa, exp = text.split("e")
+            text = f"{mantissa}e{int(exp)}"
+        return text
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def rerun_overrides(folder: str | Path) -> list[str]:
+    """The overrides that make ``c2c-sim`` compose exactly the configuration saved in a run folder
+    (every value that differs from the defaults), so the rerun gives the same tables bit for bit."""
+    from .config import Config, flatten, load_config
+
+    try:
+        saved = flatten(load_config(folder))
+    except ConfigError as exc:
+        fail(str(exc))
+    defaults = flatten(Config())
+    return [f"{k}={override_value(v)}" for k, v in saved.items() if v != defaults[k] or type(v) is not type(defaults[k])]
+
+
+def expand_rerun(argv: list[str]) -> list[str]:
+    """``--rerun FOLDER`` (or ``--rerun=FOLDER``) replaced by the overrides of that run's saved configuration
+    (see :func:`rerun_overrides`); overrides given after it change the rerun (``replications=50``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == RERUN_FLAG or arg.startswith(RERUN_FLAG + "="):
+            if arg == RERUN_FLAG:
+                if i + 1 >= len(argv):
+                    fail(f"{RERUN_FLAG} needs a run folder (one with config.yaml)")
+                folder = argv[i + 1]
+                i += 1
+            else:
+                folder = arg.split("=", 1)[1]
+            from .storage import provenance, read_provenance
+
+            out[:0] = rerun_overrides(folder)  # before anything else, so later overrides win
+            saved, now = read_provenance(folder), provenance()
+            note = f"c2c-sim: rerunning {folder}"
+            if saved and saved != now:
+                note += f" (saved by {_describe(saved)}; this is {_describe(now)}: results can differ)"
+            print(note, file=sys.stderr)
+        else:
+            out.append(arg)
+        i += 1
+    return out
+
+
+def _describe(info: dict) -> str:
+    return f"c2c_sim {info.get('c2c_sim_version')}" + (f" at commit {info['git_commit']}" if info.get("git_commit") else "")
 
 
 def _compose_and_validate(combos: list[tuple[str, ...]], config_name: str, multirun: bool) -> None:
@@ -176,9 +310,10 @@ def main() -> None:
     """Console entry point ``c2c-sim``."""
     import hydra
 
-    preflight(sys.argv[1:])
+    argv = preflight(expand_rerun(sys.argv[1:]))
     register_configs()
-    app = hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")(_task)
+    sys.argv = [sys.argv[0], *argv]
+    app = hydra.main(config_path=hydra_config_path(), config_name="config", version_base="1.3")(_task)
     app()
 
 

@@ -30,6 +30,7 @@ sweep is complete.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from dataclasses import dataclass, field
@@ -110,7 +111,6 @@ def _label(overrides: list[str], params: list[str] | None = None) -> str:
 
 def expected_jobs(sweep: Path) -> list[list[str]]:
     """Every job of the sweep as its list of overrides, in Hydra's order (raises SweepError)."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
@@ -124,7 +124,7 @@ def expected_jobs(sweep: Path) -> list[list[str]]:
         args = [f"{k}={v}" for k, v in params.items()]
         args += list(OmegaConf.select(cfg, "hydra.overrides.task", default=[]) or [])
         overrides = OverridesParser.create().parse_overrides(args)
-        return BasicSweeper.split_arguments(overrides, None)[0]
+        return sweep_jobs(overrides)
     except SweepError:
         raise
     except FileNotFoundError:
@@ -132,6 +132,22 @@ def expected_jobs(sweep: Path) -> list[list[str]]:
     except Exception as exc:  # malformed YAML or overrides Hydra cannot expand (e.g. glob over groups)
         raise SweepError(f"{path}: cannot expand the sweep ({type(exc).__name__}: {str(exc).splitlines()[0]})") \
             from None
+
+
+def sweep_jobs(overrides: list) -> list[list[str]]:
+    """The jobs of a basic-sweeper multirun, in its order, from parsed overrides (Hydra's public
+    ``Override`` API): the product of the values of every key, later overrides of a key replacing
+    earlier ones, each job a list of ``key=value`` strings (what Hydra's ``BasicSweeper`` launches)."""
+    choices: dict[str, list[str]] = {}
+    for ov in overrides:
+        key = ov.get_key_element()
+        if ov.is_sweep_override():
+            if not ov.is_discrete_sweep():
+                raise SweepError(f"{key}: the basic sweeper cannot expand a {ov.value_type.name} sweep")
+            choices[key] = [f"{key}={v}" for v in ov.sweep_string_iterator()]
+        else:
+            choices[key] = [f"{key}={ov.get_value_element_as_str()}"]
+    return [list(job) for job in itertools.product(*choices.values())]
 
 
 def _job_folders(sweep: Path) -> tuple[dict[frozenset, Path], list[Path]]:

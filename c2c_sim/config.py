@@ -30,6 +30,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from .resources import data_dir
+
 DOMAINS: tuple[str, ...] = (
     "youth_participation",
     "cultural_diversity",
@@ -46,8 +48,13 @@ NETWORK_MODELS = ("classic", "multi_actor", "multilevel_hybrid")
 PROGRAMME_MODES = ("peer", "donor")
 PROGRAMME_PATTERNS = ("continuous", "bursts")
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+CONFIG_DIR = data_dir("configs")
 GROUPS = ("network", "programme", "scenario", "experiment")
+PRESET_ALIASES = {"scenario_preset": "scenario"}
+"""Another name for a group's preset keyword: ``C2CModel(scenario=...)`` collides with ``mesa.Model``'s
+``scenario`` (Mesa >= 3.4), so the Python doors also take ``scenario_preset``."""
+EXACT_FLOAT_INT = 2**53
+"""Beyond this a float cannot hold every integer, so a whole float is not trusted as one (a seed, say)."""
 
 
 class ConfigError(ValueError):
@@ -252,6 +259,7 @@ RUN_KEYS = ("replications", "workers", "name")
 """Keys that do not change what one replication computes."""
 
 
+@cache  # a run validates every field; dataclasses.fields is not free (one run at a time pays it each time)
 def _fields(section: str | None) -> dict[str, dataclasses.Field]:
     cls = Config if section is None else SECTIONS[section]
     return {f.name: f for f in dataclasses.fields(cls)}
@@ -265,6 +273,7 @@ def schema_keys() -> list[str]:
     return keys
 
 
+@cache
 def lookup_field(key: str) -> dataclasses.Field:
     """The schema field of a dotted key, or ConfigError naming what is allowed."""
     parts = key.split(".")
@@ -316,6 +325,8 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
         for d, v in value.items():
             value[d] = check_value(f"{key}.{d}", v, _DOMAIN_WEIGHT)
         return {d: value[d] for d in DOMAINS}
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):  # numpy scalars (samplers, np.linspace)
+        value = value.item()
     typ = type(default)
     bad = ConfigError(f"{key}={value!r} has the wrong type: expected {typ.__name__} ({_allowed(f)})")
     if typ is bool:
@@ -326,14 +337,7 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
         else:
             raise bad
     elif typ is int:
-        if isinstance(value, bool):
-            raise bad
-        try:
-            out = int(value) if isinstance(value, (numbers.Integral, str)) else None
-        except ValueError:
-            out = None
-        if out is None:
-            raise bad
+        out = _whole(key, value, f, bad)
     elif typ is float:
         if isinstance(value, bool):
             raise bad
@@ -352,6 +356,33 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
     if m.get("lo") is not None and not (m["lo"] <= out <= m["hi"]):
         raise ConfigError(f"{key}={value!r} is out of range: allowed {_allowed(f)}")
     return out
+
+
+def _whole(key: str, value: Any, f: dataclasses.Field, bad: ConfigError) -> int:
+    """An integer field's value: an int, a whole float (``48.0`` is 48, as samplers such as EMA Workbench's
+    give them) or a string of either; ``48.5``, a non-number or a float too large to hold it exactly fail."""
+    if isinstance(value, bool):
+        raise bad
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    x = value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                x = float(value)
+            except ValueError:
+                raise bad from None
+    if not isinstance(x, numbers.Real):
+        raise bad
+    x = float(x)
+    if not x.is_integer():
+        raise ConfigError(f"{key}={value!r} has the wrong type: expected int, a whole number ({_allowed(f)})")
+    if abs(x) > EXACT_FLOAT_INT:
+        raise ConfigError(f"{key}={value!r} is a float beyond 2**53, which may have changed its digits: "
+                          f"give it as an int ({_allowed(f)})")
+    return int(x)
 
 
 def validate(cfg: Config | DictConfig | dict) -> Config:
@@ -472,6 +503,11 @@ def make_config(params: dict[str, Any] | None = None, *, base: Config | None = N
         ``base`` (default: the default scenario) is the configuration the presets and values change.
     """
     merged = {**(params or {}), **kwargs}
+    for alias, group in PRESET_ALIASES.items():
+        if alias in merged:
+            if group in merged:
+                raise ConfigError(f"give {alias} or {group}, not both")
+            merged[group] = merged.pop(alias)
     dotted = unflatten_params(merged)
     tree = to_dict(base if base is not None else Config())
     for group in ("network", "programme", "scenario"):
@@ -491,6 +527,26 @@ def make_config(params: dict[str, Any] | None = None, *, base: Config | None = N
         _set(tree, key, value)
     # OmegaConf only to resolve interpolations (e.g. fixed_total's budget); a plain tree is checked as it is
     return validate(tree if _plain(tree) else OmegaConf.create(tree))
+
+
+def load_config(path: str | Path) -> Config:
+    """The validated Config of a finished run: its folder (``config.yaml`` inside) or a saved YAML file.
+
+    Reads what ``c2c-sim`` saves with each run (``config.yaml``, or Hydra's ``.hydra/config.yaml``), so
+    ``c2c_sim.run_replications(load_config(folder))`` reproduces the run bit for bit (with the same
+    code: the file's header names the package version and git commit that wrote it)."""
+    path = Path(path)
+    file = path / "config.yaml" if path.is_dir() else path
+    if not file.is_file():
+        raise ConfigError(f"no saved configuration at '{path}': give a run folder (with config.yaml) or a YAML file")
+    try:
+        data = OmegaConf.to_container(OmegaConf.load(file), resolve=True)
+    except Exception as exc:  # malformed YAML or an unresolvable interpolation
+        raise ConfigError(f"'{file}' is not a readable configuration ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"'{file}' holds no mapping of parameters")
+    return validate(data)
 
 
 def _plain(obj: Any) -> bool:

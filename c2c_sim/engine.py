@@ -272,10 +272,15 @@ class Engine:
         self._record(0)
         self.metrics = self._metrics()
 
+    _compiled = False
+    """Set once the first engine of the process has compiled (or loaded) the month and the run."""
+
     def _compile(self) -> None:
         """Compile (or load from the cache) the month and the run for this engine's types now, so that
-        the first compile happens under one notice rather than at the first step or run."""
-        if JIT_DISABLED:
+        the first compile happens under one notice rather than at the first step or run. Once per
+        process: typing the state costs more than a small run's months, and a later engine whose types
+        differed would still be compiled, by numba, at its first call."""
+        if JIT_DISABLED or Engine._compiled:
             return
         from numba import typeof
 
@@ -283,6 +288,7 @@ class Engine:
         month.compile(head + (typeof(0),))
         run_months.compile(head + (typeof(1), typeof(self._tables), typeof(self._gains), typeof(self._sources),
                                    typeof(self._munis), typeof(self._pts)))
+        Engine._compiled = True
 
     def _link_generators(self) -> None:
         """The replications' generators as numba typed lists (the same objects: draws advance both views)."""

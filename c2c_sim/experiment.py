@@ -62,10 +62,11 @@ from . import stats
 from .cli import JOB_FIGURE_ENV
 from .collect import Collection, collect
 from .config import CONFIG_DIR
+from .resources import data_dir
 from .stats import KINDS, Estimate, Verdict
 from .storage import MARKER, TABLES, ResultsError, atomic_write_text, read_table
 
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"
+EXPERIMENTS_DIR = data_dir("experiments")
 ORDER = ("r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover")
 """Experiments in the order of the recommendations (the index lists them so)."""
 QUICK_REPLICATIONS = 6

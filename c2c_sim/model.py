@@ -4,7 +4,7 @@ A thin Mesa face over :class:`~c2c_sim.engine.Engine` with one replication:
 the engine owns the arrays and the order of a month (written out once, in
 :meth:`c2c_sim.engine.Engine.step`); the model owns the Mesa agents (identities
 with views into those arrays), the ``DataCollector`` and Mesa's seeded
-generator, which it hands to the engine. ``C2CModel(seed=s)`` therefore gives
+generator, which it hands to the engine. ``C2CModel(rng=s)`` (or ``seed=s``) therefore gives
 exactly the numbers of replication seed ``s`` in ``c2c_sim.run_replications``.
 
 The model runs under ``mesa.batch_run`` as it is: its keyword parameters are
@@ -14,6 +14,7 @@ the flat names of :mod:`c2c_sim.config` (``trust_initial=0.3``,
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import mesa
@@ -32,34 +33,64 @@ class C2CModel(mesa.Model):
 
     Args:
         config: a validated :class:`~c2c_sim.config.Config` (else built from ``params``).
-        seed: the seed of the model's generator (everything random derives from it).
-            As in Mesa, a model given no seed (neither ``seed`` nor ``rng``, nor
-            ``seed`` among ``params``, nor a ``config``) draws a fresh one, so
-            ``mesa.batch_run`` iterations differ; ``model.seed`` tells which, for
-            reproducing it. A ``config`` or a ``seed`` parameter fixes it.
-        rng: alternatively a numpy generator or seed (Mesa semantics).
+        rng: the seed of the model's generator, the Mesa >= 3.4 way (an int; everything random
+            derives from it), or a numpy ``Generator`` to use as it is.
+        seed: the same as an int ``rng`` (Mesa 3.3's name; accepted on every Mesa without its
+            deprecation warning). As in Mesa, a model given neither (nor a ``config``) draws a fresh
+            seed, so ``mesa.batch_run`` iterations differ; ``model.seed`` and the ``seed`` column of
+            every ``DataCollector`` (and so ``batch_run``) row tell which, so any row can be rerun
+            alone with ``C2CModel(rng=row["seed"], **its parameters)``. A ``config`` fixes the seed
+            to ``config.seed``.
+        scenario_preset: a scenario preset name (``"zeist_berkane"``); ``scenario=<name>`` still works
+            but is deprecated, because ``mesa.Model`` (>= 3.4) takes ``scenario`` for its own
+            ``Scenario`` objects, which are passed on to it.
         **params: flat parameter names or preset names, see :func:`c2c_sim.config.make_config`.
+
+    ``seed`` is not in the signature on purpose: ``mesa.batch_run`` (>= 3.4) passes its ``rng``
+    values under the name ``seed`` when the model's signature has one, which would overwrite a
+    ``seed`` given in ``parameters``; so ``parameters={"seed": 5}`` and ``rng=[5]`` both work.
     """
 
-    def __init__(self, config: Config | None = None, *, seed: int | None = None, rng: Any = None,
-                 **params: Any) -> None:
+    def __init__(self, config: Config | None = None, *, rng: Any = None, scenario_preset: str | None = None,
+                 scenario: Any = None, **params: Any) -> None:
+        seed = params.pop("seed", None)
+        if seed is not None and rng is not None:
+            raise TypeError("give either seed or rng, not both (they mean the same)")
+        mesa_scenario = None
+        if isinstance(scenario, str):
+            warnings.warn("C2CModel(scenario=...) is deprecated: it collides with mesa.Model's scenario; "
+                          f"use C2CModel(scenario_preset={scenario!r})", DeprecationWarning, stacklevel=2)
+            if scenario_preset is not None:
+                raise TypeError("give scenario_preset or scenario, not both")
+            scenario_preset = scenario
+        elif scenario is not None:
+            mesa_scenario = scenario  # a mesa.experimental Scenario (e.g. from SolaraViz's Reset)
+        if scenario_preset is not None:
+            params["scenario"] = scenario_preset
         if config is not None and params:
             raise TypeError("give either config or keyword parameters, not both")
         cfg = config if config is not None else make_config(params)
+        if mesa_scenario is not None and seed is None and rng is None:
+            rng = getattr(mesa_scenario, "rng", None)  # Mesa: the scenario's rng seeds the model
+        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+            seed, rng = rng, None
         if seed is None and rng is None:
-            seed = cfg.seed if (config is not None or "seed" in params) else \
+            seed = cfg.seed if config is not None else \
                 int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-        self.seed = seed
-        if rng is None:
-            super().__init__(seed=seed)
-        else:
-            super().__init__(rng=rng)
+        self.seed = None if seed is None else int(seed)
+        """The integer seed of the model's generator (None when it was given a ``Generator``)."""
+        rng = self.seed if rng is None else rng
+        if mesa_scenario is not None and getattr(mesa_scenario, "rng", None) is None:
+            mesa_scenario.rng = rng  # as mesa.Model does when it makes the scenario itself
+        kwargs = {"scenario": mesa_scenario} if mesa_scenario is not None else {}
+        # an int rng gives the same streams as seed= on Mesa 3.3 to 3.5, without 3.4's deprecation warning
+        super().__init__(rng=rng, **kwargs)
         self.config = cfg
         self.engine = Engine(cfg, [self.rng])
         self._create_agents()
         self._outcomes_of: dict | None = None  # the engine's metrics dict that _outcomes was made from
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m._month_outcomes()[k]) for k in STEP_OUTCOMES + DOMAIN_OUTCOMES + SOURCE_OUTCOMES})
+        reporters = {k: (lambda m, k=k: m._month_outcomes()[k]) for k in STEP_OUTCOMES + DOMAIN_OUTCOMES + SOURCE_OUTCOMES}
+        self.datacollector = mesa.DataCollector(model_reporters={"seed": lambda m: m.seed, **reporters})
         self.datacollector.collect(self)
 
     @property

@@ -59,8 +59,11 @@ class RunResult:
                                      "channels")))
 
 
-def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunResult:
-    """Run the replications with ``seeds`` as one batch and return their tables."""
+def _simulate(cfg: Config, seeds: list[int]) -> tuple[Engine, dict[str, np.ndarray], dict[str, np.ndarray],
+                                                      np.ndarray]:
+    """Run the replications with ``seeds`` as one batch: the engine, every month's outcomes
+    (name -> (T, R)), the whole-run outcomes (name -> (R,), in the summary's column order) and the
+    initiative records (:meth:`~c2c_sim.engine.Engine.initiative_records`)."""
     engine = Engine(cfg, [np.random.default_rng(s) for s in seeds]).run()
     history = engine.history()  # name -> (T, R)
     final = {k: v for k, v in engine.metrics.items() if k not in SERIES_ONLY}
@@ -72,6 +75,19 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
         # staff never travel); the run's population changes month by month, so the series has no such column
         final["circulation_caused"] = final["circulation"] - twin.circulation_among(engine.state.actors.participated)
         del history["circulation_caused"]
+    R = len(seeds)
+    rec = engine.initiative_records()
+    events = np.ascontiguousarray(history["exchange_events"].T)  # (R, T): events of each month, month 0 = 0
+    P = engine.world.n_partnerships // R
+    final["initiative_survival_months"] = mean_initiative_months(rec[:, 3] - rec[:, 2], rec[:, 0], R)
+    final["activity_after_programme"] = activity_after_programme(events, programme_end(cfg), P)
+    final["exchange_events_total"] = events.sum(axis=1).astype(float)
+    return engine, history, final, rec
+
+
+def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunResult:
+    """Run the replications with ``seeds`` as one batch and return their tables."""
+    engine, history, final, rec = _simulate(cfg, seeds)
     R, T = len(seeds), cfg.months + 1
     reps = np.arange(first_replication, first_replication + R)
     cols = {k: v.T.ravel() for k, v in history.items() if k != "programme_budget"}  # (R, T) -> rep-major
@@ -79,16 +95,9 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
                            "month": np.tile(np.arange(T), R), **cols,
                            "programme_budget": np.tile(history["programme_budget"][:, 0], R)})
     summary = pd.DataFrame({"replication": reps, "seed": np.asarray(seeds, np.int64), **final})
-    rec = engine.initiative_records()
     inits = pd.DataFrame({"replication": reps[rec[:, 0]] if len(rec) else np.zeros(0, np.int64),
                           "cso": rec[:, 1], "start": rec[:, 2], "end": rec[:, 3], "stalled": rec[:, 4].astype(bool)})
     inits["months"] = inits["end"] - inits["start"]
-    events = cols["exchange_events"].reshape(R, T)  # events of each month, month 0 = 0
-    end = programme_end(cfg)
-    P = engine.world.n_partnerships // R
-    summary["initiative_survival_months"] = mean_initiative_months(inits["months"].to_numpy(), rec[:, 0], R)
-    summary["activity_after_programme"] = activity_after_programme(events, end, P)
-    summary["exchange_events_total"] = events.sum(axis=1).astype(float)
     partnerships, countries = place_tables(engine, reps, seeds)
     return RunResult(series, summary, inits, partnerships, countries, channel_table(engine, reps, seeds))
 
@@ -168,10 +177,13 @@ def run(config: Config | None = None, *, seed: int | None = None, **params: Any)
     """Run one replication and return its outcomes as a dict (EMA Workbench style).
 
     ``params`` are flat names or presets (``run(programme="long_term", trust_initial=0.3, seed=1)``).
+    Without a ``seed``, the configuration's ``seed`` is used (the same every call: for replications,
+    give each its own, e.g. from :func:`replication_seeds`). The tables of :func:`simulate` are not
+    built, which keeps one run at a time close to the per-run cost of a batch.
     """
     cfg = config if config is not None else make_config(params)
-    row = simulate(cfg, [cfg.seed if seed is None else seed]).summary.iloc[0]
-    return {k: float(v) for k, v in row.items() if k not in ("replication", "seed")}
+    final = _simulate(cfg, [cfg.seed if seed is None else seed])[2]
+    return {k: float(v[0]) for k, v in final.items()}
 
 
 def run_replications(config: Config | None = None, *, replications: int | None = None, seed: int | None = None,

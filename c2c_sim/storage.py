@@ -9,9 +9,11 @@ file or none, and a folder without ``DONE.json`` is unfinished.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -69,6 +71,43 @@ def is_done(folder: Path, cfg: Config | None = None) -> bool:
     return cfg is None or info.get("config_hash") == config_hash(cfg)
 
 
+@functools.cache
+def provenance() -> dict[str, str | None]:
+    """What wrote a result: the package version and, in a git checkout, its commit (with ``-dirty`` when
+    tracked files differ from it); None for the commit in an installed package or without git."""
+    from . import __version__
+
+    commit = None
+    src = Path(__file__).resolve().parent
+    try:
+        run = lambda *a: subprocess.run(["git", "-C", str(src), *a], capture_output=True, text=True, timeout=10)
+        head = run("rev-parse", "HEAD")
+        if head.returncode == 0 and run("rev-parse", "--show-prefix").stdout.strip() == "c2c_sim/":
+            commit = head.stdout.strip()
+            if run("status", "--porcelain", "--untracked-files=no").stdout.strip():
+                commit += "-dirty"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"c2c_sim_version": __version__, "git_commit": commit}
+
+
+def read_provenance(folder: Path | str) -> dict[str, str | None]:
+    """The provenance a run folder's ``DONE.json`` recorded (empty if none)."""
+    try:
+        info = json.loads((Path(folder) / MARKER).read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {k: info[k] for k in ("c2c_sim_version", "git_commit") if k in info}
+
+
+def config_text(cfg: Config) -> str:
+    """``config.yaml``: the resolved configuration, headed by comments naming what wrote it."""
+    info = provenance()
+    head = (f"# c2c_sim {info['c2c_sim_version']}, git commit {info['git_commit'] or 'unknown (not a git checkout)'}\n"
+            "# rerun: c2c-sim --rerun <this folder>, or c2c_sim.run_replications(c2c_sim.load_config(<this folder>))\n")
+    return head + yaml.safe_dump(to_dict(cfg), sort_keys=False)
+
+
 def write_job(folder: Path, cfg: Config, tables: dict[str, pd.DataFrame], extra: dict | None = None) -> None:
     """Write a job's tables and config atomically, then its marker."""
     folder = Path(folder)
@@ -77,8 +116,9 @@ def write_job(folder: Path, cfg: Config, tables: dict[str, pd.DataFrame], extra:
         atomic_write(folder / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
     if "summary" in tables:
         atomic_write(folder / "summary.csv", lambda p: tables["summary"].to_csv(p, index=False))
-    atomic_write_text(folder / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))
-    info = {"config_hash": config_hash(cfg), "rows": {k: len(v) for k, v in tables.items()}, **(extra or {})}
+    atomic_write_text(folder / "config.yaml", config_text(cfg))
+    info = {"config_hash": config_hash(cfg), "rows": {k: len(v) for k, v in tables.items()}, **provenance(),
+            **(extra or {})}
     atomic_write_text(folder / MARKER, json.dumps(info, indent=2))
     (folder / FAILED).unlink(missing_ok=True)
 

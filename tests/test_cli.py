@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from c2c_sim import ConfigError, make_config, run_replications
+from c2c_sim import make_config, run_replications
 from c2c_sim.config import flatten
 
 TINY = ["months=6", "replications=3", "world.partnerships_morocco=1", "world.partnerships_turkey=1",
@@ -259,13 +259,80 @@ def test_preflight_accepts_valid_input(capsys, args):
     assert capsys.readouterr().err == ""
 
 
-def test_integer_given_as_float_is_refused_the_same_way_by_both_doors(capsys):
+def test_integer_given_as_a_whole_float_is_accepted_the_same_way_by_both_doors(capsys):
+    """A sampler's 6.0 is 6 in make_config and on the command line (Hydra's schema is given 6); 6.5 is refused."""
     from c2c_sim.cli import preflight
 
-    with pytest.raises(ConfigError, match=r"months=6.0 has the wrong type: expected int"):
-        make_config(months=6.0)
+    assert make_config(months=6.0).months == 6
+    assert preflight(["months=6.0", "-m", "programme.duration=12.0,24"]) == \
+        ["months=6", "-m", "programme.duration=12,24"]
     with pytest.raises(SystemExit) as exc:
-        preflight(["months=6.0"])
+        preflight(["months=6.5"])
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "months=6.0 has the wrong type: expected int" in err[0]
+    assert len(err) == 1 and "months=6.5 has the wrong type: expected int" in err[0]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--rerunn", "x"], ["unknown option '--rerunn'", "--rerun"]),
+    (["--config-dir", "results/runs/x", "--config-name", "config"], ["--config-dir", "--rerun"]),
+    (["-cp", "elsewhere"], ["-cp", "--rerun"]),
+])
+def test_preflight_refuses_unknown_and_config_search_options(capsys, args, words):
+    from c2c_sim.cli import preflight
+
+    with pytest.raises(SystemExit) as exc:
+        preflight(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and all(w in err[0] for w in words), err
+
+
+def test_preflight_knows_every_flag_hydra_lists(tmp_path):
+    """The preflight tells Hydra's flags from overrides with its own table (Hydra's parser is private): it
+    must name exactly the flags that this Hydra's --hydra-help lists."""
+    import re
+
+    from c2c_sim.cli import HYDRA_FLAGS
+
+    res = c2c_sim(["--hydra-help"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    listed = {f for line in res.stdout.splitlines() if (m := re.match(r"^(-[-a-z]+(?:,-[-a-z]+)?) :", line))
+              for f in m.group(1).split(",")}
+    assert listed == set(HYDRA_FLAGS)
+
+
+def test_a_run_folder_reruns_bit_for_bit(tmp_path):
+    """c2c-sim --rerun <folder> composes exactly the saved configuration (values off the defaults, a preset,
+    a domain weight, a whole float) and gives the same tables; load_config reads the same file."""
+    import c2c_sim as api
+
+    args = TINY + ["name=mine", "programme=long_term", "trust.initial=0.35", "programme.duration=5.0",
+                   "knowledge.staff_north.environment=0.3", "migrants.facilitator=false"]
+    first = c2c_sim(args + [f"hydra.run.dir={tmp_path / 'first'}"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = c2c_sim(["--rerun", str(tmp_path / "first"), f"hydra.run.dir={tmp_path / 'again'}"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "rerunning" in again.stderr
+    for name in ("series", "summary", "initiatives"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / f"{name}.parquet"),
+                                      pd.read_parquet(tmp_path / "first" / f"{name}.parquet"), check_exact=True)
+    cfg = api.load_config(tmp_path / "first")
+    assert cfg == api.load_config(tmp_path / "again" / "config.yaml") == api.load_config(tmp_path / "first" /
+                                                                                         ".hydra" / "config.yaml")
+    assert cfg.programme.duration == 5 and cfg.trust.initial == 0.35 and cfg.name == "mine"
+    pd.testing.assert_frame_equal(api.run_replications(cfg).summary,
+                                  pd.read_parquet(tmp_path / "first" / "summary.parquet"), check_exact=True)
+    head = (tmp_path / "first" / "config.yaml").read_text().splitlines()[0]
+    info = json.loads((tmp_path / "first" / "DONE.json").read_text())
+    assert head.startswith(f"# c2c_sim {api.__version__}, git commit ") and info["c2c_sim_version"] == api.__version__
+    assert info["git_commit"] is None or info["git_commit"].split("-")[0] in head
+    more = c2c_sim(["--rerun", str(tmp_path / "first"), "replications=2", f"hydra.run.dir={tmp_path / 'more'}"],
+                   tmp_path)
+    assert more.returncode == 0, more.stderr
+    assert len(pd.read_parquet(tmp_path / "more" / "summary.parquet")) == 2  # later overrides change the rerun
+
+
+def test_rerun_of_a_folder_without_a_config_exits_2(tmp_path):
+    res = c2c_sim(["--rerun", str(tmp_path)], tmp_path)
+    assert res.returncode == 2 and "no saved configuration" in res.stderr and len(res.stderr.splitlines()) == 1

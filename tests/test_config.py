@@ -52,6 +52,28 @@ def test_wrong_type_names_key_value_and_type(params, key, value, allowed):
     assert "wrong type" in msg
 
 
+@pytest.mark.parametrize("value", [48.0, np.float64(48.0), np.int32(48), "48", "48.0"])
+def test_integer_fields_take_whole_numbers_of_any_type(value):
+    """Samplers (EMA Workbench, SALib, numpy) give integer parameters as whole floats: 48.0 is 48."""
+    cfg = make_config(programme_duration=value)
+    assert cfg.programme.duration == 48 and type(cfg.programme.duration) is int
+
+
+@pytest.mark.parametrize("params, text", [
+    ({"programme_duration": 48.5}, "programme.duration=48.5 has the wrong type: expected int, a whole number"),
+    ({"programme_duration": "48.5"}, "'48.5' has the wrong type: expected int, a whole number"),
+    ({"seed": float(2**60)}, "beyond 2**53"),
+    ({"months": float("inf")}, "months=inf has the wrong type"),
+])
+def test_integer_fields_refuse_fractions_and_inexact_floats(params, text):
+    assert text in error_of(params)
+
+
+def test_a_large_integer_seed_is_kept_exactly():
+    seed = 2**62 + 1  # not representable as a float
+    assert make_config(seed=seed).seed == seed and make_config(seed=np.uint64(seed)).seed == seed
+
+
 @pytest.mark.parametrize("params, key, value, allowed", [
     ({"trust_initial": 1.5}, "trust.initial", "1.5", "0.0 <= value <= 1.0"),
     ({"trust_decay": -0.1}, "trust.decay", "-0.1", "0.0 <= value <= 1.0"),
@@ -170,8 +192,9 @@ def test_c2cmodel_and_run_reject_bad_input():
 def test_check_value_coerces_compatible_values():
     assert check_value("months", "12") == 12 and isinstance(check_value("months", "12"), int)
     assert check_value("months", np.int64(12)) == 12 and isinstance(check_value("months", np.int64(12)), int)
-    with pytest.raises(ConfigError, match="wrong type: expected int"):  # as Hydra's schema does on the CLI
-        check_value("months", 12.0)
+    assert check_value("months", 12.0) == 12 and isinstance(check_value("months", 12.0), int)  # a sampler's 12.0
+    with pytest.raises(ConfigError, match="wrong type: expected int"):
+        check_value("months", 12.5)
     assert check_value("trust.initial", 1) == 1.0 and isinstance(check_value("trust.initial", 1), float)
     assert check_value("trust.initial", "0.25") == 0.25
     assert check_value("programme.learning_strategy", "true") is True
