@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from .agents import CSO, HigherGovernment, KnowledgeInstitution, LocalGovernment, Migrant
-from .config import Config, make_config
+from .config import Config, counterfactual, make_config
 from .engine import Engine
-from .metrics import DOMAIN_OUTCOMES, SOURCE_OUTCOMES, STEP_OUTCOMES
+from .metrics import CAUSED_NAMES, DOMAIN_OUTCOMES, SOURCE_OUTCOMES, STEP_OUTCOMES, caused_outcomes
 from .world import Kind, World, to_networkx
 
 
@@ -87,9 +87,19 @@ class C2CModel(mesa.Model):
         super().__init__(rng=rng, **kwargs)
         self.config = cfg
         self.engine = Engine(cfg, [self.rng])
+        self.twin = None
+        """With ``caused=true``: the engine of the run's twin (the same seed and world, no partnership
+        activity, :func:`c2c_sim.config.counterfactual`), stepped alongside; the ``*_caused`` outcomes
+        are the run's minus the twin's, month by month (``circulation_caused`` on the run's current
+        non-participants in both)."""
+        if cfg.caused:
+            if self.seed is None:
+                raise TypeError("caused=true needs an integer seed (the twin draws the same numbers), not a Generator")
+            self.twin = Engine(counterfactual(cfg), [np.random.default_rng(self.seed)])
         self._create_agents()
         self._outcomes_of: dict | None = None  # the engine's metrics dict that _outcomes was made from
-        reporters = {k: (lambda m, k=k: m._month_outcomes()[k]) for k in STEP_OUTCOMES + DOMAIN_OUTCOMES + SOURCE_OUTCOMES}
+        names = STEP_OUTCOMES + DOMAIN_OUTCOMES + SOURCE_OUTCOMES + (CAUSED_NAMES if cfg.caused else ())
+        reporters = {k: (lambda m, k=k: m._month_outcomes()[k]) for k in names}
         self.datacollector = mesa.DataCollector(model_reporters={"seed": lambda m: m.seed, **reporters})
         self.datacollector.collect(self)
 
@@ -112,6 +122,13 @@ class C2CModel(mesa.Model):
         if self._outcomes_of is not self.engine.metrics:  # the engine makes a new dict every month
             self._outcomes_of = self.engine.metrics
             self._outcomes = {k: float(v[0]) for k, v in self._outcomes_of.items()}
+            if self.twin is not None:
+                self._outcomes.update({k: float(v[0]) for k, v in caused_outcomes(self._outcomes_of,
+                                                                                  self.twin.metrics).items()})
+                # the twin measured on the run's people: its staff never travel (as runner._simulate does at
+                # the end; stepping alongside, this model can do it every month)
+                circulation_twin = self.twin.circulation_among(self.engine.state.actors.participated)[0]
+                self._outcomes["circulation_caused"] = self._outcomes["circulation"] - float(circulation_twin)
         return self._outcomes
 
     def _create_agents(self) -> None:
@@ -126,6 +143,8 @@ class C2CModel(mesa.Model):
     def step(self) -> None:
         """One month (see :meth:`c2c_sim.engine.Engine.step` for the order of its phases)."""
         self.engine.step()
+        if self.twin is not None:
+            self.twin.step()
         self.datacollector.collect(self)
         if self.engine.month >= self.config.months:
             self.running = False

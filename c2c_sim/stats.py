@@ -23,7 +23,8 @@ behind an experiment's verdicts (:func:`holm`), must lie under :data:`ALPHA`
 does, and ``depends on <parameter>`` when it holds for some levels of a
 moderating parameter and not for others; a claim whose effect follows from an
 assumption alone (a switch that deletes the channel being tested) is reported
-``assumed, not tested`` whatever its numbers. :func:`stable_from` is the
+``assumed, not tested`` whatever its numbers, and one the model has no mechanism to make true ``not
+testable here``. :func:`stable_from` is the
 replication rule (the coefficient of variation stable within 5 %, Lee et al.
 2015). Verdicts are statements about the model, under its assumptions, not
 about the world.
@@ -102,6 +103,7 @@ class Estimate:
     outcome: str = ""  # the outcome it estimates (sets the smallest effect of interest)
     span: float = math.nan  # for a slope: the width of the swept range (its bar is the outcome's over the range)
     draws: np.ndarray | None = field(default=None, compare=False, repr=False)  # the bootstrap distribution
+    bca: tuple[float, float] | None = field(default=None, compare=False, repr=False)  # (z0, a) of a BCa interval
 
     @property
     def sign(self) -> int:
@@ -126,8 +128,10 @@ class Estimate:
     def p_beyond(self, bar: float, expected: int = 1) -> float:
         """One-sided p-value of "the effect is at most ``bar`` in the ``expected`` direction".
 
-        From the bootstrap distribution when there is one (``(1 + #draws on the wrong side) / (1 +
-        #draws)``); otherwise from the interval by a normal approximation; a degenerate interval (every
+        From the bootstrap distribution when there is one: the share ``g = (1 + #draws on the wrong side) /
+        (1 + #draws)``, carried through the BCa correction when the interval is BCa (the level at which
+        the BCa bound reaches the bar, so the test and the reported interval agree), else ``g`` itself;
+        otherwise from the interval by a normal approximation; a degenerate interval (every
         paired difference equal) gives 0 beyond the bar and 1 otherwise.
         """
         est = expected * self.estimate
@@ -135,7 +139,16 @@ class Estimate:
             return 1.0
         if self.draws is not None and len(self.draws):
             wrong = np.count_nonzero(expected * np.asarray(self.draws) <= bar)
-            return float((1 + wrong) / (1 + len(self.draws)))
+            g = (1 + wrong) / (1 + len(self.draws))
+            if self.bca is None:
+                return float(g)
+            # the level at which the BCa interval's bound reaches the bar: the test agrees with the interval
+            if g >= 1.0:
+                return 1.0
+            z0, acc = self.bca
+            z0, acc = expected * z0, expected * acc  # mirrored for a decrease
+            u = float(_st.norm.ppf(g)) - z0
+            return float(_st.norm.cdf(u / (1.0 + acc * u) - z0)) if 1.0 + acc * u > 0 else 1.0
         if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
             return 1.0
         if self.hi == self.lo:
@@ -162,17 +175,17 @@ def _rng(seed: int | None) -> np.random.Generator:
 
 def _interval(data: tuple[np.ndarray, ...], statistic: Callable, point: float, *, method: str = "BCa",
               seed: int | None = None, n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE,
-              paired: bool = False) -> tuple[float, float, str, np.ndarray | None]:
+              paired: bool = False) -> tuple[float, float, str, np.ndarray | None, tuple[float, float] | None]:
     """Bootstrap interval of ``statistic`` (vectorised, ``axis=-1``) with fallbacks for degenerate data,
-    and the bootstrap distribution (None when degenerate).
+    the bootstrap distribution (None when degenerate) and, for a one-sample BCa interval, its constants.
 
     Constant data give a zero-width interval at the point estimate (BCa is
     undefined there); if BCa fails otherwise the percentile interval is used.
     """
     if not math.isfinite(point):
-        return math.nan, math.nan, method, None
+        return math.nan, math.nan, method, None, None
     if all(d.size == 0 or float(np.ptp(d)) == 0.0 for d in data):
-        return point, point, "degenerate", None
+        return point, point, "degenerate", None, None
     for m in (method, "percentile") if method != "percentile" else (method,):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -180,8 +193,27 @@ def _interval(data: tuple[np.ndarray, ...], statistic: Callable, point: float, *
                                 vectorized=True, paired=paired, axis=-1, rng=_rng(seed))
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
         if math.isfinite(lo) and math.isfinite(hi):
-            return lo, hi, m, np.asarray(res.bootstrap_distribution, dtype=float)
-    return math.nan, math.nan, method, None
+            draws = np.asarray(res.bootstrap_distribution, dtype=float)
+            return lo, hi, m, draws, _bca_constants(data, statistic, point, draws) if m == "BCa" else None
+    return math.nan, math.nan, method, None, None
+
+
+def _bca_constants(data: tuple[np.ndarray, ...], statistic: Callable, point: float,
+                   draws: np.ndarray) -> tuple[float, float] | None:
+    """(bias correction z0, acceleration a) of a one-sample BCa interval, as scipy computes them: z0 from
+    the share of draws below the estimate, a from the jackknife (None for several samples)."""
+    if len(data) != 1:
+        return None
+    x = np.asarray(data[0])
+    n = x.shape[-1]
+    share = np.count_nonzero(draws < point) / draws.size
+    if not 0 < share < 1 or n < 3:
+        return None
+    leave_one_out = np.broadcast_to(x, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)
+    jack = np.asarray(statistic(leave_one_out, axis=-1), dtype=float)
+    dev = jack.mean() - jack
+    den = 6.0 * float((dev ** 2).sum()) ** 1.5
+    return float(_st.norm.ppf(share)), (float((dev ** 3).sum()) / den if den > 0 else 0.0)
 
 
 def _clean(x) -> np.ndarray:
@@ -198,9 +230,9 @@ def bootstrap_mean(x, *, seed: int | None = None, method: str = "BCa", n_resampl
     point = float(a.mean())
     if a.size == 1:
         return Estimate(point, math.nan, math.nan, 1)
-    lo, hi, m, draws = _interval((a,), lambda s, axis=-1: s.mean(axis=axis), point, method=method, seed=seed,
-                                 n_resamples=n_resamples, confidence=confidence)
-    return Estimate(point, lo, hi, int(a.size), method=m, draws=draws)
+    lo, hi, m, draws, bca = _interval((a,), lambda s, axis=-1: s.mean(axis=axis), point, method=method,
+                                      seed=seed, n_resamples=n_resamples, confidence=confidence)
+    return Estimate(point, lo, hi, int(a.size), method=m, draws=draws, bca=bca)
 
 
 def mean_difference(treatment, control, *, paired: bool, seed: int | None = None, method: str = "BCa",
@@ -225,17 +257,17 @@ def mean_difference(treatment, control, *, paired: bool, seed: int | None = None
         point = float(d.mean())
         if d.size == 1:
             return Estimate(point, math.nan, math.nan, 1, float(c.mean()))
-        lo, hi, m, draws = _interval((d,), lambda s, axis=-1: s.mean(axis=axis), point, method=method,
-                                     seed=seed, n_resamples=n_resamples, confidence=confidence)
-        return Estimate(point, lo, hi, int(d.size), float(c.mean()), m, draws=draws)
+        lo, hi, m, draws, bca = _interval((d,), lambda s, axis=-1: s.mean(axis=axis), point, method=method,
+                                          seed=seed, n_resamples=n_resamples, confidence=confidence)
+        return Estimate(point, lo, hi, int(d.size), float(c.mean()), m, draws=draws, bca=bca)
     t, c = t[np.isfinite(t)], c[np.isfinite(c)]
     if t.size == 0 or c.size == 0:
         return Estimate(math.nan, math.nan, math.nan, 0)
     point = float(t.mean() - c.mean())
     if min(t.size, c.size) < 2:
         return Estimate(point, math.nan, math.nan, int(min(t.size, c.size)), float(c.mean()))
-    lo, hi, m, draws = _interval((t, c), lambda a, b, axis=-1: a.mean(axis=axis) - b.mean(axis=axis), point,
-                                 method=method, seed=seed, n_resamples=n_resamples, confidence=confidence)
+    lo, hi, m, draws, _ = _interval((t, c), lambda a, b, axis=-1: a.mean(axis=axis) - b.mean(axis=axis), point,
+                                    method=method, seed=seed, n_resamples=n_resamples, confidence=confidence)
     return Estimate(point, lo, hi, int(min(t.size, c.size)), float(c.mean()), m, draws=draws)
 
 
@@ -272,10 +304,10 @@ def slope(x, Y, *, seed: int | None = None, method: str = "BCa", n_resamples: in
     def stat(i, axis=-1):
         return _ols_slope(x, Y[np.asarray(i, dtype=np.int64)].mean(axis=-2))
 
-    lo, hi, m, draws = _interval((idx,), stat, point, method=method, seed=seed, n_resamples=n_resamples,
-                                 confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else \
-        (point, point, "degenerate", None)
-    return Estimate(point, lo, hi, int(Y.shape[0]), method=m, span=float(np.ptp(x)), draws=draws)
+    lo, hi, m, draws, bca = _interval((idx,), stat, point, method=method, seed=seed, n_resamples=n_resamples,
+                                      confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else \
+        (point, point, "degenerate", None, None)
+    return Estimate(point, lo, hi, int(Y.shape[0]), method=m, span=float(np.ptp(x)), draws=draws, bca=bca)
 
 
 def _saturation(x: np.ndarray, curves: np.ndarray, fraction: float, log_x: bool) -> np.ndarray:
@@ -319,9 +351,9 @@ def saturation_level(x, Y, *, fraction: float = 0.9, log_x: bool = False, seed: 
     def stat(i, axis=-1):
         return _saturation(x, Y[np.asarray(i, dtype=np.int64)].mean(axis=-2), fraction, log_x)
 
-    lo, hi, m, _ = _interval((idx,), stat, point, method="percentile", seed=seed, n_resamples=n_resamples,
-                             confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else \
-        (point, point, "degenerate", None)
+    lo, hi, m, _, _ = _interval((idx,), stat, point, method="percentile", seed=seed, n_resamples=n_resamples,
+                                confidence=confidence) if np.ptp(Y, axis=0).max() > 0 else \
+        (point, point, "degenerate", None, None)
     return Estimate(point, lo, hi, int(Y.shape[0]), method=m)
 
 
@@ -480,6 +512,7 @@ def holds(e: Estimate, expected: int = 1, *, p: float | None = None, **bar) -> b
 
 
 ASSUMED = "assumed, not tested"
+UNTESTABLE = "not testable here"
 
 
 @dataclass(frozen=True)
@@ -502,6 +535,7 @@ class Verdict:
     bars: tuple[float, ...] = ()
     adjusted: bool = False
     bar: tuple = (None, None, None)  # (kind, min_effect, min_relative) given to verdict()
+    untestable: str = ""  # why the model cannot make this come out true: reported "not testable here"
 
     @property
     def supported(self) -> bool:
@@ -509,11 +543,12 @@ class Verdict:
 
     @property
     def tested(self) -> bool:
-        return not self.assumed
+        return not (self.assumed or self.untestable)
 
 
 def verdict(question: str, effects: Mapping[str, Estimate] | Sequence[tuple[str, Estimate]], *,
-            expected: int = 1, moderator: str | None = None, assumed: str = "", kind: str | None = None,
+            expected: int = 1, moderator: str | None = None, assumed: str = "", untestable: str = "",
+            kind: str | None = None,
             min_effect: float | None = None, min_relative: float | None = None, p: Sequence[float] | None = None,
             digits: int = 3) -> Verdict:
     """A plain verdict on ``question`` from labelled effects (label -> Estimate).
@@ -547,6 +582,9 @@ def verdict(question: str, effects: Mapping[str, Estimate] | Sequence[tuple[str,
     if assumed:
         word = ASSUMED
         line = f"{question}: assumed, not tested: {assumed} ({detail})"
+    elif untestable:
+        word = UNTESTABLE
+        line = f"{question}: not testable here: {untestable} ({detail})"
     elif len(ok) == len(items):
         word = SUPPORTED
         line = f"{question}: supported ({detail})"
@@ -566,12 +604,13 @@ def verdict(question: str, effects: Mapping[str, Estimate] | Sequence[tuple[str,
         not_ok = [tag(lab) for lab, _ in items if lab not in ok]
         line = f"{question}: {word}; holds for {', '.join(ok)}, not for {', '.join(not_ok)} ({detail})"
     return Verdict(question, word, line, tuple(items), expected, moderator, assumed, ps, bars, p is not None,
-                   (kind, min_effect, min_relative))
+                   (kind, min_effect, min_relative), untestable)
 
 
 def adjust(verdicts: Sequence[Verdict]) -> list[Verdict]:
     """The verdicts again, each effect judged on its Holm-adjusted p-value over the whole family: every
-    effect behind every tested verdict of one experiment (assumed verdicts test nothing and are left out)."""
+    effect behind every tested verdict of one experiment (assumed and untestable verdicts test nothing and
+    are left out)."""
     family = [(i, j) for i, v in enumerate(verdicts) if v.tested for j in range(len(v.effects))]
     adj = holm([verdicts[i].p[j] for i, j in family]) if family else np.zeros(0)
     p_of = {ij: float(a) for ij, a in zip(family, adj)}

@@ -101,7 +101,7 @@ def analyse(data: Data) -> Analysis:
                 name = f"{net} vs classic, internal {'on' if rate == on else 'off'}"
                 effects[name] = e
                 rows.append((question, outcome, name, e))
-        verdicts.append(stats.verdict(question, effects, moderator="the network and internal dissemination"))
+        verdicts.append(stats.verdict(question, effects, moderator="the network"))
     for outcome, question in (("institutional_knowledge_caused", "Internal dissemination embeds knowledge"),
                               ("circulation_caused", "Internal dissemination spreads knowledge")):
         effects = {}

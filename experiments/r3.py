@@ -26,7 +26,8 @@ learning and mutuality effects are made of, so those two verdicts follow from
 the switch and are reported as assumptions; their size is not (``COUNTER``: it
 vanishes where the Dutch do not take in what they meet). Southern capacity is
 tested: nothing in the model ties the South's learning to the exchange's
-equality, so it can only come out not supported (issue 11: each side's agency).
+equality, so it can only come out not supported: it is reported "not testable
+here" (issue 11: each side's agency).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ the openness to learn"); LOGO South's colleague-to-colleague model."""
 DESIGN = """Exchange mode (peer: both ways; donor: North to South only) crossed with the Dutch
 openness to learn (0.2, 0.4, 0.8). Outcomes at the end of the run, caused by the partnership (run minus
 its twin): mutuality, Dutch learning and southern learning (capacity building). The first two are
-assumptions of the donor switch, not tests."""
+assumptions of the donor switch, not tests; the third has no mechanism in the model."""
 TABLES = ("summary",)
 QUICK = ["municipality.openness_north=0.2,0.8"]
 
@@ -61,6 +62,8 @@ MAIN = "Peer-to-peer exchange raises Dutch learning"
 BLOCKED = ("donor mode deletes every South-to-North transfer through the partnership (rules.direction_weight), the "
            "channel this effect is made of")
 ASSUMED = {"mutuality_caused": BLOCKED, "learning_caused_north": BLOCKED}
+UNTESTABLE = {"learning_caused_south": ("nothing in the model ties the South's learning to the equality of the "
+                                        "exchange, so it can only come out not supported")}
 FALSIFIERS = {
     "Peer-to-peer exchange makes learning more mutual": ("Assumed: donor mode removes the Dutch side's learning "
                                                          "through the partnership. Its size would be small where "
@@ -88,7 +91,8 @@ def analyse(data: Data) -> Analysis:
             e = stats.contrast(s, outcome, {MODE: "peer", OPEN: o}, {MODE: "donor", OPEN: o})
             effects[f"openness {o:g}"] = e
             rows.append((question, outcome, f"peer vs donor, openness_north {o:g}", e))
-        verdicts.append(stats.verdict(question, effects, moderator=OPEN, assumed=ASSUMED.get(outcome, "")))
+        verdicts.append(stats.verdict(question, effects, moderator=OPEN, assumed=ASSUMED.get(outcome, ""),
+                                      untestable=UNTESTABLE.get(outcome, "")))
     cells = stats.cell_means(s, [MODE, OPEN], list(OUTCOMES))
     return Analysis(verdicts, effects_table(rows), cells)
 

@@ -36,14 +36,15 @@ turnover erase what is not used, which favours whichever ends later.
 Comparisons and verdicts (paired by replication, bootstrap 95 % intervals):
 
 * duration: the longest programme against the shortest, per budget rule
-  (continuous pattern). The claim holds for an outcome when the interval lies
-  above zero; ``depends on the budget rule`` when it holds under one rule only.
+  (continuous pattern). The claim holds for an outcome when the effect clears
+  its smallest effect of interest (the verdict rule of :mod:`c2c_sim.stats`);
+  ``depends on the budget rule`` when it holds under one rule only.
 * piecemeal: continuous against bursts at 48 months (LOGO South's four years),
   per budget rule, on learning.
 * thresholds, two plain definitions, per budget rule (continuous, learning):
   the *first duration that matters*, the shortest duration whose effect over
-  the 3-month programme has its whole interval above 5 % of the 3-month mean
-  (the smallest effect of interest, :data:`c2c_sim.stats.MIN_RELATIVE`); and
+  the 3-month programme clears its smallest effect of interest on its own
+  (unadjusted; 5 % of the 3-month mean, :data:`c2c_sim.stats.MIN_RELATIVE`); and
   the *saturation duration*,
   the duration at which mean learning first reaches 90 % of its largest gain
   over the 3-month programme (interpolated on a log scale, bootstrap interval

@@ -81,10 +81,10 @@ FALSIFIERS = {
         "if what the partnership adds at the national level is too little to move them past it, nothing spreads."),
 }
 COUNTER = {"question": MAIN, "overrides": ["network.multilevel_contacts=10"],
-           "why": ("Not supported with the default two staff per municipality on multilevel ties (+21 %, under the "
-                   "Holm-adjusted bar); with ten of them the higher level carries what the partnership brought to "
-                   "the staff at home and the verdict is supported: it turns on how many staff the higher level "
-                   "reaches.")}
+           "why": ("With the default two staff per municipality on multilevel ties the multilevel network raises "
+                   "caused circulation over the classic network but not clearly beyond the bar over the "
+                   "multi-actor one (100 replications; with 20, over neither); with ten staff per municipality on "
+                   "those ties it beats both: the verdict turns on how many staff the higher level reaches.")}
 
 
 def analyse(data: Data) -> Analysis:

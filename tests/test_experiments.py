@@ -19,7 +19,7 @@ from c2c_sim.config import CONFIG_DIR, ProgrammeConfig, ShockConfig, make_config
 from c2c_sim.storage import MARKER, read_table, write_job
 
 IDS = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover"]
-WORDS = ("supported", "not supported", "assumed, not tested")
+WORDS = ("supported", "not supported", "assumed, not tested", "not testable here")
 
 
 def compose(exp_id: str, overrides: list[str] = ()):
@@ -224,15 +224,20 @@ def test_main_verdict_can_fail(exp_id):
 
 
 def test_in_process_design_matches_the_sweep(quick_root):
-    """run_in_process gives the sweep's rows: same seeds, same outcomes (r3, quick)."""
-    X.run_experiment("r3", root=quick_root, quick=True, workers=1)
-    swept = pd.read_parquet(quick_root / "quick" / "r3" / "sweep" / "collected.parquet")
-    local = X.run_in_process("r3", quick=True).summary
-    keys = ["programme.mode", "municipality.openness_north", "replication"]
-    a = swept.sort_values(keys).reset_index(drop=True)
-    b = local.sort_values(keys).reset_index(drop=True)
-    for col in ("seed", "learning_caused_north", "mutuality_caused", "circulation_caused"):
-        assert a[col].tolist() == b[col].tolist(), col
+    """run_in_process gives the sweep's rows: same seeds, same outcomes (r3, and r5 whose equal-total budget
+    is an interpolation; quick)."""
+    for exp_id, keys, cols in (
+            ("r3", ["programme.mode", "municipality.openness_north"],
+             ("seed", "learning_caused_north", "mutuality_caused", "circulation_caused")),
+            ("r5", ["programme", "programme.pattern", "programme.duration"],  # fixed_total: an interpolation
+             ("seed", "learning_caused_north", "exchange_events_total", "institutional_knowledge_caused"))):
+        X.run_experiment(exp_id, root=quick_root, quick=True, workers=1)  # resumes the quick run's sweep
+        swept = pd.read_parquet(quick_root / "quick" / exp_id / "sweep" / "collected.parquet")
+        local = X.run_in_process(exp_id, quick=True).summary
+        a = swept.sort_values([*keys, "replication"]).reset_index(drop=True)
+        b = local.sort_values([*keys, "replication"]).reset_index(drop=True)
+        for col in cols:
+            assert a[col].tolist() == b[col].tolist(), (exp_id, col)
 
 
 def test_verdicts_are_recomputed_on_other_base_seeds(tmp_path):

@@ -18,10 +18,18 @@ TINY = ["months=6", "replications=3", "world.partnerships_morocco=1", "world.par
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> tuple[Path, dict]:
     """A fresh virtual environment with this checkout pip-installed into it (a wheel, not editable). It sees
-    the machine's packages for the dependencies (``--system-site-packages``), but its own copy of c2c_sim
-    comes first on its path."""
+    this interpreter's packages for the dependencies (a ``.pth`` line naming their folders, after its own,
+    so its own copy of c2c_sim comes first; this works from a virtual environment too, where
+    ``--system-site-packages`` would see the base interpreter's packages instead)."""
+    import site
+    import sysconfig
+
     venv = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    purelib = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                              "['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    here = [*site.getsitepackages(), sysconfig.get_paths()["purelib"]]
+    (Path(purelib) / "dependencies.pth").write_text("\n".join(dict.fromkeys(here)) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NUMBA_CACHE_DIR")}
     env["MPLBACKEND"] = "Agg"
     res = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", str(ROOT)],

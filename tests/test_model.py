@@ -349,3 +349,14 @@ def test_a_mesa_scenario_goes_to_mesa(tiny_world):
     assert m.seed == 7
     assert isinstance(m.scenario, scenarios.Scenario)
     assert m.config == make_config(months=2, **tiny_world)
+
+
+def test_a_caused_model_reports_what_run_replications_reports(tiny_params):
+    """caused=true: the model steps its twin alongside and reports the caused outcomes month by month."""
+    cfg = make_config({**tiny_params, "caused": True, "replications": 1})
+    res = run_replications(cfg)
+    series = C2CModel(config=cfg, seed=int(res.summary["seed"].iloc[0])).run().series()
+    for name in ("learning_caused_north", "learning_caused_south", "mutuality_caused"):
+        assert series[name].tolist() == res.series[name].tolist(), name
+    # circulation_caused: the summary's (final month) value, the twin measured on the run's people
+    assert series["circulation_caused"].iloc[-1] == res.summary["circulation_caused"].iloc[0]

@@ -290,3 +290,19 @@ def test_replication_rule_finds_where_the_cv_settles():
     jump = np.r_[np.ones(29), 5.0]  # the last replication moves everything: not enough
     assert S.stable_from(jump) == 30 and not S.enough_replications(30, 30)
     assert S.stable_from(np.full(10, 3.0)) == 0  # constant: nothing to stabilise
+
+
+def test_the_test_agrees_with_the_bca_interval_on_skewed_data():
+    """On skewed data BCa and percentile bounds differ; the p-value follows the BCa interval the reports
+    show: at the interval's lower bound it is 0.025, and beyond / short of it the decisions agree."""
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        x = 0.1 * rng.exponential(size=30) ** 2
+        e = S.mean_difference(x, np.zeros(30), paired=True)
+        assert e.method == "BCa" and e.bca is not None
+        assert e.p_beyond(e.lo) == pytest.approx(0.025, abs=2e-3)
+        for f in (0.9, 0.97, 1.03, 1.1):
+            assert (e.p_beyond(e.lo * f) < S.ALPHA) == (e.lo > e.lo * f)
+        assert e.p_beyond(0.0, expected=-1) > 0.5  # a decrease: nowhere near
+    down = S.mean_difference(-0.1 * rng.exponential(size=30) ** 2, np.zeros(30), paired=True)
+    assert down.p_beyond(-down.hi, expected=-1) == pytest.approx(0.025, abs=2e-3)  # mirrored for a decrease
