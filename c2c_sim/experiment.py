@@ -29,7 +29,8 @@ preset: each replication minus its twin without partnership activity).
 The verdict rule (:mod:`c2c_sim.stats`): each effect is tested against a
 smallest effect of interest fit for its outcome's kind, Holm-adjusted across
 every effect behind the experiment's verdicts; a verdict that follows from an
-assumption alone is reported "assumed, not tested". Each experiment is run on
+assumption alone is reported "assumed, not tested", one the model has no
+mechanism to make true "not testable here". Each experiment is run on
 ``--seeds`` base seeds (3 by default: the preset's seed and the next two, each
 its own sweep folder, ``sweep`` and ``sweep-seed<s>``), and the report says
 whether the verdicts agree. The replication rule (the coefficient of variation
@@ -431,7 +432,9 @@ def _design_lines(exp: Experiment, data: Data, col: Collection, quick: bool) -> 
          f"interest, in the direction the claim expects, is under {stats.ALPHA} after Holm's adjustment across "
          f"every effect behind this experiment's verdicts; supported when all of a question's effects count, "
          f"depends on a parameter when some do; assumed, not tested when the effect follows from an assumption "
-         f"alone. Smallest effects of interest by outcome kind: "
+         f"alone (or equals another by construction); not testable here when the model has no mechanism to make "
+         f"it true (neither enters the Holm family). The p-values follow the BCa intervals. Smallest effects of "
+         f"interest by outcome kind: "
          + "; ".join(f"{k}: {d.split(': ', 1)[1]}" for k, (_a, _r, d) in KINDS.items()) + " (judgement)."),
         f"- Rerun: `{cmd}` (resumes an interrupted sweep; results in `{output_dir(exp.id, Path('results'), quick)}`).",
     ]
