@@ -264,9 +264,7 @@ class VectorKernel:
                       StaffWork(np.zeros((S, D)), np.zeros((S, D)), np.zeros(D), np.zeros(D), np.zeros(D),
                                 np.zeros(D)),
                       np.zeros(N, bool), np.zeros(N, bool), np.ones(N, bool),
-                      Ledger(book=np.zeros((1, 2, D, len(CHANNELS))), channel=np.full(E, LOCAL_CH, np.int64),
-                             slot=np.arange(N, dtype=np.int64), by_e=np.zeros((N, D, len(CHANNELS))),
-                             by_t=np.zeros((N, D, len(CHANNELS))), chans=np.zeros(N, np.int64)))
+                      Ledger(book=np.zeros((1, 2, D, len(CHANNELS))), channel=np.full(E, LOCAL_CH, np.int64)))
         self._learners = Learners(pop.openness, self._north, np.where(self._north, 0, 1).astype(np.int8))
         self._step = Direct(kernel_step)
 

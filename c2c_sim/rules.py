@@ -40,7 +40,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .compiled import indices, inline_rule, rule
-from .state import EXCHANGE, FORGETTING, INTERNAL, TURNOVER
+from .state import CAPPED, EXCHANGE, FORGETTING, INTERNAL, TURNOVER
 
 POISSON_DIRECT = 30.0
 """Up to this rate event counts invert the Poisson CDF directly; above it in log space (exp(-30) is fine)."""
@@ -394,16 +394,16 @@ def learned(k_receiver, k_source, rate, agenda_weight, prm):
 
 
 @inline_rule
-def learn_layer(level, a, s, rate, agenda_row, inc, best, by_channel, k, ch, prm) -> None:
+def learn_layer(level, a, s, rate, agenda_row, inc, best, booked, ch, weight, prm) -> None:
     """One directed contact in one layer (explicit or tacit): receiver ``a`` learns from source ``s`` in
     every domain (:func:`learned`); the increments and the best source add up in ``inc`` and ``best``,
-    and, for a side's actor (slot ``k`` >= 0), in its channel ``ch`` of ``by_channel``."""
+    and ``weight`` times each increment in channel ``ch`` of ``booked`` (a side's row of the ledger;
+    weight 0 for an actor on no side)."""
     for d in range(level.shape[1]):
         gain, source = learned(level[a, d], level[s, d], rate, agenda_row[d], prm)
         inc[a, d] += gain
         best[a, d] = max(best[a, d], source)
-        if k >= 0:
-            by_channel[k, d, ch] += gain
+        booked[d, ch] += weight * gain
 
 
 @rule
@@ -423,17 +423,16 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
 
     What a side's actor learns is booked in ``ledger`` (replication ``r``) to the contact's channel:
     the first ``n_events`` contacts are exchange events, the others routine contacts of their tie's
-    channel; where the cap by the best source cuts a receiver's month, each channel keeps its share.
+    channel; what the cap by the best source cuts from a receiver's month is booked as ``capped``.
     """
     explicit, tacit = kn.explicit, kn.tacit
     openness, north, group = actors.openness, actors.north, actors.group
     inc_e, inc_t, best_e, best_t, used, touched = work
-    book, tie_channel, slot, by_e, by_t, chans = ledger
+    book, tie_channel = ledger
     src, dst, trust, distance = ties.src, ties.dst, ties.trust, ties.distance
     tie_of, f2f, facilitated, context = contacts
     general = agenda.shape[0] - 1  # the general agenda's row
     D = explicit.shape[1]
-    C = by_e.shape[2]
     n_touched = 0
     for direction in range(2):  # each tie's src learns first, then each dst
         for i in range(n):
@@ -449,38 +448,28 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
             bridged = 1.0 if facilitated[i] else 0.0
             closeness = (1.0 - distance[e] * (1.0 - prm.bridge * bridged)) * w * openness[a]
             row = c if c >= 0 else general
-            k = slot[a]
             ch = EXCHANGE if i < n_events else tie_channel[e]
-            if k >= 0:
-                chans[k] |= np.int64(1) << ch
+            side = group[a]  # a side's actor books half of each layer's gain (gain = mean of the layers)
+            booked, weight = (book[r, side], 0.5) if side < 2 else (book[r, 0], 0.0)
             rate = prm.explicit_rate * trust[e] * closeness
-            learn_layer(explicit, a, s, rate, agenda[row], inc_e, best_e, by_e, k, ch, prm)
+            learn_layer(explicit, a, s, rate, agenda[row], inc_e, best_e, booked, ch, weight, prm)
             if f2f[i]:  # tacit knowledge moves face to face only
                 rate = prm.tacit_rate * power(trust[e], prm.tacit_exponent) * closeness
-                learn_layer(tacit, a, s, rate, agenda[row], inc_t, best_t, by_t, k, ch, prm)
+                learn_layer(tacit, a, s, rate, agenda[row], inc_t, best_t, booked, ch, weight, prm)
     for j in range(n_touched):  # the month's learning, capped by the best source; work arrays cleaned
         a = touched[j]
-        k = slot[a]
+        side = group[a]
         for d in range(D):
             e_now, t_now = explicit[a, d], tacit[a, d]
             explicit[a, d] = min(e_now + inc_e[a, d], max(best_e[a, d], e_now))
             tacit[a, d] = min(t_now + inc_t[a, d], max(best_t[a, d], t_now))
-            if k >= 0:  # each channel's share of what the receiver took in
-                keep_e = (explicit[a, d] - e_now) / inc_e[a, d] if inc_e[a, d] > 0 else 0.0
-                keep_t = (tacit[a, d] - t_now) / inc_t[a, d] if inc_t[a, d] > 0 else 0.0
-                side = group[a]
-                mask = chans[k]
-                for ch in range(C):  # only the channels it has increments in (the others would add 0)
-                    if mask & (np.int64(1) << ch):
-                        book[r, side, d, ch] += 0.5 * (by_e[k, d, ch] * keep_e + by_t[k, d, ch] * keep_t)
-                        by_e[k, d, ch] = 0.0
-                        by_t[k, d, ch] = 0.0
+            if side < 2:  # what the cap cut from the increments booked above
+                book[r, side, d, CAPPED] += 0.5 * ((explicit[a, d] - e_now - inc_e[a, d])
+                                                   + (tacit[a, d] - t_now - inc_t[a, d]))
             inc_e[a, d] = 0.0
             inc_t[a, d] = 0.0
             best_e[a, d] = -1.0
             best_t[a, d] = -1.0
-        if k >= 0:
-            chans[k] = 0
 
 
 # ---------------------------------------------------------------- SKIN: forgetting
@@ -507,16 +496,13 @@ def forget_unused(kn, forgets, used, group, a0, a1, prm, book, r) -> None:
         if at_start:
             continue
         side = group[a]
+        booked = 0.5 if (side < 2 and keep != 1.0) else 0.0  # only a loss is booked
         for d in range(D):
-            e_now = explicit[a, d]
+            e_now, t_now = explicit[a, d], tacit[a, d]
             explicit[a, d] = explicit0[a, d] + (e_now - explicit0[a, d]) * keep
-            if side < 2:
-                book[r, side, d, FORGETTING] += 0.5 * (explicit[a, d] - e_now)
-        for d in range(D):
-            t_now = tacit[a, d]
             tacit[a, d] = tacit0[a, d] + (t_now - tacit0[a, d]) * keep
-            if side < 2:
-                book[r, side, d, FORGETTING] += 0.5 * (tacit[a, d] - t_now)
+            if booked > 0.0:
+                book[r, side, d, FORGETTING] += booked * ((explicit[a, d] - e_now) + (tacit[a, d] - t_now))
 
 
 # ---------------------------------------------------------------- Rule 4: trust
@@ -632,28 +618,31 @@ def disseminate_internally(kn, memory, memory0, sharers, leave, group, m0, m1, p
         for d in range(D):  # 2. code learning into institutional memory, which stays <= 1
             mem[d] = min(mem[d] + prm.institutionalisation_rate * (above[d] / S), 1.0 - memory0[m, d])
             memory[m, d] = memory0[m, d] + mem[d]
+        for d in range(D):  # from here on the sharers' means hold the month's booked changes
+            mean_g[d] = 0.0  # internal: the staff who stay
+            mean_tg[d] = 0.0  # turnover: what leavers take, what newcomers bring
         for s in range(S):  # 3. socialisation towards memory; newcomers replace leavers
             a = base + s
-            side = group[a]
-            channel = TURNOVER if leave[a] else INTERNAL
             if leave[a]:
                 for d in range(D):
                     e_now, t_now = ex[a, d], tc[a, d]
                     ex[a, d] = min(ex0[a, d] + prm.socialisation * mem[d], 1.0)
                     tc[a, d] = min(tc0[a, d] + 0.0, 1.0)
-                    if side < 2:
-                        book[r, side, d, channel] += 0.5 * ((ex[a, d] - e_now) + (tc[a, d] - t_now))
+                    mean_tg[d] += (ex[a, d] - e_now) + (tc[a, d] - t_now)
             else:
                 for d in range(D):
                     e_now = ex[a, d]
                     ex[a, d] = min(ex0[a, d] + (g[s, d] + rate * max(0.0, mem[d] - g[s, d])), 1.0)
-                    if side < 2:
-                        book[r, side, d, channel] += 0.5 * (ex[a, d] - e_now)
+                    mean_g[d] += ex[a, d] - e_now
                 for d in range(D):
                     t_now = tc[a, d]
                     tc[a, d] = min(tc0[a, d] + tg[s, d], 1.0)
-                    if side < 2:
-                        book[r, side, d, channel] += 0.5 * (tc[a, d] - t_now)
+                    mean_g[d] += tc[a, d] - t_now
+        side = group[base]  # a municipality's staff are all on its side (or on none)
+        if side < 2:
+            for d in range(D):
+                book[r, side, d, INTERNAL] += 0.5 * mean_g[d]
+                book[r, side, d, TURNOVER] += 0.5 * mean_tg[d]
 
 
 @rule

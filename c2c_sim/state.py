@@ -297,8 +297,8 @@ class StaffWork(NamedTuple):
 
     gain: np.ndarray  # (S, D) the staff's explicit gains
     tacit_gain: np.ndarray  # (S, D)
-    mean_gain: np.ndarray  # (D,) the sharers' mean
-    mean_tacit_gain: np.ndarray  # (D,)
+    mean_gain: np.ndarray  # (D,) the sharers' mean; then the staff's booked internal change
+    mean_tacit_gain: np.ndarray  # (D,) the sharers' tacit mean; then the booked turnover change
     above: np.ndarray  # (D,) what staff know beyond memory
     memory_gain: np.ndarray  # (D,)
 
@@ -327,7 +327,7 @@ class Work(NamedTuple):
 
 
 CHANNELS = ("exchange", "remote", "cso_cso", "transnational", "local", "multilevel", "internal", "turnover",
-            "forgetting")
+            "forgetting", "capped")
 """Where knowledge came from (or went): the channels of :class:`Ledger`, in the order of its index.
 
 ``exchange``: contacts at exchange events (visits and workshops, the CSO-CSO meetings at events
@@ -335,8 +335,10 @@ included); ``remote``: routine contacts on partnership ties between visits; ``cs
 on the ties of partner cities' CSOs; ``transnational``: routine contacts on migrants' ties and the other
 transnational ties; ``local``: on local ties; ``multilevel``: on multilevel ties; ``internal``: colleagues
 and institutional memory within the municipality (Rule 5); ``turnover``: what leavers take with them
-(negative) and newcomers bring from memory; ``forgetting``: unused gains fading (negative)."""
-EXCHANGE, REMOTE, CSO_CSO, TRANSNATIONAL_CH, LOCAL_CH, MULTILEVEL_CH, INTERNAL, TURNOVER, FORGETTING = range(9)
+(negative) and newcomers bring from memory; ``forgetting``: unused gains fading (negative); ``capped``:
+what the cap by the month's best source cut from the contacts' increments (negative; the contact
+channels hold what each contact offered, before that cap)."""
+EXCHANGE, REMOTE, CSO_CSO, TRANSNATIONAL_CH, LOCAL_CH, MULTILEVEL_CH, INTERNAL, TURNOVER, FORGETTING, CAPPED = range(10)
 
 
 class Ledger(NamedTuple):
@@ -346,10 +348,6 @@ class Ledger(NamedTuple):
 
     book: np.ndarray  # (R, 2, D, len(CHANNELS)) cumulative: replication, side, domain, channel
     channel: np.ndarray  # (T,) int64: the channel of a routine contact on the tie
-    slot: np.ndarray  # (A,) int64: the row of a side's actor in ``by_e``/``by_t`` (-1: not on a side)
-    by_e: np.ndarray  # (n, D, len(CHANNELS)) this month's explicit increments per channel of a replication's
-    by_t: np.ndarray  # side actors (transfer_knowledge; clean on entry and exit)
-    chans: np.ndarray  # (n,) int64: bit ``ch`` set where the side actor has an increment in channel ``ch``
 
 
 class Measured(NamedTuple):
@@ -558,7 +556,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
         seen_alive=w.alive.copy(), seen_involved=w.involved.copy())
     return State(layout=lay, knowledge=knowledge, actors=actors, ties=ties, use=use, orgs=orgs,
                  partnerships=partnerships, plan=plan, initiatives=initiatives, draws=draws, tally=tally, work=work,
-                 ledger=_ledger(w, actors.group, cso_pair, R), table=np.zeros((len(OUTCOME_FIELDS), R)),
+                 ledger=_ledger(w, cso_pair, R), table=np.zeros((len(OUTCOME_FIELDS), R)),
                  gains=np.zeros((2, D, R)), sources=np.zeros((len(CHANNELS), 2, R)),
                  channel_gains=np.zeros((2, D, len(CHANNELS), R)),
                  by_municipality=np.zeros((M, len(MUNICIPALITY_FIELDS))),
@@ -568,9 +566,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
 def empty_ledger(n_actors: int, n_ties: int, n_domains: int) -> Ledger:
     """A ledger that books nothing (no actor on a side): for calling the rules on hand-made states."""
     C = len(CHANNELS)
-    return Ledger(book=np.zeros((1, 2, n_domains, C)), channel=np.zeros(n_ties, np.int64),
-                  slot=np.full(n_actors, -1, np.int64), by_e=np.zeros((0, n_domains, C)),
-                  by_t=np.zeros((0, n_domains, C)), chans=np.zeros(0, np.int64))
+    return Ledger(book=np.zeros((1, 2, n_domains, C)), channel=np.zeros(n_ties, np.int64))
 
 
 class Learners(NamedTuple):
@@ -581,17 +577,9 @@ class Learners(NamedTuple):
     group: np.ndarray
 
 
-def _ledger(w: World, group: np.ndarray, cso_pair: np.ndarray, R: int) -> Ledger:
-    """An empty ledger: each tie's routine channel, each side actor's slot within its replication."""
+def _ledger(w: World, cso_pair: np.ndarray, R: int) -> Ledger:
+    """An empty ledger with each tie's routine channel."""
     channel = np.select([w.tie_type == TieType.PARTNERSHIP, cso_pair, w.tie_type == TieType.TRANSNATIONAL,
                          w.tie_type == TieType.LOCAL], [REMOTE, CSO_CSO, TRANSNATIONAL_CH, LOCAL_CH],
                         MULTILEVEL_CH).astype(np.int64)
-    side = group < 2
-    slot = np.full(len(group), -1, np.int64)
-    for r in range(R):
-        rows = np.flatnonzero(side & (w.rep == r))
-        slot[rows] = np.arange(len(rows))
-    n = int(side.sum()) // max(R, 1)
-    D, C = w.n_domains, len(CHANNELS)
-    return Ledger(book=np.zeros((R, 2, D, C)), channel=channel, slot=slot, by_e=np.zeros((n, D, C)),
-                  by_t=np.zeros((n, D, C)), chans=np.zeros(n, np.int64))
+    return Ledger(book=np.zeros((R, 2, w.n_domains, len(CHANNELS))), channel=channel)

@@ -8,6 +8,7 @@ import pytest
 
 import c2c_sim
 from c2c_sim.engine import Engine
+from c2c_sim.state import CHANNELS
 
 RUN = {"months": 30, "world_unpartnered_north": 2, "world_unpartnered_south": 2, "world_partnerships_morocco": 2,
        "world_partnerships_turkey": 1}
@@ -100,7 +101,7 @@ def test_every_job_writes_the_long_tables(tmp_path):
 def test_channels_per_domain_add_up_to_the_domain_gains_and_the_channel_outcomes(make_tiny):
     res = c2c_sim.run_replications(make_tiny(**RUN, network="multilevel_hybrid"), replications=2, seed=6)
     ch, summary = res.channels, res.summary.set_index("replication")
-    assert len(ch) == 2 * 2 * 6 * 9  # replications x sides x domains x channels
+    assert len(ch) == 2 * 2 * 6 * len(CHANNELS)  # replications x sides x domains x channels
     by_domain = ch.groupby(["replication", "side", "domain"], observed=True).learning.sum()
     for (r, side, domain), v in by_domain.items():
         assert v == pytest.approx(summary.loc[r, f"learning_gain_{side}__{domain}"], rel=1e-9, abs=1e-15)

@@ -208,6 +208,27 @@ def test_no_one_ends_above_the_best_source():
     assert np.all(kn.explicit[0] <= sources.max(axis=0))
 
 
+def test_the_cut_by_the_best_source_is_booked_as_capped():
+    """A side's receiver capped by its best source: the contacts' channel holds what they offered, the
+    ``capped`` channel (negative) what the cap cut, and together they are the receiver's gain."""
+    kn = knowledge([[0.1, 0.1], [0.5, 0.3], [0.6, 0.2], [0.55, 0.05]])
+    before = 0.5 * (kn.explicit[0] + kn.tacit[0])
+    A, n_dom = kn.explicit.shape
+    ledger = empty_ledger(A, 3, n_dom)  # every tie's routine channel is channel 0
+    learners = Learners(np.ones(A), np.zeros(A, bool), np.array([0, 2, 2, 2], np.int8))  # actor 0 on side 0
+    work = transfer_work(A, n_dom)
+    rules.transfer_knowledge(kn, learners, ties([0, 0, 0], [1, 2, 3], 1.0), contacts([0, 1, 2]), 3, 0,
+                             np.full((1, n_dom), 10.0), prm(**{**RATES, "explicit_rate": 1.0, "tacit_rate": 1.0,
+                                                               "absorptive_base": 1.0, "tacit_exponent": 1.0}),
+                             work, ledger, 0)
+    gain = 0.5 * (kn.explicit[0] + kn.tacit[0]) - before
+    booked = ledger.book[0, 0]  # (D, channels) of side 0
+    capped = CHANNELS.index("capped")
+    assert np.all(booked[:, capped] < 0) and np.all(booked[:, 0] > gain)  # the cap bound in both domains
+    np.testing.assert_allclose(booked.sum(axis=1), gain, rtol=0, atol=1e-12)
+    assert not ledger.book[0, 1].any()  # the sources are on no side: nothing booked for side 1
+
+
 def test_transfers_of_a_month_are_synchronous_and_add_up_in_any_order():
     """A learns from B while B learns from C: A only sees what B knew at the start of the month."""
     results = []
