@@ -89,6 +89,7 @@ from c2c_sim.state import (
     Ties,
     TransferWork,
     TrustWork,
+    general_plan,
     params_from_config,
 )
 from c2c_sim.world import NEVER
@@ -203,7 +204,8 @@ def make_population(n: int, seed: int, *, org_size: int = 10, mean_degree: float
     obj_n = np.array([[cfg.municipality.objectives_north[d] for d in DOMAINS]])
     obj_s = np.array([[cfg.municipality.objectives_south[d] for d in DOMAINS]])
     agenda = np.zeros(D)  # the agenda of a programme serving the South's objectives (coherence 0)
-    rules.exchange_agenda(params_from_config(cfg), (obj_n / obj_n.sum())[0], (obj_s / obj_s.sum())[0], 0.0, agenda)
+    rules.exchange_agenda(params_from_config(cfg), (obj_n / obj_n.sum())[0], (obj_s / obj_s.sum())[0], 0.0, 0.0,
+                          agenda)
     return Population(org_size=org_size, country=country, openness=openness, explicit0=explicit0, tacit0=tacit0,
                       src=src, dst=dst, trust0=trust0.astype(np.float64), distance=distance.astype(np.float64),
                       f2f=same, agenda=agenda, params=params or KernelParams.from_config(cfg))
@@ -211,7 +213,7 @@ def make_population(n: int, seed: int, *, org_size: int = 10, mean_degree: float
 
 # ---------------------------------------------------------------- the engine side: the model's compiled rules
 @njit(cache=True)
-def kernel_step(kn, learners, ties, contacts, n, agenda, prm, work, month, memory, memory0):
+def kernel_step(kn, learners, ties, contacts, n, plan, prm, work, month, memory, memory0):
     """One step of the hot-rules kernel through the model's rules, in the engine's order: transfer
     (Rules 2, 3), forgetting (SKIN), trust (Rule 4), internal dissemination with the staff who had a
     contact as sharers (Rule 5). ``work``: (TransferWork, TrustWork, StaffWork, sharer, leave, forgets,
@@ -219,11 +221,11 @@ def kernel_step(kn, learners, ties, contacts, n, agenda, prm, work, month, memor
     kn, ties, work = borrow(kn), borrow(ties), borrow(work)
     transfer_work, trust_work, staff_work, sharer, leave, forgets, ledger = work
     N = kn.explicit.shape[0]
-    rules.transfer_knowledge(kn, learners, ties, contacts, n, 0, agenda, prm, transfer_work, ledger, 0)
+    rules.transfer_knowledge(kn, learners, ties, contacts, n, 0, plan, prm, transfer_work, ledger, 0)
     for a in range(N):
         sharer[a] = transfer_work.used[a]
     rules.forget_unused(kn, forgets, transfer_work.used, learners.group, 0, N, prm, ledger.book, 0)
-    rules.update_trust(ties, contacts, n, 0, ties.trust.shape[0], month, prm, trust_work)
+    rules.update_trust(ties, contacts, n, 0, ties.trust.shape[0], month, prm, trust_work, plan.closeness)
     rules.disseminate_internally(kn, memory, memory0, sharer, leave, learners.group, 0, memory.shape[0], prm,
                                  staff_work, ledger.book, 0)
 
@@ -252,12 +254,13 @@ class VectorKernel:
         self._ties = Ties(src=pop.src.astype(np.int32), dst=pop.dst.astype(np.int32), kind=np.zeros(E, np.int8),
                           partnership=np.full(E, -1, np.int32), trust=self.trust, last_contact=self._last_contact,
                           distance=pop.distance)
-        self._agenda = np.ascontiguousarray(pop.agenda[None, :])  # the general agenda (context -1)
+        self._plan = general_plan(pop.agenda[None, :])  # the general agenda (context -1), no partnership
         self._prm = params_from_config(Config())._replace(
             explicit_rate=p.explicit_rate, tacit_rate=p.tacit_rate, absorptive_base=p.absorptive_base,
             bounded_gap=p.bounded_gap, tacit_exponent=p.tacit_exponent, growth=p.growth, decay=p.decay,
             forget_rate=p.forget_rate, internal_rate=p.internal_rate,
-            institutionalisation_rate=p.institutionalisation_rate, bridge=0.0, bridge_boost=0.0, donor=False)
+            institutionalisation_rate=p.institutionalisation_rate, bridge=0.0, bridge_boost=0.0, donor=False,
+            monthly_intake=0.0)  # the classic rules: no limit per month
         self._work = (TransferWork(np.zeros((N, D)), np.zeros((N, D)), np.full((N, D), -1.0), np.full((N, D), -1.0),
                                    np.zeros(N, bool), np.zeros(N, np.int64)),
                       TrustWork(np.zeros(E, np.int64), np.zeros(E, bool)),
@@ -304,7 +307,7 @@ class VectorKernel:
         n = len(tie)
         contacts = Contacts(tie, np.ascontiguousarray(self.pop.f2f[tie]), np.zeros(n, bool), np.full(n, -1, np.int64))
         self.steps += 1
-        self._step(self._kn, self._learners, self._ties, contacts, n, self._agenda, self._prm, self._work,
+        self._step(self._kn, self._learners, self._ties, contacts, n, self._plan, self._prm, self._work,
                    self.steps, self.memory, self.pop.memory0)
 
     def outcomes(self) -> dict[str, float]:

@@ -137,6 +137,35 @@ class MunicipalityConfig:
 
 
 @dataclass
+class PartnershipConfig:
+    """How the two municipalities of a partnership work together (R1, R5, R6, R7; docs/odd.md, 7.3)."""
+
+    familiarity_growth: float = param(0.1, 0.0, 1.0, help="share of missing familiarity gained per exchange event "
+                                      "(getting to know each other, R5)")
+    familiarity_decay: float = param(0.02, 0.0, 1.0, help="share of familiarity lost per month without an exchange")
+    familiarity_distance: float = param(0.5, 0.0, 1.0, help="share of the cultural and language distance on the "
+                                        "partnership's contacts that full familiarity removes (Nooteboom); 0: off")
+    strategy_familiarity: float = param(0.5, 0.0, 1.0, help="share of a learning strategy's focus that needs "
+                                        "familiarity (realistic expectations, R5); 0: off")
+    response_base: float = param(0.5, 0.0, 1.0, help="probability a fully reactive municipality takes up an exchange "
+                                 "the other side initiates (R6); 1: off (every initiative is taken up)")
+    initiator_agenda: float = param(1.0, 0.0, 1.0, help="how far the initiating side sets an own-funded exchange's "
+                                    "agenda to its objectives (R6); 0: off (both sides' objectives equally)")
+    domestic_motive: float = param(1.0, 0.0, 10.0, help="rise of the Dutch side's initiative and openness per unit "
+                                   "the agenda serves its own objectives above a neutral agenda (R1); 0: off")
+    support_initial: float = param(0.2, 0.0, 1.0, help="local public and political support for each partnership "
+                                   "at the start (R7)")
+    support_growth: float = param(0.05, 0.0, 1.0, help="share of missing support gained per month at full "
+                                  "involvement of the partnership's migrants (outreach, R7)")
+    support_decay: float = param(0.01, 0.0, 1.0, help="share of support lost per month")
+    support_activity: float = param(1.0, 0.0, 10.0, help="rise of own-means exchanges at full support (R7); 0: off")
+    support_dormancy: float = param(1.0, 0.0, 10.0, help="lengthening of the dormancy a partnership survives, as a "
+                                    "share of municipality.dormancy_months, at full support (R7); 0: off")
+    support_shield: float = param(0.5, 0.0, 1.0, help="probability that a partnership at full support survives a "
+                                  "termination shock (political crisis, R7); 0: off")
+
+
+@dataclass
 class TrustConfig:
     """Relational trust on ties (Rule 4; Cowan, Jonard and Zimmermann 2007)."""
 
@@ -156,6 +185,8 @@ class KnowledgeConfig:
     tacit_rate: float = param(0.15, 0.0, 1.0, help="share of the gap moved per face-to-face interaction (tacit)")
     absorptive_base: float = param(0.3, 0.0, 1.0, help="absorptive capacity of one who knows nothing of a domain")
     bounded_gap: float = param(1.0, 0.0, 1.0, help="no transfer where the gap exceeds this (Deffuant et al.)")
+    monthly_intake: float = param(0.05, 0.0, 1.0, help="most an actor takes in per domain and layer in one month "
+                                  "(absorptive capacity per month, R5); 0: no limit")
     forget_rate: float = param(0.02, 0.0, 1.0, help="share of unused individual gains forgotten per month (SKIN)")
     distance_north_south: float = param(0.5, 0.0, 1.0, help="cultural and language distance across North and South")
     distance_within: float = param(0.1, 0.0, 1.0, help="distance within a country")
@@ -244,6 +275,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     programme: ProgrammeConfig = field(default_factory=ProgrammeConfig)
     municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
+    partnership: PartnershipConfig = field(default_factory=PartnershipConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
     dissemination: DisseminationConfig = field(default_factory=DisseminationConfig)

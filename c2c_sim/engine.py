@@ -38,7 +38,9 @@ from .rules import (
     staff_turnover,
     sustain_partnerships,
     transfer_knowledge,
+    update_familiarity,
     update_initiatives,
+    update_support,
     update_trust,
 )
 from .state import (
@@ -67,9 +69,9 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
      4. routine contacts .. local, transnational, multilevel, remote                    (Rule 6)
      5. transfer .......... knowledge moves on all of the month's contacts              (Rules 2, 3)
      6. forgetting ........ unused individual gains fade                                (SKIN)
-     7. trust ............. grows on contacted ties, decays elsewhere                   (Rule 4)
+     7. trust ............. grows on contacted ties, decays elsewhere; familiarity      (Rule 4, R5)
      8. internal .......... turnover, colleagues, institutional memory, newcomers       (Rule 5)
-     9. initiatives ....... CSO initiatives are supported, stall or start               (Rule 7)
+     9. initiatives ....... CSO initiatives are supported, stall or start; local support (Rule 7, R7)
     10. adoption .......... practices adopted past the threshold                        (Rule 8)
     11. sustain ........... dormant partnerships end                                    (Rule 9)
     12. measure ........... the month's outcomes, also per municipality and partnership (metrics.measure,
@@ -103,12 +105,13 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         # 4. routine contacts
         n = routine_contacts(use, draws.ties, rep.tie0, rep.tie1, contacts, n_events)
         # 5. transfer
-        transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan.agenda, prm, work.transfer, state.ledger, r)
+        transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work.transfer, state.ledger, r)
         # 6. forgetting, section by section of the replication's rows
         for a0, a1 in ((rep.staff0, rep.staff1), (rep.cso0, rep.cso1), (rep.mig0, rep.mig1), (rep.nat0, rep.nat1)):
             forget_unused(kn, actors.forgets, work.transfer.used, actors.group, a0, a1, prm, state.ledger.book, r)
         # 7. trust
-        update_trust(ties, contacts, n, rep.tie0, rep.tie1, t, prm, work.trust)
+        update_trust(ties, contacts, n, rep.tie0, rep.tie1, t, prm, work.trust, plan.closeness)
+        update_familiarity(pt, plan.n_events, rep.p0, rep.p1, prm)
         # 8. internal dissemination: who leaves, who shares (participants, boundary spanners), newcomers' ties
         anyone_leaves = staff_turnover(draws.staff, leave, rep, prm)
         for a in range(rep.staff0, rep.staff1):
@@ -124,6 +127,7 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
             work.has_migrants[pt.north[p]] = plan.involved_migrants[p] > 0
         n_stalled = update_initiatives(inits, actors.migrant_org, ties, use.enabled, work.has_migrants, draws, tally,
                                        rep, t, support, prm, n_stalled)
+        update_support(pt, plan.involved_migrants, rep, prm)
         # 10. adoption
         adopt_policies(orgs, rep.muni0, rep.muni1, t, prm)
         # 11. sustain: outcomes see the ties of partnerships that ended this month
@@ -381,7 +385,7 @@ class Engine:
         if t != self._termination_month() or not P:
             return
         rules.terminate_partnerships(w.alive, w.muni_country[w.p_south[:P]], self.key_rngs, sh.terminated_share,
-                                     sh.terminated_country)
+                                     sh.terminated_country, w.support, self.config.partnership.support_shield)
 
     # ------------------------------------------------------------------ copies
     def __getstate__(self) -> dict:

@@ -28,6 +28,9 @@ Rule index (the numbering of ``docs/odd.md``):
 7. CSO initiatives ........... :func:`update_initiatives` (:func:`initiative_start_probability`, :func:`local_support`)
 8. Policy adoption ........... :func:`adopt_policies`
 9. Life after the programme .. :func:`exchange_intensity` (own means), :func:`sustain_partnerships`
+10. Partnership mechanisms ... :func:`absorbed` (absorptive capacity per month, R5),
+                                :func:`update_familiarity` (R5), :func:`take_up` (each side acts, R6),
+                                :func:`domestic_motive` (R1), :func:`update_support` (support at home, R7)
    plus :func:`forget_unused` (SKIN), :func:`migrant_outreach` (R7), :func:`enable_ties` and
    :func:`terminate_partnerships` (shocks).
 """
@@ -153,50 +156,76 @@ def programme_budget(prm, month: int) -> float:
 
 
 @inline_rule
-def exchange_intensity(prm, budget, trust, proactivity, involved_share):
-    """Expected exchange events of a partnership this month: (paid by the programme, from own means).
-
-    Rule 1 and Rule 9. The programme pays ``budget / cost_per_visit`` visits. Municipalities add
-    activity from their own means in proportion to their proactivity (R6: actors, not re-actors; the
-    mean of the pair's) and to the trust built on the partnership (R5), and migrants act as
-    initiators (R7) in proportion to the share of the partnership's migrants involved. After the
-    programme ends only this second term remains: ties live on where trust and proactivity carry them.
-    """
-    paid = budget / prm.cost_per_visit
-    own = prm.own_activity_rate * trust * (proactivity + prm.initiator_boost * involved_share)
-    return paid, own
+def take_up(prm, proactivity) -> float:
+    """How readily a municipality takes up an exchange the other side initiates (R6: actors and
+    re-actors): ``partnership.response_base`` for a fully reactive one, 1 for a fully proactive one."""
+    return prm.response_base + (1.0 - prm.response_base) * proactivity
 
 
 @inline_rule
-def exchange_agenda(prm, obj_north, obj_south, coherence, agenda) -> None:
+def domestic_motive(prm, objectives_north, agenda) -> float:
+    """The Dutch side's motive factor for a partnership whose exchanges ran on ``agenda`` (R1).
+
+    How much the agenda serves the Dutch side's own objectives (``dealing with diversity'' at home):
+    ``serve = sum_d objectives_north[d] * agenda[d]``, 1 for a neutral agenda (all 1) and above 1 when
+    the exchanges are about what the Dutch side wants. The factor ``1 + domestic_motive * (serve - 1)``
+    (at least 0) scales its initiative (:func:`exchange_intensity`) and its staff's openness in the
+    partnership's contacts (:func:`transfer_knowledge`), for own-funded as for paid exchanges."""
+    serve = 0.0
+    for d in range(agenda.shape[0]):
+        serve += objectives_north[d] * agenda[d]
+    return max(0.0, 1.0 + prm.domestic_motive * (serve - 1.0))
+
+
+@inline_rule
+def exchange_intensity(prm, budget, trust, proactivity_north, proactivity_south, involved_share, motive, support):
+    """Expected exchange events of a partnership this month: (paid by the programme, from own means,
+    the share of the own-means events the Dutch side initiates).
+
+    Rule 1 and Rule 9. The programme pays ``budget / cost_per_visit`` visits. From their own means each
+    side initiates in proportion to its own proactivity (R6: actors, not re-actors), the Dutch side also
+    to its domestic motive (:func:`domestic_motive`, R1), and an initiative needs the other side to take
+    it up (:func:`take_up`): a partnership lives on both sides' response, the weaker side limits it.
+    Own-means activity grows with the trust built on the partnership (R5) and with local support at
+    home (``1 + support_activity * support``, R7); migrants act as initiators (R7) in proportion to the
+    share of the partnership's migrants involved. After the programme ends only the own-means term
+    remains: ties live on where trust, proactivity and support carry them.
+    """
+    paid = budget / prm.cost_per_visit
+    from_north = proactivity_north * motive * take_up(prm, proactivity_south)
+    from_south = proactivity_south * take_up(prm, proactivity_north)
+    own = (prm.own_activity_rate * trust * (0.5 * (from_north + from_south) + prm.initiator_boost * involved_share)
+           * (1.0 + prm.support_activity * support))
+    both = from_north + from_south
+    return paid, own, (from_north / both if both > 0 else 0.5)
+
+
+@inline_rule
+def exchange_agenda(prm, obj_north, obj_south, north_weight, familiarity, agenda) -> None:
     """A partnership's agenda: multipliers over domains (mean 1) saying what its exchanges are about.
 
-    Rule 1 and Rule 3 (R1 policy coherence). The content mixes the South's objectives with both
-    sides' objectives by ``coherence`` (0: a programme focused on strengthening governance in the
-    South, as the Dutch Ministry of Foreign Affairs' programmes were; 1: the Dutch side's domestic
-    objectives, such as dealing with diversity, count as much). Own-funded exchanges are fully
-    coherent (a municipality paying its own way pursues its own objectives), so the month's coherence
-    is the paid share's ``programme.coherence`` and 1 for the rest. With a learning strategy (clear
-    objectives, R5) the agenda concentrates on the most wanted domains (content to the power
-    ``strategy_focus``); without one, half of the attention is spread evenly, so exchanges fall short
-    of their potential. Writes ``agenda`` (D,).
+    Rule 1 and Rule 3 (R1 policy coherence, R5, R6). The content mixes the two sides' objectives,
+    ``(1 - w) * obj_south + w * obj_north``, with the Dutch weight ``north_weight`` (:func:`plan_exchanges`:
+    paid events weigh ``programme.coherence / 2``, 0 being a programme focused on strengthening
+    governance in the South, as the Dutch Ministry of Foreign Affairs' programmes were; own-funded
+    events follow the side that initiated them). With a learning strategy (clear objectives, R5) the
+    agenda concentrates on the most wanted domains (content to the power ``strategy_focus``), but only
+    as far as the partners know each other: a share ``partnership.strategy_familiarity`` of that focus
+    needs familiarity (realistic expectations). Without a strategy half of the attention is spread
+    evenly, so exchanges fall short of their potential. Writes ``agenda`` (D,).
     """
     D = agenda.shape[0]
-    content_sum = 0.0
+    content_sum = focused_sum = 0.0
     for d in range(D):
-        content = (1.0 - coherence) * obj_south[d] + coherence * 0.5 * (obj_south[d] + obj_north[d])
+        content = (1.0 - north_weight) * obj_south[d] + north_weight * obj_north[d]
         agenda[d] = content
         content_sum += content
-    total = 0.0
+        focused_sum += power(content, prm.strategy_focus)
+    q = (1.0 - prm.strategy_familiarity * (1.0 - familiarity)) if prm.learning_strategy else 0.0
     for d in range(D):
-        if prm.learning_strategy:
-            a = power(agenda[d], prm.strategy_focus)
-        else:
-            a = 0.5 * agenda[d] / content_sum + 0.5 / D
-        agenda[d] = a
-        total += a
-    for d in range(D):
-        agenda[d] = agenda[d] / (total if total > 0 else 1.0) * D
+        plain = (0.5 * agenda[d] / content_sum + 0.5 / D) * D if content_sum > 0 else 1.0
+        focused = power(agenda[d], prm.strategy_focus) / focused_sum * D if focused_sum > 0 else 1.0
+        agenda[d] = (1.0 - q) * plain + q * focused
 
 
 @inline_rule
@@ -225,15 +254,17 @@ def event_count(u, rate) -> int:
 
 @rule
 def plan_exchanges(plan, pt, orgs, involved, trust, staff_pair, u, rep, prm, budget) -> int:
-    """Rule 1 for every partnership of the replication: intensity (:func:`exchange_intensity`, with the
-    mean trust over the partnership's staff ties and the share of its migrants involved), agenda
-    (:func:`exchange_agenda`) and this month's number of events (:func:`event_count` of one uniform of
-    ``u``). A partnership that ended holds none. Returns the most contacts the replication's month can
-    have (every tie once for routine contacts, plus each event's ties)."""
+    """Rule 1 for every partnership of the replication: the Dutch motive from last month's agenda
+    (:func:`domestic_motive`), intensity (:func:`exchange_intensity`, with the mean trust over the
+    partnership's staff ties, the share of its migrants involved and its local support), agenda
+    (:func:`exchange_agenda`), the distance left on its contacts (``1 - familiarity_distance *
+    familiarity``, R5) and this month's number of events (:func:`event_count` of one uniform of ``u``).
+    A partnership that ended holds none. Returns the most contacts the replication's month can have
+    (every tie once for routine contacts, plus each event's ties)."""
     Mc = (rep.mig1 - rep.mig0) // max(rep.p1 - rep.p0, 1)
     need = rep.tie1 - rep.tie0
-    agenda, n_events, rates, involved_migrants = plan
-    event_index, event_ties, alive = pt.event_index, pt.event_ties, pt.alive
+    agenda, closeness, motives, n_events, rates, involved_migrants = plan
+    event_index, event_ties, alive, familiarity = pt.event_index, pt.event_ties, pt.alive, pt.familiarity
     proactivity, objectives = orgs.proactivity, orgs.objectives
     for p in range(rep.p0, rep.p1):
         involved_here = 0
@@ -250,13 +281,17 @@ def plan_exchanges(plan, pt, orgs, involved, trust, staff_pair, u, rep, prm, bud
                 trust_sum += trust[e]
                 n_staff_ties += 1
         north, south = pt.north[p], pt.south[p]
-        paid, own = exchange_intensity(prm, budget, trust_sum / max(n_staff_ties, 1),
-                                       0.5 * (proactivity[north] + proactivity[south]),
-                                       involved_here / Mc if Mc > 0 else 0.0)
+        motive = domestic_motive(prm, objectives[north], agenda[p])
+        motives[p] = motive
+        paid, own, north_share = exchange_intensity(prm, budget, trust_sum / max(n_staff_ties, 1),
+                                                    proactivity[north], proactivity[south],
+                                                    involved_here / Mc if Mc > 0 else 0.0, motive, pt.support[p])
         rate = paid + own
         rates[p] = rate
-        coherence = (paid * prm.coherence + own) / rate if rate > 0 else 1.0
-        exchange_agenda(prm, objectives[north], objectives[south], coherence, agenda[p])
+        own_weight = 0.5 + prm.initiator_agenda * (north_share - 0.5)  # the initiating side's agenda (R6)
+        north_weight = (paid * 0.5 * prm.coherence + own * own_weight) / rate if rate > 0 else 0.5
+        exchange_agenda(prm, objectives[north], objectives[south], north_weight, familiarity[p], agenda[p])
+        closeness[p] = 1.0 - prm.familiarity_distance * familiarity[p]
         n_events[p] = event_count(u[p], rate) if alive[p] else 0
         need += n_events[p] * (event_index[p + 1] - event_index[p])
     return need
@@ -406,24 +441,41 @@ def learn_layer(level, a, s, rate, agenda_row, inc, best, booked, ch, weight, pr
         booked[d, ch] += weight * gain
 
 
+@inline_rule
+def absorbed(increment, prm) -> float:
+    """What an actor takes in of a month's summed ``increment`` in one domain and layer (R5: absorptive
+    capacity per month, Cohen and Levinthal 1990; "sufficient capacity should be made available for the
+    learning to take root"). With ``L = knowledge.monthly_intake`` it is ``L * (1 - exp(-increment / L))``:
+    nearly all of a small increment, never more than ``L``, so many contacts in one month add less than
+    the same contacts spread over months. ``L = 0`` takes in everything (no limit)."""
+    L = prm.monthly_intake
+    if L <= 0.0:
+        return increment
+    return -L * math.expm1(-increment / L)
+
+
 @rule
-def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, work, ledger, r) -> None:
+def transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work, ledger, r) -> None:
     """Knowledge moves on the month's contacts ``0:n``, both ways.
 
     Rule 2. Per directed contact, receiver ``r`` learns from source ``s`` in each domain a share of the
     gap ``max(0, K_s - K_r)`` (nothing flows from one who knows less; no transfer across a gap beyond
     ``knowledge.bounded_gap``, Deffuant et al. 2000). The share grows with the receiver's absorptive
-    capacity ``base + (1 - base) * K_r`` (Cohen and Levinthal 1990), openness to learn (R1, R3), trust
-    on the tie, and the agenda's weight for the domain (Rule 1), and shrinks with cultural and
-    language distance (R5; lowered by ``migrants.bridge`` where a migrant facilitates, R7); it is
-    weighted by :func:`direction_weight` (R3). Tacit knowledge moves only face to face and needs more
-    trust (trust to the power ``trust.tacit_exponent``). Transfers are synchronous (all read the
-    month's starting knowledge and trust), add up over contacts, and no one ends above the best of
-    their month's sources. Receivers are marked in ``work.used``.
+    capacity ``base + (1 - base) * K_r`` (Cohen and Levinthal 1990), openness to learn (R1, R3; a Dutch
+    receiver's openness in a partnership's contacts times the domestic motive ``plan.motive``, at most
+    1), trust on the tie, and the agenda's weight for the domain (Rule 1), and shrinks with cultural and
+    language distance (R5; on a partnership's contacts times ``plan.closeness``, what familiarity
+    leaves of it; lowered by ``migrants.bridge`` where a migrant facilitates, R7); it is weighted by
+    :func:`direction_weight` (R3). Tacit knowledge moves only face to face and needs more trust (trust
+    to the power ``trust.tacit_exponent``). Transfers are synchronous (all read the month's starting
+    knowledge and trust) and add up over contacts; what a receiver takes in within the month saturates
+    (:func:`absorbed`, absorptive capacity per month, R5), and no one ends above the best of their
+    month's sources. Receivers are marked in ``work.used``.
 
     What a side's actor learns is booked in ``ledger`` (replication ``r``) to the contact's channel:
     the first ``n_events`` contacts are exchange events, the others routine contacts of their tie's
-    channel; what the cap by the best source cuts from a receiver's month is booked as ``capped``.
+    channel; what the month's limits (absorptive capacity, the best source) cut from a receiver's month
+    is booked as ``capped``.
     """
     explicit, tacit = kn.explicit, kn.tacit
     openness, north, group = actors.openness, actors.north, actors.group
@@ -431,6 +483,7 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
     book, tie_channel = ledger
     src, dst, trust, distance = ties.src, ties.dst, ties.trust, ties.distance
     tie_of, f2f, facilitated, context = contacts
+    agenda, near, motive = plan.agenda, plan.closeness, plan.motive
     general = agenda.shape[0] - 1  # the general agenda's row
     D = explicit.shape[1]
     n_touched = 0
@@ -444,10 +497,11 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
                 touched[n_touched] = a
                 n_touched += 1
             c = context[i]
+            row = c if c >= 0 else general
             w = direction_weight(prm, c, north[a], north[s])
             bridged = 1.0 if facilitated[i] else 0.0
-            closeness = (1.0 - distance[e] * (1.0 - prm.bridge * bridged)) * w * openness[a]
-            row = c if c >= 0 else general
+            open_a = min(openness[a] * motive[row], 1.0) if north[a] else openness[a]
+            closeness = (1.0 - distance[e] * near[row] * (1.0 - prm.bridge * bridged)) * w * open_a
             ch = EXCHANGE if i < n_events else tie_channel[e]
             side = group[a]  # a side's actor books half of each layer's gain (gain = mean of the layers)
             booked, weight = (book[r, side], 0.5) if side < 2 else (book[r, 0], 0.0)
@@ -461,9 +515,9 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, agenda, prm, wor
         side = group[a]
         for d in range(D):
             e_now, t_now = explicit[a, d], tacit[a, d]
-            explicit[a, d] = min(e_now + inc_e[a, d], max(best_e[a, d], e_now))
-            tacit[a, d] = min(t_now + inc_t[a, d], max(best_t[a, d], t_now))
-            if side < 2:  # what the cap cut from the increments booked above
+            explicit[a, d] = min(e_now + absorbed(inc_e[a, d], prm), max(best_e[a, d], e_now))
+            tacit[a, d] = min(t_now + absorbed(inc_t[a, d], prm), max(best_t[a, d], t_now))
+            if side < 2:  # what the month's limits cut from the increments booked above
                 book[r, side, d, CAPPED] += 0.5 * ((explicit[a, d] - e_now - inc_e[a, d])
                                                    + (tacit[a, d] - t_now - inc_t[a, d]))
             inc_e[a, d] = 0.0
@@ -507,20 +561,23 @@ def forget_unused(kn, forgets, used, group, a0, a1, prm, book, r) -> None:
 
 # ---------------------------------------------------------------- Rule 4: trust
 @rule
-def update_trust(ties, contacts, n, e0, e1, month, prm, work) -> None:
+def update_trust(ties, contacts, n, e0, e1, month, prm, work, closeness) -> None:
     """Trust on ties ``e0:e1`` after the month's contacts ``0:n``: growth per contact, decay without.
 
     Rule 4 (Cowan, Jonard and Zimmermann 2007; R5 building trust takes time). Each of a tie's ``k``
     contacts this month closes a share ``g = growth * (1 - distance) * (1 + bridge_boost * bridged)``
     of the missing trust (slower across more distance, the distance lowered by ``migrants.bridge``
     where a migrant bridged, and faster with that bridge: the structural credit of a third party), so
-    ``1 - (1 - trust) * (1 - g) ** k``; contacts are counted per tie, so a second contact is not lost.
+    ``1 - (1 - trust) * (1 - g) ** k``; contacts are counted per tie, so a second contact is not lost. On a
+    partnership's ties the distance is what familiarity leaves of it (``closeness``, per partnership,
+    the last entry for contacts outside any: :func:`plan_exchanges`, R5).
     A tie without contact loses a share ``trust.decay`` a month: trust decays with the time since the
     last contact. A tie that never had a contact (the ends have not met yet) keeps its initial trust.
     """
     trust, last_contact, distance = ties.trust, ties.last_contact, ties.distance
-    tie_of, _f2f, facilitated, _context = contacts
+    tie_of, _f2f, facilitated, context = contacts
     count, bridged = work
+    general = closeness.shape[0] - 1
     for i in range(n):
         e = tie_of[i]
         count[e] += 1
@@ -534,7 +591,8 @@ def update_trust(ties, contacts, n, e0, e1, month, prm, work) -> None:
         k = count[e]
         if k > 0:  # the tie's first contact in the list: apply its k contacts, once
             b = 1.0 if bridged[e] else 0.0
-            g = prm.growth * (1.0 - distance[e] * (1.0 - prm.bridge * b)) * (1.0 + prm.bridge_boost * b)
+            near = closeness[context[i] if context[i] >= 0 else general]
+            g = prm.growth * (1.0 - distance[e] * near * (1.0 - prm.bridge * b)) * (1.0 + prm.bridge_boost * b)
             g = min(max(g, 0.0), 1.0)
             v = 1.0 - (1.0 - trust[e]) * ((1.0 - g) if k == 1 else (1.0 - g) ** float(k))
             trust[e] = min(max(v, 0.0), 1.0)
@@ -755,19 +813,54 @@ def adopt_policies(orgs, m0, m1, month, prm) -> None:
                 adoption_month[m, d] = month
 
 
+# ---------------------------------------------------------------- R5, R7: familiarity and support
+@rule
+def update_familiarity(pt, n_events, p0, p1, prm) -> None:
+    """Familiarity of partnerships ``p0:p1`` after the month's exchange events (R5: getting to know each
+    other, knowledge of the other context; Nooteboom's cognitive distance). Each of ``k`` events closes
+    a share ``partnership.familiarity_growth`` of the missing familiarity, ``1 - (1 - f) * (1 - g) ** k``;
+    a month without an event loses a share ``partnership.familiarity_decay``. Familiarity lowers the
+    distance on the partnership's contacts (:func:`plan_exchanges`) and lets a learning strategy focus
+    (:func:`exchange_agenda`)."""
+    f = pt.familiarity
+    for p in range(p0, p1):
+        k = n_events[p]
+        if k > 0:
+            f[p] = 1.0 - (1.0 - f[p]) * (1.0 - prm.familiarity_growth) ** float(k)
+        else:
+            f[p] = f[p] * (1.0 - prm.familiarity_decay)
+
+
+@rule
+def update_support(pt, involved_migrants, rep, prm) -> None:
+    """Local public and political support for each of the replication's partnerships (R7: "strengthen
+    support for these partnerships locally"). Outreach that involves the partnership's migrants, and
+    through them a wider public, builds it: a month closes ``support_growth * involved share`` of the
+    missing support, and support fades by ``support_decay``. Support raises own-means exchanges
+    (:func:`exchange_intensity`), lengthens the dormancy a partnership survives (:func:`sustain_partnerships`)
+    and shields it in a termination shock (:func:`terminate_partnerships`)."""
+    Mc = (rep.mig1 - rep.mig0) // max(rep.p1 - rep.p0, 1)
+    support = pt.support
+    for p in range(rep.p0, rep.p1):
+        share = involved_migrants[p] / Mc if Mc > 0 else 0.0
+        v = support[p] + prm.support_growth * share * (1.0 - support[p]) - prm.support_decay * support[p]
+        support[p] = min(max(v, 0.0), 1.0)
+
+
 # ---------------------------------------------------------------- Rule 9: life after the programme
 @rule
 def sustain_partnerships(pt, p0, p1, month, prm) -> bool:
-    """Partnerships ``p0:p1`` live on while they had an exchange within ``municipality.dormancy_months``.
+    """Partnerships ``p0:p1`` live on while they had an exchange within ``municipality.dormancy_months``,
+    lengthened by local support: ``dormancy_months * (1 + support_dormancy * support)`` (R7).
 
-    Rule 9 (R5, R6; the field's pattern of activity that declines after 2008). A partnership whose
+    Rule 9 (R5, R6, R7; the field's pattern of activity that declines after 2008). A partnership whose
     exchanges stopped for that long ends; it does not revive. Own-means activity
-    (:func:`exchange_intensity`) is what keeps it alive once programme money is gone. Returns whether
-    one ended."""
-    alive, last_exchange = pt.alive, pt.last_exchange
+    (:func:`exchange_intensity`) is what keeps it alive once programme money is gone, and support at
+    home lets it wait out a lean spell (a funding cut). Returns whether one ended."""
+    alive, last_exchange, support = pt.alive, pt.last_exchange, pt.support
     ended = False
     for p in range(p0, p1):
-        if alive[p] and month - last_exchange[p] > prm.dormancy_months:
+        if alive[p] and month - last_exchange[p] > prm.dormancy_months * (1.0 + prm.support_dormancy * support[p]):
             alive[p] = False
             ended = True
     return ended
@@ -775,16 +868,22 @@ def sustain_partnerships(pt, p0, p1, month, prm) -> bool:
 
 # ---------------------------------------------------------------- shocks (Python: a one-off draw with choice)
 def terminate_partnerships(alive: np.ndarray, south_country: np.ndarray, key_rngs: list, share: float,
-                           country: str) -> None:
+                           country: str, support: np.ndarray | None = None, shield: float = 0.0) -> None:
     """Partnerships ended by a diplomatic shock (e.g. Istanbul-Rotterdam, Denizli-Almelo, March 2017).
 
     A share ``shocks.terminated_share`` of the partnerships with the targeted country
-    (``shocks.terminated_country``: any, morocco or turkey) ends, chosen at random from each
-    replication's second generator. ``alive`` (R * P), ``south_country`` (P,) of one replication."""
+    (``shocks.terminated_country``: any, morocco or turkey) is targeted, chosen at random from each
+    replication's second generator; a targeted partnership survives with probability
+    ``shield * support`` (``partnership.support_shield``, R7: support at home protects it in a political
+    crisis; one more uniform from the same generator per targeted partnership, only when ``shield`` > 0).
+    ``alive`` and ``support`` (R * P), ``south_country`` (P,) of one replication."""
     P = len(south_country)
     target = {"any": np.arange(P), "morocco": np.flatnonzero(south_country == 1),
               "turkey": np.flatnonzero(south_country == 2)}[country]
     n = int(round(share * len(target)))
     if n:
         for r, g in enumerate(key_rngs):
-            alive[r * P + g.choice(target, size=n, replace=False)] = False
+            hit = r * P + g.choice(target, size=n, replace=False)
+            if shield > 0 and support is not None:
+                hit = hit[g.random(n) >= shield * support[hit]]
+            alive[hit] = False

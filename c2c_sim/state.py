@@ -42,6 +42,18 @@ class Params(NamedTuple):
     own_activity_rate: float
     delegation_size: int
     dormancy_months: int
+    # partnerships (R1, R5, R6, R7)
+    familiarity_growth: float
+    familiarity_decay: float
+    familiarity_distance: float
+    strategy_familiarity: float
+    response_base: float
+    initiator_agenda: float
+    domestic_motive: float
+    support_growth: float
+    support_decay: float
+    support_activity: float
+    support_dormancy: float
     # trust (Rule 4)
     trust_initial: float
     trust_initial_local: float
@@ -55,6 +67,7 @@ class Params(NamedTuple):
     absorptive_base: float
     bounded_gap: float
     forget_rate: float
+    monthly_intake: float
     # dissemination (Rules 5, 6, 8)
     internal_rate: float
     institutionalisation_rate: float
@@ -87,6 +100,7 @@ def params_from_config(cfg: Config) -> Params:
     """The rules' parameters of a validated configuration."""
     p, mu, tr, k, d, c, mg, sh = (cfg.programme, cfg.municipality, cfg.trust, cfg.knowledge, cfg.dissemination,
                                   cfg.cso, cfg.migrants, cfg.shocks)
+    pa = cfg.partnership
     return Params(
         budget_per_year=float(p.budget_per_year), cost_per_visit=float(p.cost_per_visit),
         programme_start=int(p.start), programme_duration=int(p.duration), bursts=p.pattern == "bursts",
@@ -95,10 +109,16 @@ def params_from_config(cfg: Config) -> Params:
         funding_cut_month=int(sh.funding_cut_month),
         own_activity_rate=float(mu.own_activity_rate), delegation_size=int(mu.delegation_size),
         dormancy_months=int(mu.dormancy_months),
+        familiarity_growth=float(pa.familiarity_growth), familiarity_decay=float(pa.familiarity_decay),
+        familiarity_distance=float(pa.familiarity_distance), strategy_familiarity=float(pa.strategy_familiarity),
+        response_base=float(pa.response_base), initiator_agenda=float(pa.initiator_agenda),
+        domestic_motive=float(pa.domestic_motive), support_growth=float(pa.support_growth),
+        support_decay=float(pa.support_decay), support_activity=float(pa.support_activity),
+        support_dormancy=float(pa.support_dormancy),
         trust_initial=float(tr.initial), trust_initial_local=float(tr.initial_local), growth=float(tr.growth),
         decay=float(tr.decay), bridge_boost=float(tr.bridge_boost), tacit_exponent=float(tr.tacit_exponent),
         explicit_rate=float(k.explicit_rate), tacit_rate=float(k.tacit_rate), absorptive_base=float(k.absorptive_base),
-        bounded_gap=float(k.bounded_gap), forget_rate=float(k.forget_rate),
+        bounded_gap=float(k.bounded_gap), forget_rate=float(k.forget_rate), monthly_intake=float(k.monthly_intake),
         internal_rate=float(d.internal_rate), institutionalisation_rate=float(d.institutionalisation_rate),
         turnover_rate=float(d.turnover_rate), socialisation=float(d.socialisation),
         adoption_threshold=float(d.adoption_threshold), active_window=int(d.active_window),
@@ -229,6 +249,8 @@ class Partnerships(NamedTuple):
     south: np.ndarray  # (P,)
     alive: np.ndarray  # (P,) bool
     last_exchange: np.ndarray  # (P,) int32 month
+    familiarity: np.ndarray  # (P,) mutual understanding in [0, 1] (R5; rules.update_familiarity)
+    support: np.ndarray  # (P,) local public and political support in [0, 1] (R7; rules.update_support)
     event_index: np.ndarray  # (P + 1,) ties of partnership p: event_ties[event_index[p]:event_index[p + 1]]
     event_ties: np.ndarray  # ascending within each partnership
 
@@ -237,6 +259,8 @@ class Plan(NamedTuple):
     """Per partnership: this month's exchange plan (Rule 1)."""
 
     agenda: np.ndarray  # (P + 1, D) agenda; row P (the last) is the general agenda (all 1)
+    closeness: np.ndarray  # (P + 1,) share of the distance left on the partnership's contacts (familiarity; row P: 1)
+    motive: np.ndarray  # (P + 1,) the Dutch side's factor on openness (domestic motive, R1; row P: 1)
     n_events: np.ndarray  # (P,) int64 exchange events
     rate: np.ndarray  # (P,) expected events
     involved_migrants: np.ndarray  # (P,) int64 involved migrants (after this month's outreach)
@@ -429,7 +453,8 @@ WORLD_ARRAYS = {  # structure field -> World attribute: the arrays the state sha
              "last_contact": "last_contact", "distance": "distance"},
     "orgs": {"memory": "memory", "memory0": "memory0", "adopted": "adopted", "adoption_month": "adoption_month",
              "proactivity": "proactivity", "objectives": "objectives"},
-    "partnerships": {"north": "p_north", "south": "p_south", "alive": "alive", "last_exchange": "last_exchange"},
+    "partnerships": {"north": "p_north", "south": "p_south", "alive": "alive", "last_exchange": "last_exchange",
+                     "familiarity": "familiarity", "support": "support"},
     "initiatives": {"momentum": "momentum", "start": "initiative_start", "cooldown_until": "cooldown_until"},
 }
 
@@ -523,7 +548,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
     orgs = Orgs(memory=w.memory, memory0=w.memory0, adopted=w.adopted, adoption_month=w.adoption_month,
                 partnered=w.muni_partnership >= 0, proactivity=w.proactivity, objectives=w.objectives)
     partnerships = Partnerships(north=w.p_north, south=w.p_south, alive=w.alive, last_exchange=w.last_exchange,
-                                event_index=event_index.astype(np.int64), event_ties=event_ties)
+                                familiarity=w.familiarity, support=w.support, event_index=event_index.astype(np.int64), event_ties=event_ties)
     tn = w.tie_type == TieType.TRANSNATIONAL
     tn_index, tn_ties = _index((w.src[tn].astype(np.int64) - w.cso_start, w.dst[tn].astype(np.int64) - w.cso_start),
                                n_cso, np.flatnonzero(tn))
@@ -534,7 +559,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
     if keep is not None:
         return keep._replace(layout=lay, knowledge=knowledge, actors=actors, ties=ties, use=use, orgs=orgs,
                              partnerships=partnerships, initiatives=initiatives)
-    plan = Plan(agenda=np.ones((P + 1, D)), n_events=np.zeros(P, np.int64), rate=np.zeros(P),
+    plan = Plan(agenda=np.ones((P + 1, D)), closeness=np.ones(P + 1), motive=np.ones(P + 1), n_events=np.zeros(P, np.int64), rate=np.zeros(P),
                 involved_migrants=np.zeros(P, np.int64))
     draws = Draws(outreach=np.zeros(A), events=np.zeros(P), ties=np.zeros(T), staff=np.zeros(A),
                   csos=np.zeros(n_cso), noise=np.zeros(n_cso))
@@ -561,6 +586,16 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
                  channel_gains=np.zeros((2, D, len(CHANNELS), R)),
                  by_municipality=np.zeros((M, len(MUNICIPALITY_FIELDS))),
                  by_partnership=np.zeros((P, len(PARTNERSHIP_FIELDS))))
+
+
+def general_plan(agenda: np.ndarray) -> Plan:
+    """A plan that is only an agenda (rows: partnerships, the last the general agenda; one row: no
+    partnership), neutral otherwise (no familiarity, no motive): for rules run on a hand-made state
+    (tests, benchmarks)."""
+    agenda = np.ascontiguousarray(np.atleast_2d(agenda), dtype=np.float64)
+    P = agenda.shape[0] - 1
+    return Plan(agenda=agenda, closeness=np.ones(P + 1), motive=np.ones(P + 1), n_events=np.zeros(P, np.int64),
+                rate=np.zeros(P), involved_migrants=np.zeros(P, np.int64))
 
 
 def empty_ledger(n_actors: int, n_ties: int, n_domains: int) -> Ledger:

@@ -93,6 +93,8 @@ class World:
     p_south: np.ndarray  # (P,)
     alive: np.ndarray  # (P,) bool
     last_exchange: np.ndarray  # (P,) int32 month of the last exchange event
+    familiarity: np.ndarray  # (P,) mutual understanding (R5), 0 at the start
+    support: np.ndarray  # (P,) local public and political support (R7)
     # ties (undirected, stored once: src < dst not required)
     src: np.ndarray  # (T,) int32
     dst: np.ndarray  # (T,) int32
@@ -346,7 +348,8 @@ def build_worlds(cfg: Config, rngs: list[np.random.Generator], skeleton: Skeleto
         adoption_month=np.full(memory.shape, -1, np.int32),
         p_north=(sk.p_north[None, :] + M * np.arange(R)[:, None]).ravel().astype(np.int32),
         p_south=(sk.p_south[None, :] + M * np.arange(R)[:, None]).ravel().astype(np.int32),
-        alive=np.ones(R * P, bool), last_exchange=np.zeros(R * P, np.int32),
+        alive=np.ones(R * P, bool), last_exchange=np.zeros(R * P, np.int32), familiarity=np.zeros(R * P),
+        support=np.full(R * P, float(cfg.partnership.support_initial)),
         src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0,
         last_contact=np.full(T, NEVER, np.int32), distance=distance,
         momentum=np.zeros(n_cso_all), initiative_start=np.full(n_cso_all, -1, np.int32),
@@ -537,7 +540,7 @@ def stack_worlds(worlds: list[World]) -> World:
         "employed", "migrant_org")}
     arrays.update({name: cat(name) for name in (
         "muni_country", "memory", "memory0", "proactivity", "objectives", "adopted", "adoption_month", "alive",
-        "last_exchange", "tie_type", "trust", "last_contact", "distance",
+        "last_exchange", "familiarity", "support", "tie_type", "trust", "last_contact", "distance",
         "momentum", "initiative_start", "cooldown_until")})  # per-CSO arrays: replication-major like the section
     return World(
         **arrays, city=city, partnership=partnership,

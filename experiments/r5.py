@@ -27,10 +27,14 @@ has none) and the partnerships still alive.
 What could make it false: see ``FALSIFIERS``. At equal monthly budget a longer
 programme pays for more exchanges, so more learning follows from the money; the
 test of time itself is the equal total budget, where the same money is spread
-thin or spent fast. Nothing in the model needs calendar time yet (no
-absorptive limit per month, no familiarity built over years: issue 11), so a
-short intense programme can teach as much as a long one; forgetting and
-turnover erase what is not used, which favours whichever ends later.
+thin or spent fast. Two mechanisms make calendar time matter: what an actor
+takes in within a month saturates (``knowledge.monthly_intake``,
+``rules.absorbed``), so visits packed into a short programme teach less than
+the same visits spread out; and familiarity grows with each event and fades
+without (``rules.update_familiarity``), lowering the distance on the
+partnership's contacts. Against that, forgetting and turnover erase what is
+not used, and trust decays between sparse visits; the equal-total comparison
+reports whichever wins.
 ``COUNTER`` names a setting where the main verdict fails.
 
 Comparisons and verdicts (paired by replication, bootstrap 95 % intervals):
@@ -92,8 +96,9 @@ PIECEMEAL_AT = 48
 MAIN = "Longer engagement leaves more learning"
 FALSIFIERS = {
     MAIN: ("At equal monthly budget the longer programme also has more money; at equal total budget only time "
-           "differs, and the model has no mechanism that needs time (absorptive capacity per month, familiarity: "
-           "issue 11), so it can come out either way; where programme money buys no exchange "
+           "differs: absorptive capacity per month and familiarity favour spreading the visits, forgetting, "
+           "turnover and trust decay between sparse visits favour packing them, so it can come out either way; "
+           "where programme money buys no exchange "
            "(programme.cost_per_visit far above the budget) duration cannot matter."),
     "Longer engagement leaves more institutionalised knowledge": (
         "Memory takes up what staff know at institutionalisation_rate, month by month; if what staff learnt is "
@@ -105,9 +110,12 @@ FALSIFIERS = {
         "Bursts spend the same money in fewer months; without a limit on what a delegation absorbs in a month, "
         "intensity is as good as continuity."),
 }
-COUNTER = {"question": MAIN, "overrides": ["programme.cost_per_visit=1000"],
+COUNTER = {"question": MAIN, "overrides": ["programme.cost_per_visit=1000", "municipality.own_activity_rate=0"],
            "why": ("When one visit costs 1,000 k EUR, neither budget rule's programme pays for an exchange (the "
-                   "equal total is 240 k EUR, the monthly budget 5 k EUR), so duration cannot change learning.")}
+                   "equal total is 240 k EUR, the monthly budget 5 k EUR), and with no own-means exchanges nothing "
+                   "else fills the longer window (a longer programme is read later, 36 months after its end, so "
+                   "own-means exchanges alone would give it more months of learning), so duration cannot change "
+                   "learning.")}
 
 
 def window(data: Data) -> int:

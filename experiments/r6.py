@@ -23,14 +23,15 @@ Comparisons and verdicts (paired by replication; the verdict rule of
 :mod:`c2c_sim.stats`, Holm-adjusted across the experiment): both sides
 proactive against both re-active, one verdict per outcome (the main claim);
 and high against low proactivity of one side, at each level of the other
-side's, per side and outcome. The southern verdicts are assumed, not tested:
-the model uses only the pair's mean proactivity (``rules.exchange_intensity``),
-so a proactive Dutch city with a re-active partner gives exactly the numbers of
-the reverse and the southern effect equals the Dutch one by construction
-(issue 11: each side's agency).
+side's, per side and outcome. Each side initiates own-means exchanges from its
+own proactivity and the other side must take them up (``rules.take_up``,
+``partnership.response_base``); the initiator sets their agenda and the Dutch
+initiative carries the domestic motive (R1, ``rules.domestic_motive``), so the
+two sides' effects can differ and both are tested.
 
 What could make it false: see ``FALSIFIERS``. Proactivity raises own-means
-exchanges (``municipality.own_activity_rate`` x proactivity x trust); they keep
+exchanges (``municipality.own_activity_rate`` x each side's initiative x the
+other's take-up x trust x local support); they keep
 a partnership alive only if it would otherwise lapse for dormancy
 (``municipality.dormancy_months``) and only if trust survives the cut. The figure follows the partnerships alive
 month by month.
@@ -61,8 +62,6 @@ SOUTH = "municipality.proactivity_south"
 OUTCOMES = {"partnerships_alive": "partnerships alive at the end",
             "activity_after_programme": "exchanges per partnership a month after the cut"}
 MAIN = "Proactive cities keep more partnerships alive after a funding cut"
-SYMMETRIC = ("the model uses only the mean proactivity of the two partners (rules.exchange_intensity), so the "
-             "southern side's effect equals the Dutch side's by construction (the Dutch verdict tests it)")
 FALSIFIERS = {
     MAIN: ("Own-means exchanges keep a partnership alive only where it would otherwise lapse for dormancy: if "
            "partnerships outlive long silences (municipality.dormancy_months), or own activity is too rare "
@@ -70,13 +69,18 @@ FALSIFIERS = {
     "Proactive cities keep more exchanges per partnership a month after the cut": (
         "Own-means exchanges scale with proactivity and trust; if trust decays to nothing after the cut, even "
         "proactive cities stop."),
-    "Proactive Dutch cities: more partnerships alive": ("Tested (its size is the model's); only the pair's mean "
-                                                        "proactivity enters, so it says nothing about which side "
-                                                        "acts."),
-    "Proactive Dutch cities: more exchanges per partnership": ("Tested, as above; fails where trust decays to "
-                                                               "nothing after the cut."),
-    "Proactive southern cities: more partnerships alive": "Assumed: " + SYMMETRIC + ".",
-    "Proactive southern cities: more exchanges per partnership": "Assumed: " + SYMMETRIC + ".",
+    "Proactive Dutch cities: more partnerships alive": (
+        "A proactive side's initiatives need the other side to take them up (partnership.response_base): with a "
+        "re-active partner who seldom does, or partnerships that outlive long silences, one side's proactivity "
+        "changes little."),
+    "Proactive Dutch cities: more exchanges per partnership": (
+        "As above; the Dutch initiative also scales with the domestic motive, so an agenda that does not serve "
+        "Dutch objectives (coherence 0) damps it; fails where trust decays to nothing after the cut."),
+    "Proactive southern cities: more partnerships alive": (
+        "As for the Dutch side, without the domestic motive: a re-active Dutch partner who seldom takes up "
+        "southern initiatives limits them."),
+    "Proactive southern cities: more exchanges per partnership": (
+        "As for the Dutch side, without the domestic motive; fails where trust decays to nothing after the cut."),
 }
 COUNTER = {"question": MAIN, "overrides": ["municipality.dormancy_months=1000"],
            "why": ("When a partnership survives 1,000 silent months, every partnership is still alive at month 120 "
@@ -104,8 +108,7 @@ def analyse(data: Data) -> Analysis:
                 effects[f"other side {o:g}"] = e
                 rows.append((question, outcome, (f"{side.split('.')[-1]} {hi:g} vs {lo:g}, "
                              f"{other.split('.')[-1]} {o:g}"), e))
-            verdicts.append(stats.verdict(question, effects, moderator=other,
-                                          assumed=SYMMETRIC if who == "southern" else ""))
+            verdicts.append(stats.verdict(question, effects, moderator=other))
     cells = stats.cell_means(s, [NORTH, SOUTH], list(OUTCOMES))
     cut = int(data.config.get("shocks", {}).get("funding_cut_month", -1))
     notes = [(f"Programme funding stops at month {cut} in every cell; activity after the programme is counted "

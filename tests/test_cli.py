@@ -15,6 +15,7 @@ import yaml
 
 from c2c_sim import make_config, run_replications
 from c2c_sim.config import flatten
+from c2c_sim.state import CHANNELS
 
 TINY = ["months=6", "replications=3", "world.partnerships_morocco=1", "world.partnerships_turkey=1",
         "world.unpartnered_north=1", "world.unpartnered_south=1", "world.staff_per_municipality=4",
@@ -109,7 +110,7 @@ def test_run_writes_a_complete_job_folder(runs):
                             "partnerships": 3 * 7 * len(pd.read_parquet(folder / "partnerships.parquet")
                                                          .partnership.unique()),
                             "countries": len(pd.read_parquet(folder / "countries.parquet")),
-                            "channels": 3 * 2 * 6 * 9}  # replications x sides x domains x channels
+                            "channels": 3 * 2 * 6 * len(CHANNELS)}  # replications x sides x domains x channels
     assert "learning_gain_south" in res.stdout  # the summary table is printed
 
 

@@ -146,7 +146,8 @@ def test_empty_world_is_rejected_naming_the_keys(make_tiny):
 
 def test_termination_shock_ends_the_share_of_partnerships(make_tiny):
     cfg = make_tiny(months=6, world_partnerships_morocco=3, world_partnerships_turkey=2,
-                    shocks_termination_month=4, shocks_terminated_share=0.4, municipality_dormancy_months=100)
+                    shocks_termination_month=4, shocks_terminated_share=0.4, municipality_dormancy_months=100,
+                    partnership_support_shield=0.0)
     eng = Engine(cfg, [np.random.default_rng(s) for s in range(5)])
     alive = []
     while eng.month < cfg.months:
@@ -159,7 +160,7 @@ def test_termination_shock_ends_the_share_of_partnerships(make_tiny):
 def test_termination_targets_a_country(make_tiny, country, code):
     cfg = make_tiny(months=4, world_partnerships_morocco=3, world_partnerships_turkey=2, shocks_termination_month=2,
                     shocks_terminated_share=1.0, shocks_terminated_country=country,
-                    municipality_dormancy_months=100)
+                    municipality_dormancy_months=100, partnership_support_shield=0.0)
     eng = Engine(cfg, [np.random.default_rng(s) for s in range(3)]).run()
     w = eng.world
     target = w.muni_country[w.p_south] == code

@@ -34,6 +34,7 @@ from c2c_sim.state import (
     TransferWork,
     TrustWork,
     empty_ledger,
+    general_plan,
     params_from_config,
 )
 from c2c_sim.world import NEVER, Kind, TieType
@@ -49,7 +50,8 @@ def prm(**kw):
     return params_from_config(Config())._replace(**kw)
 
 
-RATES = {"explicit_rate": 0.3, "tacit_rate": 0.15, "absorptive_base": 0.3, "bounded_gap": 1.0, "tacit_exponent": 2.0}
+RATES = {"explicit_rate": 0.3, "tacit_rate": 0.15, "absorptive_base": 0.3, "bounded_gap": 1.0, "tacit_exponent": 2.0,
+         "monthly_intake": 0.0}  # Rule 2 alone: no limit per month (tested apart, test_monthly_intake_*)
 
 
 def knowledge(explicit, tacit=None, start=None) -> Knowledge:
@@ -90,7 +92,8 @@ def run_transfer(kn, tie_set, cts, *, openness=None, north=None, agenda=None, **
     agenda = np.ones((1, n_dom)) if agenda is None else np.asarray(agenda, float).reshape(-1, n_dom)
     learners = Learners(np.ones(A) if openness is None else np.asarray(openness, float),
                         np.zeros(A, bool) if north is None else np.asarray(north, bool), np.full(A, 2, np.int8))
-    rules.transfer_knowledge(kn, learners, tie_set, cts, len(cts.tie), 0, agenda, prm(**{**RATES, **kw}), work,
+    rules.transfer_knowledge(kn, learners, tie_set, cts, len(cts.tie), 0, general_plan(agenda),
+                             prm(**{**RATES, **kw}), work,
                              empty_ledger(A, len(tie_set.src), n_dom), 0)
     return work
 
@@ -218,7 +221,7 @@ def test_the_cut_by_the_best_source_is_booked_as_capped():
     learners = Learners(np.ones(A), np.zeros(A, bool), np.array([0, 2, 2, 2], np.int8))  # actor 0 on side 0
     work = transfer_work(A, n_dom)
     rules.transfer_knowledge(kn, learners, ties([0, 0, 0], [1, 2, 3], 1.0), contacts([0, 1, 2]), 3, 0,
-                             np.full((1, n_dom), 10.0), prm(**{**RATES, "explicit_rate": 1.0, "tacit_rate": 1.0,
+                             general_plan(np.full((1, n_dom), 10.0)), prm(**{**RATES, "explicit_rate": 1.0, "tacit_rate": 1.0,
                                                                "absorptive_base": 1.0, "tacit_exponent": 1.0}),
                              work, ledger, 0)
     gain = 0.5 * (kn.explicit[0] + kn.tacit[0]) - before
@@ -256,7 +259,7 @@ def test_direction_weight_donor_blocks_north_learning_from_south_in_partnership_
 def run_trust(tie_set, cts, month=5, **kw):
     T = len(tie_set.trust)
     work = TrustWork(np.zeros(T, np.int64), np.zeros(T, bool))
-    rules.update_trust(tie_set, cts, len(cts.tie), 0, T, month, prm(**kw), work)
+    rules.update_trust(tie_set, cts, len(cts.tie), 0, T, month, prm(**kw), work, np.ones(1))
     assert not work.contacts.any() and not work.bridged.any()  # work left clean
     return tie_set
 
@@ -551,7 +554,7 @@ def partnerships(alive, last_exchange) -> Partnerships:
     P = len(alive)
     return Partnerships(north=np.arange(P, dtype=np.int32), south=np.arange(P, 2 * P, dtype=np.int32),
                         alive=np.array(alive, bool), last_exchange=np.array(last_exchange, np.int32),
-                        event_index=np.zeros(P + 1, np.int64), event_ties=np.zeros(0, np.int64))
+                        familiarity=np.zeros(P), support=np.zeros(P), event_index=np.zeros(P + 1, np.int64), event_ties=np.zeros(0, np.int64))
 
 
 def test_partnership_dormancy_ends_it_for_good():
@@ -571,9 +574,12 @@ OBJ_NORTH = np.array([0.15, 0.45, 0.1, 0.1, 0.1, 0.1])
 OBJ_SOUTH = np.array([0.2, 0.05, 0.3, 0.25, 0.1, 0.1])
 
 
-def agenda_of(coherence, strategy=False, focus=2.0, north=OBJ_NORTH, south=OBJ_SOUTH) -> np.ndarray:
+def agenda_of(coherence, strategy=False, focus=2.0, north=OBJ_NORTH, south=OBJ_SOUTH, familiarity=1.0,
+              **kw) -> np.ndarray:
+    """The agenda of paid events of a programme with ``coherence`` (the Dutch weight is half of it)."""
     out = np.zeros(len(north))
-    rules.exchange_agenda(prm(learning_strategy=strategy, strategy_focus=focus), north, south, coherence, out)
+    rules.exchange_agenda(prm(learning_strategy=strategy, strategy_focus=focus, **kw), north, south, 0.5 * coherence,
+                          familiarity, out)
     return out
 
 
@@ -628,12 +634,13 @@ def test_funding_cut_stops_the_programme_for_good():
 
 def test_exchange_intensity_paid_and_own_activity():
     p = prm(cost_per_visit=10.0, own_activity_rate=0.6, initiator_boost=1.0)
-    paid, own = rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.0)
-    assert paid == pytest.approx(0.5) and own == pytest.approx(0.6 * 0.5 * 0.3)
-    assert rules.exchange_intensity(p, 5.0, 0.5, 0.6, 0.0)[1] > own  # proactivity
-    assert rules.exchange_intensity(p, 5.0, 0.9, 0.3, 0.0)[1] > own  # trust
-    assert rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.5)[1] == pytest.approx(0.6 * 0.5 * 0.8)  # migrants initiate
-    assert rules.exchange_intensity(p, 0.0, 0.0, 0.3, 1.0) == (0.0, 0.0)  # no money, no trust: nothing
+    p = p._replace(response_base=1.0, support_activity=0.0)  # every initiative taken up; support off
+    paid, own, share = rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.3, 0.0, 1.0, 0.0)
+    assert paid == pytest.approx(0.5) and own == pytest.approx(0.6 * 0.5 * 0.3) and share == 0.5
+    assert rules.exchange_intensity(p, 5.0, 0.5, 0.6, 0.6, 0.0, 1.0, 0.0)[1] > own  # proactivity
+    assert rules.exchange_intensity(p, 5.0, 0.9, 0.3, 0.3, 0.0, 1.0, 0.0)[1] > own  # trust
+    assert rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.3, 0.5, 1.0, 0.0)[1] == pytest.approx(0.6 * 0.5 * 0.8)  # migrants
+    assert rules.exchange_intensity(p, 0.0, 0.0, 0.3, 0.3, 1.0, 1.0, 0.0)[:2] == (0.0, 0.0)  # no money, no trust
 
 
 def test_event_counts_are_poisson(rng):
@@ -675,7 +682,7 @@ def partnership_network(rng, density=0.5, Mc=4):
     staff_pair = np.arange(T) < staff_ties
     order = np.argsort(part, kind="stable")
     pt = Partnerships(north=np.array([0, 1], np.int32), south=np.array([2, 3], np.int32), alive=np.ones(2, bool),
-                      last_exchange=np.zeros(2, np.int32), event_ties=order.astype(np.int64),
+                      last_exchange=np.zeros(2, np.int32), familiarity=np.zeros(2), support=np.zeros(2), event_ties=order.astype(np.int64),
                       event_index=np.concatenate([[0], np.cumsum(np.bincount(part, minlength=2))]).astype(np.int64))
     A = 4 * S + 2 + 2 * Mc
     rep = Rep(0, 0, 4 * S, 4 * S, 4 * S + 2, 4 * S + 2, A, A, A, 0, 4, 0, 2, 0, T, 4 * S)
@@ -782,10 +789,11 @@ def test_ties_in_use_need_both_ends_and_a_live_partnership():
 # =============================================================================================== month wiring
 @pytest.fixture
 def engine_for(make_tiny):
-    """``engine_for(**overrides)``: a one-replication Engine on the tiny world, agenda flat."""
+    """``engine_for(**overrides)``: a one-replication Engine on the tiny world, agenda flat, no limit on a
+    month's intake (Rule 2 alone, unless the overrides say otherwise)."""
 
     def build(**overrides) -> Engine:
-        eng = Engine(make_tiny(**overrides), [np.random.default_rng(7)])
+        eng = Engine(make_tiny(**{"knowledge_monthly_intake": 0.0, **overrides}), [np.random.default_rng(7)])
         eng.state.plan.agenda[:] = 1.0
         return eng
 
@@ -810,7 +818,7 @@ def set_pair(eng: Engine, e: int, north: list, south: list, trust: float = 0.8) 
 
 def engine_transfer(eng: Engine, cts: Contacts) -> None:
     st = eng.state
-    rules.transfer_knowledge(st.knowledge, st.actors, st.ties, cts, len(cts.tie), 0, st.plan.agenda, eng.params,
+    rules.transfer_knowledge(st.knowledge, st.actors, st.ties, cts, len(cts.tie), 0, st.plan, eng.params,
                              st.work.transfer, st.ledger, 0)
 
 

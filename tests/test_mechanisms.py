@@ -1,0 +1,205 @@
+"""The mechanisms the recommendations name (issue 11): each rule on a small hand-made state (direction
+and size), an invariant under hypothesis, and the parameter value that turns it off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import c2c_sim
+from c2c_sim import rules
+from c2c_sim.config import Config
+from c2c_sim.engine import Engine
+from c2c_sim.state import Partnerships, Rep, params_from_config
+
+OBJ_NORTH = np.array([0.15, 0.45, 0.1, 0.1, 0.1, 0.1])
+OBJ_SOUTH = np.array([0.2, 0.05, 0.3, 0.25, 0.1, 0.1])
+
+
+def prm(**kw):
+    return params_from_config(Config())._replace(**kw)
+
+
+def partnerships(P: int, familiarity=0.0, support=0.0, last_exchange=0) -> Partnerships:
+    return Partnerships(north=np.arange(P, dtype=np.int32), south=np.arange(P, 2 * P, dtype=np.int32),
+                        alive=np.ones(P, bool), last_exchange=np.full(P, last_exchange, np.int32),
+                        familiarity=np.full(P, familiarity, float), support=np.full(P, support, float),
+                        event_index=np.zeros(P + 1, np.int64), event_ties=np.zeros(0, np.int64))
+
+
+# ------------------------------------------------------------------ R5 (a): absorptive capacity per month
+def test_monthly_intake_saturates_and_zero_is_no_limit():
+    p = prm(monthly_intake=0.05)
+    small, big = rules.absorbed(0.001, p), rules.absorbed(0.2, p)
+    assert small == pytest.approx(0.001, rel=0.02) and small < 0.001  # nearly all of a small increment
+    assert 0.98 * 0.05 < big < 0.05  # never more than the limit
+    assert rules.absorbed(0.0, p) == 0.0
+    # one month of four contacts takes in less than the same contacts over four months
+    assert rules.absorbed(0.08, p) < 4 * rules.absorbed(0.02, p)
+    assert rules.absorbed(0.2, prm(monthly_intake=0.0)) == 0.2  # off
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=st.floats(0.0, 5.0), limit=st.floats(1e-4, 1.0))
+def test_intake_is_between_zero_and_the_increment_and_the_limit(x, limit):
+    got = rules.absorbed(x, prm(monthly_intake=limit))
+    assert 0.0 <= got <= min(x, limit) + 1e-15
+
+
+# ------------------------------------------------------------------ R5 (b): familiarity
+def test_familiarity_grows_with_events_and_fades_without():
+    pt = partnerships(3, familiarity=0.5)
+    rules.update_familiarity(pt, np.array([0, 1, 3]), 0, 3, prm(familiarity_growth=0.2, familiarity_decay=0.1))
+    assert pt.familiarity == pytest.approx([0.45, 1 - 0.5 * 0.8, 1 - 0.5 * 0.8 ** 3])
+
+
+@settings(max_examples=100, deadline=None)
+@given(f=st.floats(0.0, 1.0), k=st.integers(0, 50), g=st.floats(0.0, 1.0), d=st.floats(0.0, 1.0))
+def test_familiarity_stays_in_the_unit_interval(f, k, g, d):
+    pt = partnerships(1, familiarity=f)
+    rules.update_familiarity(pt, np.array([k]), 0, 1, prm(familiarity_growth=g, familiarity_decay=d))
+    assert 0.0 <= pt.familiarity[0] <= 1.0
+    assert (pt.familiarity[0] >= f - 1e-15) if k > 0 else (pt.familiarity[0] <= f)
+
+
+def test_familiarity_lets_the_learning_strategy_focus():
+    def agenda(familiarity, dependence):
+        out = np.zeros(6)
+        rules.exchange_agenda(prm(learning_strategy=True, strategy_familiarity=dependence), OBJ_NORTH, OBJ_SOUTH,
+                              0.0, familiarity, out)
+        return out
+
+    strangers, partners = agenda(0.0, 0.5), agenda(1.0, 0.5)
+    assert strangers.std() < partners.std()  # a strategy focuses only as far as the partners know each other
+    assert strangers.mean() == pytest.approx(1.0) and partners.mean() == pytest.approx(1.0)
+    assert np.allclose(agenda(0.0, 0.0), agenda(1.0, 0.0))  # off: familiarity does not matter
+    assert np.allclose(agenda(1.0, 0.5), agenda(0.3, 0.0))  # full familiarity: the strategy's full focus
+
+
+def test_familiarity_lowers_the_distance_on_the_partnerships_contacts():
+    """One contact in a partnership's context: the receiver learns more when familiarity has removed part
+    of the distance (``plan.closeness``); contacts outside any partnership are unaffected."""
+    from c2c_sim.state import Learners, empty_ledger, general_plan
+    from tests.test_rules import contacts, knowledge, ties, transfer_work
+
+    def gain(closeness, context):
+        kn = knowledge([[0.2, 0.2], [0.7, 0.7]])
+        plan = general_plan(np.ones((2, 2)))
+        plan.closeness[0] = closeness
+        rules.transfer_knowledge(kn, Learners(np.ones(2), np.zeros(2, bool), np.full(2, 2, np.int8)),
+                                 ties([0], [1], 0.5, distance=0.5), contacts([0], context=context), 1, 0, plan,
+                                 prm(monthly_intake=0.0), transfer_work(2, 2), empty_ledger(2, 1, 2), 0)
+        return kn.explicit[0, 0] - kn.explicit0[0, 0]
+
+    assert gain(0.5, 0) > gain(1.0, 0) > 0
+    assert gain(0.5, 0) == pytest.approx(gain(1.0, 0) * (1 - 0.25) / (1 - 0.5))  # distance 0.5 -> 0.25
+    assert gain(0.5, -1) == gain(1.0, -1)  # outside the partnership: the general row
+
+
+# ------------------------------------------------------------------ R6: each side acts or re-acts
+def test_each_side_initiates_and_the_other_must_take_up():
+    p = prm(own_activity_rate=1.0, response_base=0.5, support_activity=0.0, initiator_boost=0.0)
+    _, own_np, share_np = rules.exchange_intensity(p, 0.0, 1.0, 0.8, 0.1, 0.0, 1.0, 0.0)
+    _, own_sp, share_sp = rules.exchange_intensity(p, 0.0, 1.0, 0.1, 0.8, 0.0, 1.0, 0.0)
+    assert own_np == pytest.approx(own_sp)  # as much activity either way round...
+    assert share_np > 0.5 > share_sp and share_np == pytest.approx(1 - share_sp)  # ...but another side leads
+    assert own_np == pytest.approx(0.5 * (0.8 * 0.55 + 0.1 * 0.9))
+    # the weaker side limits: one keen side and one that never acts do less than two moderate ones
+    assert rules.exchange_intensity(p, 0.0, 1.0, 0.9, 0.0, 0.0, 1.0, 0.0)[1] < \
+        rules.exchange_intensity(p, 0.0, 1.0, 0.45, 0.45, 0.0, 1.0, 0.0)[1]
+    # off (every initiative taken up): the mean of the pair's proactivity, as before
+    off = p._replace(response_base=1.0)
+    assert rules.exchange_intensity(off, 0.0, 1.0, 0.8, 0.1, 0.0, 1.0, 0.0)[1] == pytest.approx(0.45)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pn=st.floats(0, 1), ps=st.floats(0, 1), base=st.floats(0, 1), trust=st.floats(0, 1))
+def test_own_activity_is_symmetric_and_never_exceeds_full_take_up(pn, ps, base, trust):
+    p = prm(response_base=base, support_activity=0.0)
+    a = rules.exchange_intensity(p, 0.0, trust, pn, ps, 0.0, 1.0, 0.0)
+    b = rules.exchange_intensity(p, 0.0, trust, ps, pn, 0.0, 1.0, 0.0)
+    full = rules.exchange_intensity(p._replace(response_base=1.0), 0.0, trust, pn, ps, 0.0, 1.0, 0.0)
+    assert a[1] == pytest.approx(b[1]) and a[1] <= full[1] + 1e-12 and 0.0 <= a[2] <= 1.0
+
+
+def test_north_and_south_proactive_are_distinguishable_in_a_run(make_tiny):
+    """North-proactive/South-reactive and the reverse give different runs (before issue 11 they gave
+    exactly the same numbers); with the side's agenda off and every initiative taken up they do not."""
+    def learning(pn, ps, **kw):
+        cfg = make_tiny(months=60, municipality_proactivity_north=pn, municipality_proactivity_south=ps, **kw)
+        return c2c_sim.run_replications(cfg, replications=4, seed=3).summary[
+            ["learning_on_objectives_north", "learning_on_objectives_south"]].to_numpy()
+
+    assert not np.allclose(learning(0.8, 0.1), learning(0.1, 0.8))
+    off = dict(partnership_initiator_agenda=0.0, partnership_response_base=1.0, partnership_domestic_motive=0.0)
+    np.testing.assert_allclose(learning(0.8, 0.1, **off), learning(0.1, 0.8, **off), rtol=1e-12)
+
+
+# ------------------------------------------------------------------ R1: domestic motive
+def test_domestic_motive_follows_what_the_agenda_serves():
+    p = prm(domestic_motive=1.0)
+    neutral = rules.domestic_motive(p, OBJ_NORTH, np.ones(6))
+    dutch = rules.domestic_motive(p, OBJ_NORTH, OBJ_NORTH / OBJ_NORTH.mean())
+    southern = rules.domestic_motive(p, OBJ_NORTH, OBJ_SOUTH / OBJ_SOUTH.mean())
+    assert neutral == pytest.approx(1.0) and dutch > 1.0 > southern >= 0.0
+    assert rules.domestic_motive(prm(domestic_motive=0.0), OBJ_NORTH, OBJ_SOUTH / OBJ_SOUTH.mean()) == 1.0  # off
+
+
+def test_coherence_raises_dutch_initiative_through_the_motive(make_tiny):
+    """Coherence pays for events on Dutch objectives; through the domestic motive the Dutch side then
+    initiates more own-funded exchanges (coherence acts on the whole agenda, not only on paid events)."""
+    def own_events(coherence, motive):
+        cfg = make_tiny(months=60, programme_coherence=coherence, partnership_domestic_motive=motive)
+        return c2c_sim.run_replications(cfg, replications=6, seed=2).summary["exchange_events_total"].mean()
+
+    assert own_events(1.0, 2.0) - own_events(0.0, 2.0) > own_events(1.0, 0.0) - own_events(0.0, 0.0)
+
+
+# ------------------------------------------------------------------ R7: support at home
+def rep_of(P: int, Mc: int) -> Rep:
+    A = P * Mc
+    return Rep(0, 0, 0, 0, 0, 0, A, 0, 0, 0, 0, 0, P, 0, 0, 0)
+
+
+def test_support_grows_with_involved_migrants_and_fades():
+    pt = partnerships(2, support=0.5)
+    rules.update_support(pt, np.array([0, 10]), rep_of(2, 10), prm(support_growth=0.1, support_decay=0.02))
+    assert pt.support == pytest.approx([0.5 - 0.02 * 0.5, 0.5 + 0.1 * 0.5 - 0.02 * 0.5])
+
+
+def test_support_lengthens_the_dormancy_a_partnership_survives():
+    p = prm(dormancy_months=24, support_dormancy=1.0)
+    low, high = partnerships(1, support=0.0), partnerships(1, support=0.5)
+    assert rules.sustain_partnerships(low, 0, 1, 25, p) and not low.alive[0]
+    assert not rules.sustain_partnerships(high, 0, 1, 36, p) and high.alive[0]  # 24 * 1.5 = 36 months
+    assert rules.sustain_partnerships(high, 0, 1, 37, p)
+    off = partnerships(1, support=0.5)
+    assert rules.sustain_partnerships(off, 0, 1, 25, p._replace(support_dormancy=0.0))
+
+
+def test_support_shields_partnerships_in_a_termination():
+    P, R = 4, 50
+    hit = {}
+    for support in (0.0, 0.5, 1.0):
+        alive = np.ones(R * P, bool)
+        rules.terminate_partnerships(alive, np.full(P, 1), [np.random.default_rng(r) for r in range(R)], 1.0,
+                                     "any", np.full(R * P, support), 0.8)
+        hit[support] = 1 - alive.mean()
+    assert hit[0.0] == 1.0 and hit[1.0] < hit[0.5] < 1.0
+    assert abs(hit[1.0] - 0.2) < 0.08  # survives with probability shield * support = 0.8
+
+
+def test_outreach_builds_support_and_support_keeps_partnerships_through_a_funding_cut(make_tiny):
+    def run(outreach, activity=1.0, dormancy=1.0):
+        cfg = make_tiny(months=96, migrants_outreach=outreach, shocks_funding_cut_month=12,
+                        partnership_support_activity=activity, partnership_support_dormancy=dormancy)
+        eng = Engine(cfg, [np.random.default_rng(s) for s in range(8)]).run()
+        return eng.world.support.mean(), eng.metrics["partnerships_alive"].mean()
+
+    (s0, alive0), (s1, alive1) = run(0.0), run(0.1)
+    assert s1 > s0 and alive1 >= alive0
+    _, off0 = run(0.0, 0.0, 0.0)
+    _, off1 = run(0.1, 0.0, 0.0)
+    assert off0 <= alive0 and off1 <= alive1  # support's protection off: no more partnerships alive
