@@ -171,7 +171,7 @@ def preflight(argv: list[str], config_name: str = "config") -> list[str]:
         except ConfigError as exc:
             fail(str(exc))
         if ov.is_sweep_override() and values:
-            choices.append([f"{key}={v}" for v in values])
+            choices.append([f"{ov.get_key_element()}={v}" for v in values])
         else:
             choices.append([ov.input_line])
     combos = list(itertools.islice(itertools.product(*choices), MAX_PREFLIGHT_COMPOSE))
@@ -207,33 +207,53 @@ def rerun_overrides(folder: str | Path) -> list[str]:
     return [f"{k}={override_value(v)}" for k, v in saved.items() if v != defaults[k] or type(v) is not type(defaults[k])]
 
 
-def expand_rerun(argv: list[str]) -> list[str]:
-    """``--rerun FOLDER`` (or ``--rerun=FOLDER``) replaced by the overrides of that run's saved configuration
-    (see :func:`rerun_overrides`); overrides given after it change the rerun (``replications=50``)."""
+def pop_option(argv: list[str], flag: str, what: str) -> tuple[list[str], list[str]]:
+    """``argv`` without every ``flag VALUE`` (or ``flag=VALUE``), and the VALUEs, in order."""
     out: list[str] = []
+    found: list[str] = []
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg == RERUN_FLAG or arg.startswith(RERUN_FLAG + "="):
-            if arg == RERUN_FLAG:
-                if i + 1 >= len(argv):
-                    fail(f"{RERUN_FLAG} needs a run folder (one with config.yaml)")
-                folder = argv[i + 1]
-                i += 1
-            else:
-                folder = arg.split("=", 1)[1]
-            from .storage import provenance, read_provenance
-
-            out[:0] = rerun_overrides(folder)  # before anything else, so later overrides win
-            saved, now = read_provenance(folder), provenance()
-            note = f"c2c-sim: rerunning {folder}"
-            if saved and saved != now:
-                note += f" (saved by {_describe(saved)}; this is {_describe(now)}: results can differ)"
-            print(note, file=sys.stderr)
+        if arg == flag or arg.startswith(flag + "="):
+            if arg == flag and i + 1 >= len(argv):
+                fail(f"{flag} needs {what}")
+            found.append(argv[i + 1] if arg == flag else arg.split("=", 1)[1])
+            i += arg == flag
         else:
             out.append(arg)
         i += 1
+    return out, found
+
+
+def expand_rerun(argv: list[str]) -> list[str]:
+    """``--rerun FOLDER`` (or ``--rerun=FOLDER``) replaced by the overrides of that run's saved configuration
+    (see :func:`rerun_overrides`); overrides given after it change the rerun (``replications=50``)."""
+    from .storage import provenance, read_provenance
+
+    out, found = pop_option(argv, RERUN_FLAG, "a run folder (one with config.yaml)")
+    for folder in found:
+        out[:0] = rerun_overrides(folder)  # before anything else, so later overrides win
+        saved, now = read_provenance(folder), provenance()
+        note = f"c2c-sim: rerunning {folder}"
+        if saved and saved != now:
+            note += f" (saved by {_describe(saved)}; this is {_describe(now)}: results can differ)"
+        print(note, file=sys.stderr)
     return out
+
+
+def expand_scenario_dirs(argv: list[str]) -> list[str]:
+    """``--scenario-dir DIR`` (repeatable, or ``--scenario-dir=DIR``) replaced by one ``hydra.searchpath``
+    override listing every such folder (after those of a ``hydra.searchpath`` override already given)."""
+    out, found = pop_option(argv, scenarios.DIR_FLAG, "a folder (one with a scenario/ subfolder)")
+    if not found:
+        return out
+    try:
+        roots = [scenarios.config_root(folder) for folder in found]
+        given = [j for j, a in enumerate(out) if a.lstrip("+~").startswith(scenarios.SEARCHPATH + "=")]
+        before = scenarios.search_dirs([out[j] for j in given])
+    except ConfigError as exc:
+        fail(str(exc))
+    return [*(a for j, a in enumerate(out) if j not in given), scenarios.searchpath_override([*before, *roots])]
 
 
 def _describe(info: dict) -> str:
@@ -338,11 +358,7 @@ def main() -> None:
     """Console entry point ``c2c-sim``."""
     import hydra
 
-    try:
-        argv = scenarios.expand_dirs(sys.argv[1:])
-    except ConfigError as exc:
-        fail(str(exc))
-    argv = preflight(expand_rerun(argv))
+    argv = preflight(expand_rerun(expand_scenario_dirs(sys.argv[1:])))
     register_configs()
     sys.argv = [sys.argv[0], *argv]
     app = hydra.main(config_path=hydra_config_path(), config_name="config", version_base="1.3")(_task)

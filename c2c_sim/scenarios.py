@@ -75,34 +75,6 @@ def config_root(folder: str | Path) -> Path:
     return path
 
 
-def expand_dirs(argv: list[str]) -> list[str]:
-    """``--scenario-dir DIR`` (repeatable, or ``--scenario-dir=DIR``) replaced by one ``hydra.searchpath``
-    override listing every such folder (after those of a ``hydra.searchpath`` override already given)."""
-    out: list[str] = []
-    roots: list[Path] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == DIR_FLAG or arg.startswith(DIR_FLAG + "="):
-            if arg == DIR_FLAG:
-                if i + 1 >= len(argv):
-                    raise ConfigError(f"{DIR_FLAG} needs a folder (one with a scenario/ subfolder)")
-                folder = argv[i + 1]
-                i += 1
-            else:
-                folder = arg.split("=", 1)[1]
-            roots.append(config_root(folder))
-        else:
-            out.append(arg)
-        i += 1
-    if not roots:
-        return out
-    given = [j for j, a in enumerate(out) if a.lstrip("+~").startswith(SEARCHPATH + "=")]
-    before = search_dirs([out[j] for j in given])
-    out = [a for j, a in enumerate(out) if j not in given]
-    return [*out, searchpath_override([*before, *roots])]
-
-
 def searchpath_override(dirs: list[Path]) -> str:
     """``hydra.searchpath=['file:///a','file:///b']`` for ``dirs`` (quoted: paths may hold characters that
     Hydra's grammar reserves)."""
