@@ -109,10 +109,11 @@ def check_label(label: str) -> str:
 def parse_argument(arg: str) -> tuple[str, str]:
     """``LABEL=SCENARIO`` -> (label, scenario)."""
     label, eq, spec = arg.partition("=")
-    if not eq or not label or not spec.strip():
-        raise CompareError(f"'{arg}' is not LABEL=SCENARIO: give each scenario a label, e.g. baseline=default, "
-                           f"outreach=\"migrants.outreach=0.05\" or mine=my_policy.yaml")
-    return check_label(label), spec
+    if not eq or not spec.strip() or not LABEL.fullmatch(label):
+        raise CompareError(f"'{arg}' is not LABEL=SCENARIO: give each scenario a label (a letter, then letters, "
+                           f"digits, '_' or '-'), e.g. baseline=default, outreach=\"migrants.outreach=0.05\" or "
+                           f"mine=my_policy.yaml")
+    return label, spec
 
 
 def _is_file(token: str) -> bool:
@@ -513,8 +514,7 @@ def run_comparison(specs, out: Path, *, baseline: str | None = None, replication
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not the usage block
-        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
-        raise SystemExit(EXIT_BAD_INPUT)
+        raise CompareError(f"{message} (see {self.prog} --help)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -522,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     from .experiment import QUICK_MONTHS, QUICK_REPLICATIONS, ExperimentError, default_workers, results_root
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    ap = _Parser(prog="c2c-sim-compare", formatter_class=argparse.RawDescriptionHelpFormatter,
+    ap = _Parser(prog="c2c-sim-compare", formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
                  description="Compare two or more policy scenarios with paired effects against a baseline (the "
                              "first, or --baseline), the same replication seeds for all, caused outcomes on.",
                  epilog="SCENARIO is a preset name (default, migrant_inclusive, ... or one of --scenario-dir), a "
@@ -546,8 +546,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="a folder of your own scenarios (DIR/scenario/<name>.yaml); repeatable")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="common",
                     help="a parameter for every scenario, e.g. --set world.partnerships_morocco=1; repeatable")
-    args = ap.parse_args(argv)
     try:
+        args = ap.parse_args(argv)
         specs = [parse_argument(a) for a in args.scenarios]
         if args.workers is not None and args.workers < 1:
             raise CompareError("--workers must be at least 1")
