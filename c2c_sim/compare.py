@@ -47,7 +47,17 @@ import pandas as pd
 
 from . import scenarios as own
 from . import stats
-from .config import Config, ConfigError, check_value, flatten, to_dict, unflatten_params, validate
+from .config import (
+    GROUPS,
+    PRESET_ALIASES,
+    Config,
+    ConfigError,
+    check_value,
+    flatten,
+    to_dict,
+    unflatten_params,
+    validate,
+)
 from .metrics import CAUSED_NAMES
 
 DEFAULT_REPLICATIONS = 100
@@ -99,9 +109,9 @@ class Scenario:
 
 
 # ---------------------------------------------------------------- reading what the user gave
-def check_label(label: str) -> str:
+def check_label(label: str, what: str = "label") -> str:
     if not LABEL.fullmatch(label):
-        raise CompareError(f"label '{label}' is not allowed: a letter, then letters, digits, '_' or '-' "
+        raise CompareError(f"{what} '{label}' is not allowed: a letter, then letters, digits, '_' or '-' "
                            f"(at most 64 characters), e.g. baseline or outreach_5pc")
     return label
 
@@ -129,15 +139,15 @@ def scenario(label: str, spec: str | Mapping | Sequence[str]) -> Scenario:
     check_label(label)
     if isinstance(spec, Mapping):
         try:
-            dotted = unflatten_params(dict(spec))
+            dotted = unflatten_params({PRESET_ALIASES.get(k, k): v for k, v in spec.items()})
         except ConfigError as exc:
             raise CompareError(f"scenario '{label}': {exc}") from None
         tokens = []
         for key, value in dotted.items():
             if isinstance(value, Mapping):  # a domain profile: one override per domain
                 tokens += [f"{key}.{d}={override_value(v)}" for d, v in value.items()]
-            elif key in own.GROUPS or key == "scenario_preset":
-                tokens.append(f"{'scenario' if key == 'scenario_preset' else key}={value}")
+            elif key in GROUPS:
+                tokens.append(f"{key}={value}")
             else:
                 tokens.append(f"{key}={override_value(value)}")
         given = ", ".join(f"{k}={v!r}" for k, v in spec.items()) or "the defaults"
@@ -226,7 +236,7 @@ def align(scens: list[Scenario], *, replications: int, months: int | None, seed:
     baseline's horizon and seed unless given), caused outcomes on and its label as name; return them."""
     base = scens[0].config
     assert base is not None
-    run = {"replications": replications, "months": months or base.months,
+    run = {"replications": replications, "months": base.months if months is None else months,
            "seed": base.seed if seed is None else seed, "caused": True, "workers": 1}
     for key in ("replications", "months", "seed"):
         try:
@@ -556,11 +566,12 @@ def main(argv: list[str] | None = None) -> int:
                 raise CompareError(f"--set '{item}' must be KEY=VALUE")
         name = args.name or "-".join(lab for lab, _ in specs)
         if args.name is not None:
-            check_label(name)
+            check_label(name, "--name")
         root = results_root()
         out = args.results_dir or (root / "quick" / "compare" / name if args.quick else root / "compare" / name)
-        reps = args.replications or (QUICK_REPLICATIONS if args.quick else DEFAULT_REPLICATIONS)
-        months = args.months or (QUICK_MONTHS if args.quick else None)
+        reps = args.replications if args.replications is not None else \
+            QUICK_REPLICATIONS if args.quick else DEFAULT_REPLICATIONS
+        months = args.months if args.months is not None else QUICK_MONTHS if args.quick else None
         t0 = time.perf_counter()
         res = run_comparison(specs, out, baseline=args.baseline, replications=reps, months=months, seed=args.seed,
                              workers=args.workers or default_workers(), common=args.common,

@@ -160,6 +160,8 @@ BAD = {
     "bad_baseline": (["a=default", "b=default", "--baseline", "c"], ["--baseline 'c'", "a, b"]),
     "one_replication": (["a=default", "b=default", "--replications", "1"], ["at least 2 replications"]),
     "bad_option": (["a=default", "b=default", "--replication", "3"], ["--replication"]),
+    "zero_months": (["a=default", "b=default", "--months", "0"], ["months=0", "1 <= value"]),
+    "bad_name": (["a=default", "b=default", "--name", "my comparison"], ["--name 'my comparison'"]),
 }
 
 
@@ -243,3 +245,14 @@ def test_a_scenario_file_needs_the_global_package_line(tmp_path):
     f.write_text("migrants:\n  outreach: 0.1\n")
     with pytest.raises(C.CompareError, match=f"{f}.*# @package _global_"):
         C.prepare({"a": "default", "b": str(f)})
+
+
+def test_python_scenarios_take_make_config_names_and_presets():
+    scens, run = C.prepare({"a": {}, "b": {"scenario_preset": "migrant_inclusive", "trust_initial": 0.3},
+                            "c": {"programme": "none", "knowledge.staff_north": {"environment": 0.9}}}, seed=7)
+    a, b, c = (sc.config for sc in scens)
+    assert b.migrants.involvement == 0.3 and b.trust.initial == 0.3 and b.name == "b"
+    assert c.programme.budget_per_year == 0.0 and c.knowledge.staff_north["environment"] == 0.9
+    assert a.seed == b.seed == c.seed == 7 and run["seed"] == 7
+    with pytest.raises(C.CompareError, match="scenario 'b'.*trust_intial"):
+        C.prepare({"a": {}, "b": {"trust_intial": 0.3}})
