@@ -6,9 +6,11 @@ Entry points for other tools:
 * ``c2c_sim.C2CModel(**params, seed=...)``, a Mesa model (runs under ``mesa.batch_run``);
 * ``c2c_sim.run_replications(...)`` for tidy tables of many replications;
 * ``c2c_sim.load_config(run_folder)``: the configuration a run saved, to run it again;
+* ``c2c_sim.compare({"baseline": {...}, "outreach": {...}})``: paired effects of policy scenarios against
+  the first (:mod:`c2c_sim.compare`; the ``c2c-sim-compare`` command);
 * ``c2c_sim.ema.model()``: an EMA Workbench model.
 
-``C2CModel`` is imported on first use, so code that only runs the engine
+``C2CModel`` and ``compare`` are imported on first use, so code that only runs the engine
 (sweep jobs, for instance) does not pay for importing Mesa.
 """
 
@@ -22,6 +24,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "RunResult",
+    "compare",
     "load_config",
     "make_config",
     "replication_seeds",
@@ -37,4 +40,8 @@ def __getattr__(name: str):
         from .model import C2CModel
 
         return C2CModel
+    if name == "compare":  # the module c2c_sim.compare, which is callable: c2c_sim.compare(...) is its compare()
+        import importlib
+
+        return importlib.import_module(".compare", __name__)
     raise AttributeError(f"module 'c2c_sim' has no attribute {name!r}")

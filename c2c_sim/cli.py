@@ -1,13 +1,16 @@
 """The ``c2c-sim`` command: a Hydra app that runs a scenario's replications into a results folder.
 
 Before Hydra creates any folder, :func:`preflight` checks every override on the
-command line (keys, types, ranges, preset names) and composes the resulting
-configuration(s), so bad input ends with one line on stderr, exit code 2 and
-nothing written.
+command line (keys, types, ranges, preset names, and the scenario files of one's
+own that they choose) and composes the resulting configuration(s), so bad input
+ends with one line on stderr, exit code 2 and nothing written.
+``--scenario-dir DIR`` puts a folder of one's own scenarios on Hydra's search
+path (:mod:`c2c_sim.scenarios`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
@@ -19,7 +22,8 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from .config import CONFIG_DIR, GROUPS, ConfigError, check_value, list_presets, lookup_field, register_configs, validate
+from . import scenarios
+from .config import CONFIG_DIR, ConfigError, check_value, lookup_field, register_configs, validate
 from .resources import hydra_config_path
 
 EXIT_BAD_INPUT = 2
@@ -91,7 +95,8 @@ def parse_arguments(argv: list[str]) -> Arguments:
             positions.append(i)
         elif name not in HYDRA_FLAGS:
             fail(f"unknown option '{name}': allowed {', '.join(k for k in HYDRA_FLAGS if k.startswith('--'))}, "
-                 f"{RERUN_FLAG} (options such as -m go before the overrides: c2c-sim [-m] key=value ...)")
+                 f"{RERUN_FLAG}, {scenarios.DIR_FLAG} (options such as -m go before the overrides: "
+                 f"c2c-sim [-m] key=value ...)")
         elif eq:
             flags[name] = inline
         elif HYDRA_FLAGS[name] == 1:
@@ -106,6 +111,19 @@ def parse_arguments(argv: list[str]) -> Arguments:
             flags[name] = None
         i += 1
     return Arguments(flags, overrides, positions)
+
+
+def check_override(ov, dirs: list[Path], groups: list[str]) -> list:
+    """The checked values of one parsed override (a group's presets, including one's own files in the
+    search-path folders ``dirs``, or a schema key's values, coerced to its type); raises ConfigError."""
+    key = ov.key_or_group
+    values = _values(ov)
+    if key in groups:
+        for v in values:
+            scenarios.check_choice(key, str(v), dirs)
+        return values
+    f = lookup_field(key)
+    return [check_value(key, v, f) for v in values]
 
 
 def preflight(argv: list[str], config_name: str = "config") -> list[str]:
@@ -124,11 +142,17 @@ def preflight(argv: list[str], config_name: str = "config") -> list[str]:
         if flag in ("--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"):
             fail(f"{flag} is not supported: c2c-sim composes its own configs/ (presets via network=, programme=, "
                  f"scenario=, experiment=); to run a saved run's configuration again use "
-                 f"c2c-sim {RERUN_FLAG} <run folder> [key=value ...]")
+                 f"c2c-sim {RERUN_FLAG} <run folder> [key=value ...]; for scenario files of your own use "
+                 f"{scenarios.DIR_FLAG} <folder with a scenario/ subfolder>")
     try:
         overrides = OverridesParser.create().parse_overrides(args.overrides)
     except HydraException as exc:
         fail(f"cannot parse overrides: {str(exc).splitlines()[0]}")
+    try:
+        dirs = scenarios.search_dirs(args.overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+    groups = scenarios.groups(dirs)
     choices: list[list[str]] = []
     argv = list(argv)
     for pos, ov in zip(args.positions, overrides):
@@ -136,25 +160,18 @@ def preflight(argv: list[str], config_name: str = "config") -> list[str]:
         if key.startswith("hydra") or ov.is_delete():
             choices.append([ov.input_line])
             continue
-        values = _values(ov)
         try:
-            if key in GROUPS:
-                allowed = list_presets(key)
-                for v in values:
-                    if str(v) not in allowed:
-                        raise ConfigError(f"unknown {key} preset '{v}': allowed {', '.join(allowed)}")
-            else:
-                f = lookup_field(key)
-                checked = [check_value(key, v, f) for v in values]
-                if f.type in (int, "int") and list(map(str, values)) != list(map(str, checked)) and \
-                        (not ov.is_sweep_override() or ov.is_discrete_sweep()):
-                    values = checked
-                    argv[pos] = f"{ov.get_key_element()}={','.join(map(str, checked))}"
-                    ov = OverridesParser.create().parse_overrides([argv[pos]])[0]
+            checked, values = check_override(ov, dirs, groups), _values(ov)
+            if key not in groups and lookup_field(key).type in (int, "int") and \
+                    list(map(str, values)) != list(map(str, checked)) and \
+                    (not ov.is_sweep_override() or ov.is_discrete_sweep()):
+                values = checked
+                argv[pos] = f"{ov.get_key_element()}={','.join(map(str, checked))}"
+                ov = OverridesParser.create().parse_overrides([argv[pos]])[0]
         except ConfigError as exc:
             fail(str(exc))
         if ov.is_sweep_override() and values:
-            choices.append([f"{key}={v}" for v in values])
+            choices.append([f"{ov.get_key_element()}={v}" for v in values])
         else:
             choices.append([ov.input_line])
     combos = list(itertools.islice(itertools.product(*choices), MAX_PREFLIGHT_COMPOSE))
@@ -190,50 +207,82 @@ def rerun_overrides(folder: str | Path) -> list[str]:
     return [f"{k}={override_value(v)}" for k, v in saved.items() if v != defaults[k] or type(v) is not type(defaults[k])]
 
 
-def expand_rerun(argv: list[str]) -> list[str]:
-    """``--rerun FOLDER`` (or ``--rerun=FOLDER``) replaced by the overrides of that run's saved configuration
-    (see :func:`rerun_overrides`); overrides given after it change the rerun (``replications=50``)."""
+def pop_option(argv: list[str], flag: str, what: str) -> tuple[list[str], list[str]]:
+    """``argv`` without every ``flag VALUE`` (or ``flag=VALUE``), and the VALUEs, in order."""
     out: list[str] = []
+    found: list[str] = []
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg == RERUN_FLAG or arg.startswith(RERUN_FLAG + "="):
-            if arg == RERUN_FLAG:
-                if i + 1 >= len(argv):
-                    fail(f"{RERUN_FLAG} needs a run folder (one with config.yaml)")
-                folder = argv[i + 1]
-                i += 1
-            else:
-                folder = arg.split("=", 1)[1]
-            from .storage import provenance, read_provenance
-
-            out[:0] = rerun_overrides(folder)  # before anything else, so later overrides win
-            saved, now = read_provenance(folder), provenance()
-            note = f"c2c-sim: rerunning {folder}"
-            if saved and saved != now:
-                note += f" (saved by {_describe(saved)}; this is {_describe(now)}: results can differ)"
-            print(note, file=sys.stderr)
+        if arg == flag or arg.startswith(flag + "="):
+            if arg == flag and i + 1 >= len(argv):
+                fail(f"{flag} needs {what}")
+            found.append(argv[i + 1] if arg == flag else arg.split("=", 1)[1])
+            i += arg == flag
         else:
             out.append(arg)
         i += 1
+    return out, found
+
+
+def expand_rerun(argv: list[str]) -> list[str]:
+    """``--rerun FOLDER`` (or ``--rerun=FOLDER``) replaced by the overrides of that run's saved configuration
+    (see :func:`rerun_overrides`); overrides given after it change the rerun (``replications=50``)."""
+    from .storage import provenance, read_provenance
+
+    out, found = pop_option(argv, RERUN_FLAG, "a run folder (one with config.yaml)")
+    for folder in found:
+        out[:0] = rerun_overrides(folder)  # before anything else, so later overrides win
+        saved, now = read_provenance(folder), provenance()
+        note = f"c2c-sim: rerunning {folder}"
+        if saved and saved != now:
+            note += f" (saved by {_describe(saved)}; this is {_describe(now)}: results can differ)"
+        print(note, file=sys.stderr)
     return out
+
+
+def expand_scenario_dirs(argv: list[str]) -> list[str]:
+    """``--scenario-dir DIR`` (repeatable, or ``--scenario-dir=DIR``) replaced by one ``hydra.searchpath``
+    override listing every such folder (after those of a ``hydra.searchpath`` override already given)."""
+    out, found = pop_option(argv, scenarios.DIR_FLAG, "a folder (one with a scenario/ subfolder)")
+    if not found:
+        return out
+    try:
+        roots = [scenarios.config_root(folder) for folder in found]
+        given = [j for j, a in enumerate(out) if a.lstrip("+~").startswith(scenarios.SEARCHPATH + "=")]
+        before = scenarios.search_dirs([out[j] for j in given])
+    except ConfigError as exc:
+        fail(str(exc))
+    return [*(a for j, a in enumerate(out) if j not in given), scenarios.searchpath_override([*before, *roots])]
 
 
 def _describe(info: dict) -> str:
     return f"c2c_sim {info.get('c2c_sim_version')}" + (f" at commit {info['git_commit']}" if info.get("git_commit") else "")
 
 
-def _compose_and_validate(combos: list[tuple[str, ...]], config_name: str, multirun: bool) -> None:
+@contextlib.contextmanager
+def composing():
+    """Hydra's ``compose`` on the package's ``configs/`` (the schema registered), cleared afterwards: the
+    configuration a command line would run (add ``hydra.searchpath=[...]`` for folders of one's own)."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
 
     register_configs()
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            yield compose
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _compose_and_validate(combos: list[tuple[str, ...]], config_name: str, multirun: bool) -> None:
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    with composing() as compose:
         for combo in combos:
-            ovs = [o for o in combo if not o.startswith("hydra")]
+            ovs = [o for o in combo if not o.startswith("hydra") or o.startswith(scenarios.SEARCHPATH)]
             try:
                 cfg = compose(config_name=config_name, overrides=ovs)
                 validate(cfg)
@@ -241,7 +290,6 @@ def _compose_and_validate(combos: list[tuple[str, ...]], config_name: str, multi
                 fail(str(exc) + (f" (in {' '.join(combo)})" if multirun and combo else ""))
             except (HydraException, OmegaConfBaseException) as exc:
                 fail(" ".join(str(exc).split("\n")[:2]).strip())
-    GlobalHydra.instance().clear()
 
 
 def summary_table(summary: pd.DataFrame, columns=SUMMARY_COLUMNS) -> pd.DataFrame:
@@ -310,7 +358,7 @@ def main() -> None:
     """Console entry point ``c2c-sim``."""
     import hydra
 
-    argv = preflight(expand_rerun(sys.argv[1:]))
+    argv = preflight(expand_rerun(expand_scenario_dirs(sys.argv[1:])))
     register_configs()
     sys.argv = [sys.argv[0], *argv]
     app = hydra.main(config_path=hydra_config_path(), config_name="config", version_base="1.3")(_task)

@@ -60,7 +60,7 @@ import pandas as pd
 import yaml
 
 from . import stats
-from .cli import JOB_FIGURE_ENV
+from .cli import JOB_FIGURE_ENV, composing
 from .collect import Collection, collect
 from .config import CONFIG_DIR
 from .resources import data_dir
@@ -215,18 +215,21 @@ def output_dir(exp_id: str, root: Path, quick: bool) -> Path:
 
 
 # ---------------------------------------------------------------- running
+def multirun_command(overrides: list[str], sweep_dir: Path, *, workers: int) -> list[str]:
+    """The ``c2c-sim -m`` command line of a sweep of ``overrides`` into ``sweep_dir`` (joblib with ``workers`` > 1)."""
+    cmd = [sys.executable, "-m", "c2c_sim.cli", "--multirun", *overrides,
+           f"hydra.sweep.dir='{sweep_dir}'"]  # quoted: a path may hold characters Hydra's grammar reserves
+    if workers > 1:
+        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}"]
+    return cmd
+
+
 def sweep_command(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int,
                   seed: int | None = None) -> list[str]:
     """The ``c2c-sim -m`` command line of an experiment's sweep (``seed``: another base seed)."""
-    cmd = [sys.executable, "-m", "c2c_sim.cli", "--multirun", f"experiment={exp.id}",
-           f"hydra.sweep.dir='{sweep_dir}'"]  # quoted: a path may hold characters Hydra's grammar reserves
-    if seed is not None:
-        cmd.append(f"seed={seed}")
-    if workers > 1:
-        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}"]
-    if quick:
-        cmd += exp.quick_overrides()
-    return cmd
+    overrides = [f"experiment={exp.id}", *([f"seed={seed}"] if seed is not None else []),
+                 *(exp.quick_overrides() if quick else [])]
+    return multirun_command(overrides, sweep_dir, workers=workers)
 
 
 def repair(sweep_dir: Path, tables=TABLES, log=print) -> list[Path]:
@@ -252,14 +255,22 @@ def repair(sweep_dir: Path, tables=TABLES, log=print) -> list[Path]:
 def run_sweep(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int, seed: int | None = None,
               log=print) -> None:
     """Run (or resume) the experiment's Hydra sweep; its console output goes to ``<out>/sweep.log``."""
+    run_multirun(sweep_command(exp, sweep_dir, quick=quick, workers=workers, seed=seed), sweep_dir,
+                 tables=exp.tables, what=exp.id, log=log)
+
+
+def run_multirun(cmd: list[str], sweep_dir: Path, *, tables=TABLES, what: str = "sweep", log=print,
+                 error: type[Exception] | None = None) -> None:
+    """Run (or resume) the Hydra sweep ``cmd`` (from :func:`multirun_command`) into ``sweep_dir``: damaged
+    finished jobs are unmarked first (:func:`repair`), finished ones are skipped, and the console output goes
+    to ``<sweep_dir>/../sweep.log``. Raises ``error`` (ExperimentError) naming the unfinished jobs if it fails."""
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    repair(sweep_dir, exp.tables, log=log)
-    cmd = sweep_command(exp, sweep_dir, quick=quick, workers=workers, seed=seed)
+    repair(sweep_dir, tables, log=log)
     logfile = sweep_dir.parent / "sweep.log"
     with open(logfile, "a") as fh:
         fh.write(f"\n$ {' '.join(cmd)}\n")
         fh.flush()
-        # each job's learning-over-time figure costs more than its simulation; the experiment draws its own
+        # each job's learning-over-time figure costs more than its simulation; the caller draws its own
         env = {**os.environ, JOB_FIGURE_ENV: "0"}
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=os.getcwd(), env=env)
     if proc.returncode != 0:
@@ -268,40 +279,37 @@ def run_sweep(exp: Experiment, sweep_dir: Path, *, quick: bool, workers: int, se
             state = collect(sweep_dir, write=False).describe()
         except Exception as exc:  # the sweep never started: nothing to collect
             state = str(exc)
-        raise ExperimentError(f"{exp.id}: the sweep exited with status {proc.returncode}\n{state}\n"
-                              f"last lines of {logfile}:\n  " + "\n  ".join(tail))
+        raise (error or ExperimentError)(f"{what}: the sweep exited with status {proc.returncode}\n{state}\n"
+                                         f"last lines of {logfile}:\n  " + "\n  ".join(tail))
 
 
 def gather(exp: Experiment, sweep_dir: Path, *, quick: bool) -> tuple[Data, Collection]:
     """Collect every table the experiment reads; raise ExperimentError unless the sweep is complete."""
-    tables, first = {}, None
-    for name in dict.fromkeys(("summary", *exp.tables)):
+    tables, first = collect_complete(sweep_dir, exp.tables, what=exp.id,
+                                     rerun=f"c2c-sim-experiment {exp.id}{' --quick' if quick else ''}")
+    return Data(tables=tables, params=first.params, config=first.base_config() or {}, quick=quick), first
+
+
+def collect_complete(sweep_dir: Path, tables=("summary",), *, what: str, rerun: str,
+                     error: type[Exception] | None = None) -> tuple[dict[str, pd.DataFrame], Collection]:
+    """The collected ``summary`` and ``tables`` of a sweep and the summary's :class:`Collection`; raises
+    ``error`` (ExperimentError) naming the unfinished jobs unless the sweep is complete."""
+    out, first = {}, None
+    for name in dict.fromkeys(("summary", *tables)):
         col = collect(sweep_dir, table=name)
         if not col.complete:
-            raise ExperimentError(f"{exp.id}: the sweep is incomplete; rerun `c2c-sim-experiment {exp.id}"
-                                  f"{' --quick' if quick else ''}` to resume it\n{col.describe()}")
-        tables[name] = col.table
+            raise (error or ExperimentError)(f"{what}: the sweep is incomplete; rerun `{rerun}` to resume it\n"
+                                             f"{col.describe()}")
+        out[name] = col.table
         first = first or col
     assert first is not None
-    return Data(tables=tables, params=first.params, config=first.base_config() or {}, quick=quick), first
+    return out, first
 
 
 def compose_preset(exp_id: str, overrides: list[str] | tuple[str, ...] = ()):
     """The experiment's composed Hydra config (with its ``hydra`` node) under ``overrides``."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from .config import register_configs
-
-    register_configs()
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=[f"experiment={exp_id}", *overrides],
-                                 return_hydra_config=True)
-    finally:
-        GlobalHydra.instance().clear()
+    with composing() as compose:
+        return compose(config_name="config", overrides=[f"experiment={exp_id}", *overrides], return_hydra_config=True)
 
 
 def design_cells(exp_id: str, overrides: list[str] | tuple[str, ...] = ()) -> tuple[list[str], list[list[str]],

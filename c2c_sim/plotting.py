@@ -261,6 +261,54 @@ def survival_curves(ax: plt.Axes, curves: dict, *, xlabel: str = "months since t
     ax.set_ylabel(ylabel)
 
 
+def forest(effects: pd.DataFrame, path_stem: Path | str, *, group: str, order: list | None = None,
+           panel: str = "panel", panels: list | None = None, xlabel: str = "effect") -> list[Path]:
+    """A forest plot: one row per outcome, one colour (and marker) per ``group`` level, each effect a point
+    with its 95 % interval, a zero line; outcomes of one ``panel`` share an axis (their units), panels are
+    stacked. ``effects`` has columns outcome, ``group``, ``panel``, effect, ci95_lo, ci95_hi."""
+    paper_style()
+    groups = order or list(dict.fromkeys(effects[group]))
+    names = [p for p in (panels or list(dict.fromkeys(effects[panel]))) if p in set(effects[panel])]
+    rows = [list(dict.fromkeys(effects.loc[effects[panel] == p, "outcome"])) for p in names]
+    fig, axes = plt.subplots(len(names), 1, figsize=(DOUBLE_COLUMN, 0.55 + sum(0.2 * len(r) + 0.35 for r in rows)),
+                             squeeze=False, layout="constrained",
+                             gridspec_kw={"height_ratios": [len(r) + 1.2 for r in rows]})
+    step = 0.6 / max(len(groups), 1)
+    for ax, name, outcomes in zip(axes[:, 0], names, rows):
+        for j, g in enumerate(groups):
+            part = effects[(effects[panel] == name) & (effects[group] == g)].set_index("outcome")
+            ys = [i + (j - (len(groups) - 1) / 2) * step for i, o in enumerate(outcomes) if o in part.index]
+            sel = part.loc[[o for o in outcomes if o in part.index]]
+            ax.errorbar(sel["effect"], ys, xerr=[sel["effect"] - sel["ci95_lo"], sel["ci95_hi"] - sel["effect"]],
+                        fmt=MARKERS[j % len(MARKERS)], color=PALETTE[j % len(PALETTE)], markersize=3.5, capsize=1.5,
+                        elinewidth=0.9, label=str(g), linestyle="none")
+        ax.axvline(0.0, color="0.6", linewidth=0.6, zorder=0)
+        ax.set_yticks(range(len(outcomes)), [o.replace("_", " ") for o in outcomes])
+        ax.set_ylim(len(outcomes) - 0.5, -0.5)
+        ax.set_xlabel(name)
+        ax.grid(axis="y", color="0.92", linewidth=0.5)
+    fig.suptitle(xlabel, fontsize=STYLE["font.size"])
+    if len(groups) > 1:
+        legend_below(fig, axes[-1, 0], ncol=min(len(groups), 4))
+    return save(fig, path_stem)
+
+
+def series_panels(series: pd.DataFrame, ylabels: dict[str, str], group: str, path_stem: Path | str, *,
+                  order: list | None = None, ncols: int = 3) -> list[Path]:
+    """Outcomes month by month: one panel per outcome (``ylabels``: column -> axis label, lettered a, b, ...),
+    one line per ``group`` level, the mean over replications with its 95 % band (:func:`band_plot`)."""
+    groups = order or list(dict.fromkeys(series[group]))
+    fig, axes = panels(len(ylabels), ncols=min(ncols, len(ylabels)), height=1.9)
+    for ax, letter, (col, ylabel) in zip(axes, "abcdefghijkl", ylabels.items()):
+        for j, g in enumerate(groups):
+            band_plot(ax, series[series[group] == g], "month", col, str(g), PALETTE[j % len(PALETTE)])
+        ax.set_xlabel("month")
+        ax.set_ylabel(ylabel)
+        panel_label(ax, letter)
+    legend_below(fig, axes[0], ncol=min(len(groups), 4))
+    return save(fig, path_stem)
+
+
 # ---------------------------------------------------------------- network snapshot
 COUNTRY_COLOURS = {"NETHERLANDS": PALETTE[0], "MOROCCO": PALETTE[1], "TURKEY": PALETTE[2]}
 KIND_MARKERS = {"STAFF": "o", "CSO": "s", "MIGRANT": "^", "HIGHER_GOVERNMENT": "D", "KNOWLEDGE_INSTITUTION": "P"}

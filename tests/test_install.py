@@ -55,3 +55,27 @@ def test_a_plain_install_runs_the_cli_and_an_experiment_from_another_folder(inst
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert exp.returncode == 0, exp.stderr[-3000:]
     assert (tmp_path / "results" / "quick" / "r3" / "report.md").is_file()
+
+
+@pytest.mark.slow
+def test_a_plain_install_runs_own_scenarios_and_compares_them(installed, tmp_path):
+    """A folder of one's own scenarios (--scenario-dir) and a scenario file serve c2c-sim and c2c-sim-compare."""
+    venv, env = installed
+    (tmp_path / "my_scenarios" / "scenario").mkdir(parents=True)
+    (tmp_path / "my_scenarios" / "scenario" / "outreach.yaml").write_text(
+        "# @package _global_\nmigrants:\n  outreach: 0.05\n")
+    (tmp_path / "typo.yaml").write_text("# @package _global_\nmigrants:\n  outrech: 0.05\n")
+    run = subprocess.run([str(venv / "bin" / "c2c-sim"), "--scenario-dir", "my_scenarios", "scenario=outreach", *TINY],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    done = list((tmp_path / "results" / "runs").glob("*/*/DONE.json"))
+    assert len(done) == 1 and "outreach: 0.05" in (done[0].parent / "config.yaml").read_text()
+    sets = [a for item in TINY[2:] for a in ("--set", item)]
+    cmp = subprocess.run([str(venv / "bin" / "c2c-sim-compare"), "base=default", "mine=outreach", "--scenario-dir",
+                          "my_scenarios", "--replications", "3", "--months", "6", "--workers", "1", *sets],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert cmp.returncode == 0, cmp.stderr[-3000:]
+    assert (tmp_path / "results" / "compare" / "base-mine" / "effects.png").is_file()
+    bad = subprocess.run([str(venv / "bin" / "c2c-sim-compare"), "base=default", "mine=typo.yaml"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=900)
+    assert bad.returncode == 2 and "typo.yaml" in bad.stderr and "migrants.outrech" in bad.stderr, bad.stderr
