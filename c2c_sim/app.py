@@ -81,9 +81,9 @@ class VizModel(C2CModel):
     """C2CModel as the page makes it: presets first, then the sliders that were moved, ``caused=true``."""
 
     def __init__(self, *, network_choice: str, programme_choice: str, scenario_choice: str, seed: Any,
-                 scenario: Any = None, **values: Any) -> None:
+                 scenario: Any = None, **kwargs: Any) -> None:  # "kwargs": Mesa 3.3's page checks that name
         defaults = flatten(Config())
-        moved = {k: v for k, v in values.items() if v != defaults[KEYS[k]]}
+        moved = {k: v for k, v in kwargs.items() if v != defaults[KEYS[k]]}
         kwargs = {"scenario": scenario} if scenario is not None else {}  # Mesa >= 3.4's Scenario on Reset
         super().__init__(rng=int(seed), network=network_choice, programme=programme_choice,
                          scenario_preset=scenario_choice, caused=True, **moved, **kwargs)
