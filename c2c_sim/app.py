@@ -128,29 +128,28 @@ def layout(model: C2CModel) -> dict[int, tuple[float, float]]:
             for j, c in enumerate(cs):
                 members = np.flatnonzero((w.city == c) & (side == s))
                 cx, cy = s * 1.6, 1.0 - 2.0 * (j + 0.5) / len(cs)
-                rings = {Kind.STAFF: 0.03, Kind.CSO: 0.07, Kind.MIGRANT: 0.1}
+                rings = {Kind.STAFF: 0.025, Kind.CSO: 0.06, Kind.MIGRANT: 0.09}
                 for kind, r in rings.items():
                     rows = members[w.kind[members] == kind]
                     for k, i in enumerate(rows):
                         a = 2 * np.pi * k / max(len(rows), 1)
-                        pos[int(i)] = (cx + 3 * r * np.cos(a), cy + r * np.sin(a))
+                        pos[int(i)] = (cx + 5 * r * np.cos(a), cy + r * np.sin(a))
         for i in np.flatnonzero(w.city < 0):  # one higher government and knowledge institution per country
-            x = -1.6 if w.country[i] == Country.NETHERLANDS else (1.3 if w.country[i] == Country.MOROCCO else 1.9)
-            pos[int(i)] = (x + (0.12 if w.kind[i] == Kind.KNOWLEDGE_INSTITUTION else -0.12), 1.12)
+            x = -1.6 if w.country[i] == Country.NETHERLANDS else (1.2 if w.country[i] == Country.MOROCCO else 2.0)
+            pos[int(i)] = (x + (0.15 if w.kind[i] == Kind.KNOWLEDGE_INSTITUTION else -0.15), 1.12)
         model._viz_layout = pos
     return model._viz_layout
 
 
-@solara.component
-def NetworkView(model: C2CModel):
-    """Actors by type and country, ties coloured by trust (the tie network now)."""
+def network_figure(model: C2CModel) -> Figure:
+    """The tie network now: actors by type (colour) and country (circles North, squares South), ties
+    coloured by trust."""
     import networkx as nx
     from matplotlib import colormaps
 
-    update_counter.get()
     g = model.network()
     pos = layout(model)
-    fig = Figure(figsize=(7, 5.5))
+    fig = Figure(figsize=(7, 5.5), layout="constrained")
     ax = fig.subplots()
     edges = list(g.edges(data="trust"))
     if edges:
@@ -163,12 +162,20 @@ def NetworkView(model: C2CModel):
             nodes = [n for n, d in g.nodes(data=True)
                      if d["kind"] == kind.name and (d["country"] == Country.NETHERLANDS.name) == north]
             if nodes:
-                nx.draw_networkx_nodes(g, pos, nodelist=nodes, node_color=colour, node_shape=marker, node_size=14,
-                                       ax=ax, label=f"{label} ({'North' if north else 'South'})")
+                nx.draw_networkx_nodes(g, pos, nodelist=nodes, node_color=colour, node_shape=marker, ax=ax,
+                                       node_size=8 if kind == Kind.MIGRANT else 22,
+                                       label=f"{label} ({'North' if north else 'South'})")
     ax.set_title(f"ties in month {model.month} (circles: North, squares: South)", fontsize=10)
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, frameon=False)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, markerscale=1.5)
     ax.set_axis_off()
-    solara.FigureMatplotlib(fig, format="png")
+    return fig
+
+
+@solara.component
+def NetworkView(model: C2CModel):
+    """The tie network, redrawn every month."""
+    update_counter.get()
+    solara.FigureMatplotlib(network_figure(model), format="png")
 
 
 def components() -> list:

@@ -71,6 +71,19 @@ def test_presets_apply_first_and_a_moved_slider_overrides_them():
     assert moved.config.programme.duration == 24 and moved.seed == 7
 
 
+@pytest.mark.parametrize("network", ["classic", "multi_actor", "multilevel_hybrid"])
+def test_the_network_view_draws_every_actor_and_tie(network):
+    from matplotlib.collections import LineCollection, PathCollection
+
+    values = {k: v["value"] for k, v in app.model_params().items()}
+    model = app.VizModel(**{**values, "network_choice": network, "scenario_choice": "zeist_berkane"})
+    ax = app.network_figure(model).axes[0]
+    drawn = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in drawn) == model.world.n_actors
+    ties = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert sum(len(c.get_segments()) for c in ties) == model.network().number_of_edges()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
