@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
-from .config import Config, flatten, list_presets, lookup_field
+from .config import Config, ConfigError, flatten, list_presets, lookup_field
 from .model import C2CModel
 from .world import Country, Kind
 
@@ -84,9 +84,13 @@ class VizModel(C2CModel):
                  scenario: Any = None, **kwargs: Any) -> None:  # "kwargs": Mesa 3.3's page checks that name
         defaults = flatten(Config())
         moved = {k: v for k, v in kwargs.items() if v != defaults[KEYS[k]]}
-        kwargs = {"scenario": scenario} if scenario is not None else {}  # Mesa >= 3.4's Scenario on Reset
-        super().__init__(rng=int(seed), network=network_choice, programme=programme_choice,
-                         scenario_preset=scenario_choice, caused=True, **moved, **kwargs)
+        mesa_scenario = {"scenario": scenario} if scenario is not None else {}  # Mesa >= 3.4's, on Reset
+        try:
+            seed = int(seed)
+        except ValueError:
+            raise ConfigError(f"seed={seed!r}: give a whole number") from None
+        super().__init__(rng=seed, network=network_choice, programme=programme_choice,
+                         scenario_preset=scenario_choice, caused=True, **moved, **mesa_scenario)
 
 
 def _plot(title: str, ylabel: str):

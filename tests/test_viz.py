@@ -43,7 +43,7 @@ if not os.access(CHROMIUM, os.X_OK):
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from c2c_sim import app  # noqa: E402
-from c2c_sim.config import Config, flatten, lookup_field  # noqa: E402
+from c2c_sim.config import Config, ConfigError, flatten, lookup_field  # noqa: E402
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -69,6 +69,8 @@ def test_presets_apply_first_and_a_moved_slider_overrides_them():
     assert untouched.config.programme.duration == 120 and untouched.twin is not None  # the preset's, caused=true
     moved = app.VizModel(**{**values, "programme_choice": "long_term", "programme_duration": 24, "seed": "7"})
     assert moved.config.programme.duration == 24 and moved.seed == 7
+    with pytest.raises(ConfigError, match="whole number"):
+        app.VizModel(**{**values, "seed": "seven"})
 
 
 @pytest.mark.parametrize("network", ["classic", "multi_actor", "multilevel_hybrid"])
