@@ -205,7 +205,7 @@ def make_population(n: int, seed: int, *, org_size: int = 10, mean_degree: float
     obj_s = np.array([[cfg.municipality.objectives_south[d] for d in DOMAINS]])
     agenda = np.zeros(D)  # the agenda of a programme serving the South's objectives (coherence 0)
     rules.exchange_agenda(params_from_config(cfg), (obj_n / obj_n.sum())[0], (obj_s / obj_s.sum())[0], 0.0, 0.0,
-                          agenda)
+                          np.zeros(D), np.zeros(D), agenda)
     return Population(org_size=org_size, country=country, openness=openness, explicit0=explicit0, tacit0=tacit0,
                       src=src, dst=dst, trust0=trust0.astype(np.float64), distance=distance.astype(np.float64),
                       f2f=same, agenda=agenda, params=params or KernelParams.from_config(cfg))
@@ -268,7 +268,8 @@ class VectorKernel:
                                 np.zeros(D)),
                       np.zeros(N, bool), np.zeros(N, bool), np.ones(N, bool),
                       Ledger(book=np.zeros((1, 2, D, len(CHANNELS))), channel=np.full(E, LOCAL_CH, np.int64)))
-        self._learners = Learners(pop.openness, self._north, np.where(self._north, 0, 1).astype(np.int8))
+        self._learners = Learners(pop.openness, self._north, np.where(self._north, 0, 1).astype(np.int8),
+                                  np.full(len(self._north), -1, np.int8))  # no fields: no colleague matching
         self._step = Direct(kernel_step)
 
     @property

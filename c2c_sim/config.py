@@ -114,7 +114,14 @@ class ProgrammeConfig:
     burst_on: int = param(3, 1, 1000, help="months of activity per burst (pattern=bursts)")
     burst_off: int = param(9, 0, 1000, help="months of pause after a burst (pattern=bursts)")
     coherence: float = param(0.0, 0.0, 1.0, help="0: programme serves the South's objectives only; 1: both sides' equally")
-    mode: str = param("peer", choices=PROGRAMME_MODES, help="peer: learning both ways; donor: North to South only")
+    mode: str = param("peer", choices=PROGRAMME_MODES, help="peer: colleague to colleague, both ways; donor: the "
+                      "visiting North teaches (programme.donor_*)")
+    matching: float = param(1.0, 0.0, 10.0, help="extra transfer in their own field between exchange participants "
+                            "of the same field (peer mode: colleague matching, R3); 0: off")
+    donor_openness: float = param(0.3, 0.0, 1.0, help="donor mode: Dutch openness to learn in the partnership's "
+                                  "contacts, as a share of its own (0: nothing flows South to North)")
+    donor_agenda: float = param(1.0, 0.0, 1.0, help="donor mode: share of the agenda set on the South's deficits "
+                                "(where Dutch institutional memory exceeds the southern)")
     learning_strategy: bool = param(False, help="clear learning objectives focus exchanges on wanted domains")
     strategy_focus: float = param(2.0, 1.0, 10.0, help="how sharply a learning strategy focuses the agenda")
 

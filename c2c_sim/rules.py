@@ -201,23 +201,34 @@ def exchange_intensity(prm, budget, trust, proactivity_north, proactivity_south,
 
 
 @inline_rule
-def exchange_agenda(prm, obj_north, obj_south, north_weight, familiarity, agenda) -> None:
+def exchange_agenda(prm, obj_north, obj_south, north_weight, familiarity, memory_north, memory_south,
+                    agenda) -> None:
     """A partnership's agenda: multipliers over domains (mean 1) saying what its exchanges are about.
 
     Rule 1 and Rule 3 (R1 policy coherence, R5, R6). The content mixes the two sides' objectives,
     ``(1 - w) * obj_south + w * obj_north``, with the Dutch weight ``north_weight`` (:func:`plan_exchanges`:
     paid events weigh ``programme.coherence / 2``, 0 being a programme focused on strengthening
     governance in the South, as the Dutch Ministry of Foreign Affairs' programmes were; own-funded
-    events follow the side that initiated them). With a learning strategy (clear objectives, R5) the
+    events follow the side that initiated them). In donor mode (R3) a share ``programme.donor_agenda``
+    of the content is set on the South's deficits as the visiting side sees them: the domains where the
+    Dutch municipality's institutional memory exceeds the southern one, in proportion to the gap. With a
+    learning strategy (clear objectives, R5) the
     agenda concentrates on the most wanted domains (content to the power ``strategy_focus``), but only
     as far as the partners know each other: a share ``partnership.strategy_familiarity`` of that focus
     needs familiarity (realistic expectations). Without a strategy half of the attention is spread
     evenly, so exchanges fall short of their potential. Writes ``agenda`` (D,).
     """
     D = agenda.shape[0]
+    deficit_sum = 0.0
+    for d in range(D):
+        deficit_sum += max(memory_north[d] - memory_south[d], 0.0)
+    set_by_donor = prm.donor_agenda if (prm.donor and deficit_sum > 0) else 0.0
     content_sum = focused_sum = 0.0
     for d in range(D):
         content = (1.0 - north_weight) * obj_south[d] + north_weight * obj_north[d]
+        if set_by_donor > 0:
+            deficit = max(memory_north[d] - memory_south[d], 0.0) / deficit_sum
+            content = (1.0 - set_by_donor) * content + set_by_donor * deficit
         agenda[d] = content
         content_sum += content
         focused_sum += power(content, prm.strategy_focus)
@@ -290,7 +301,8 @@ def plan_exchanges(plan, pt, orgs, involved, trust, staff_pair, u, rep, prm, bud
         rates[p] = rate
         own_weight = 0.5 + prm.initiator_agenda * (north_share - 0.5)  # the initiating side's agenda (R6)
         north_weight = (paid * 0.5 * prm.coherence + own * own_weight) / rate if rate > 0 else 0.5
-        exchange_agenda(prm, objectives[north], objectives[south], north_weight, familiarity[p], agenda[p])
+        exchange_agenda(prm, objectives[north], objectives[south], north_weight, familiarity[p], orgs.memory[north],
+                        orgs.memory[south], agenda[p])
         closeness[p] = 1.0 - prm.familiarity_distance * familiarity[p]
         n_events[p] = event_count(u[p], rate) if alive[p] else 0
         need += n_events[p] * (event_index[p + 1] - event_index[p])
@@ -405,15 +417,19 @@ def routine_contacts(use, u, e0, e1, contacts, n) -> int:
 # ---------------------------------------------------------------- Rules 2 and 3: knowledge transfer
 @inline_rule
 def direction_weight(prm, context, receiver_north, source_north) -> float:
-    """Weight of one directed transfer: 1, or 0 where a donor-recipient exchange blocks it.
+    """Weight of one directed transfer: 1, or ``programme.donor_openness`` where a donor-recipient
+    exchange damps it.
 
-    Rule 3 (R3 peer-to-peer learning). In ``peer`` mode knowledge may flow both ways. In ``donor``
-    mode everything that runs through the partnership (``context`` >= 0: exchange visits, remote
-    contact on partnership ties, CSO-CSO exchanges) is one-way, North to South: the North side comes
-    to teach, not to learn. Migrants' own transnational ties are not affected.
+    Rule 3 (R3 peer-to-peer learning). In ``peer`` mode knowledge flows both ways as openness allows.
+    In ``donor`` mode, in everything that runs through the partnership (``context`` >= 0: exchange
+    visits, remote contact on partnership ties, CSO-CSO exchanges), the North side comes to teach, not
+    to learn: what it takes in from the South is weighted by ``donor_openness`` (0: nothing, the first
+    version's one-way switch). Migrants' own transnational ties are not affected. Donor mode also
+    sets the agenda on the South's deficits (:func:`exchange_agenda`) and does not match delegations
+    by field (:func:`transfer_knowledge`).
     """
     if prm.donor and context >= 0 and receiver_north and not source_north:
-        return 0.0
+        return prm.donor_openness
     return 1.0
 
 
@@ -429,13 +445,15 @@ def learned(k_receiver, k_source, rate, agenda_weight, prm):
 
 
 @inline_rule
-def learn_layer(level, a, s, rate, agenda_row, inc, best, booked, ch, weight, prm) -> None:
+def learn_layer(level, a, s, rate, agenda_row, matched, inc, best, booked, ch, weight, prm) -> None:
     """One directed contact in one layer (explicit or tacit): receiver ``a`` learns from source ``s`` in
-    every domain (:func:`learned`); the increments and the best source add up in ``inc`` and ``best``,
-    and ``weight`` times each increment in channel ``ch`` of ``booked`` (a side's row of the ledger;
-    weight 0 for an actor on no side)."""
+    every domain (:func:`learned`), in domain ``matched`` (the counterparts' shared field; -1: none)
+    ``1 + programme.matching`` times as much; the increments and the best source add up in ``inc`` and
+    ``best``, and ``weight`` times each increment in channel ``ch`` of ``booked`` (a side's row of the
+    ledger; weight 0 for an actor on no side)."""
     for d in range(level.shape[1]):
-        gain, source = learned(level[a, d], level[s, d], rate, agenda_row[d], prm)
+        boost = 1.0 + prm.matching if d == matched else 1.0
+        gain, source = learned(level[a, d], level[s, d], rate, agenda_row[d] * boost, prm)
         inc[a, d] += gain
         best[a, d] = max(best[a, d], source)
         booked[d, ch] += weight * gain
@@ -478,7 +496,7 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work,
     is booked as ``capped``.
     """
     explicit, tacit = kn.explicit, kn.tacit
-    openness, north, group = actors.openness, actors.north, actors.group
+    openness, north, group, field = actors.openness, actors.north, actors.group, actors.field
     inc_e, inc_t, best_e, best_t, used, touched = work
     book, tie_channel = ledger
     src, dst, trust, distance = ties.src, ties.dst, ties.trust, ties.distance
@@ -505,11 +523,13 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work,
             ch = EXCHANGE if i < n_events else tie_channel[e]
             side = group[a]  # a side's actor books half of each layer's gain (gain = mean of the layers)
             booked, weight = (book[r, side], 0.5) if side < 2 else (book[r, 0], 0.0)
+            # colleague matching (R3): at a peer exchange, counterparts of the same field learn more in it
+            matched = field[a] if (i < n_events and not prm.donor and field[a] >= 0 and field[a] == field[s]) else -1
             rate = prm.explicit_rate * trust[e] * closeness
-            learn_layer(explicit, a, s, rate, agenda[row], inc_e, best_e, booked, ch, weight, prm)
+            learn_layer(explicit, a, s, rate, agenda[row], matched, inc_e, best_e, booked, ch, weight, prm)
             if f2f[i]:  # tacit knowledge moves face to face only
                 rate = prm.tacit_rate * power(trust[e], prm.tacit_exponent) * closeness
-                learn_layer(tacit, a, s, rate, agenda[row], inc_t, best_t, booked, ch, weight, prm)
+                learn_layer(tacit, a, s, rate, agenda[row], matched, inc_t, best_t, booked, ch, weight, prm)
     for j in range(n_touched):  # the month's learning, capped by the best source; work arrays cleaned
         a = touched[j]
         side = group[a]

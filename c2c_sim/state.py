@@ -35,6 +35,9 @@ class Params(NamedTuple):
     burst_off: int
     coherence: float
     donor: bool
+    matching: float
+    donor_openness: float
+    donor_agenda: float
     learning_strategy: bool
     strategy_focus: float
     funding_cut_month: int
@@ -105,6 +108,7 @@ def params_from_config(cfg: Config) -> Params:
         budget_per_year=float(p.budget_per_year), cost_per_visit=float(p.cost_per_visit),
         programme_start=int(p.start), programme_duration=int(p.duration), bursts=p.pattern == "bursts",
         burst_on=int(p.burst_on), burst_off=int(p.burst_off), coherence=float(p.coherence), donor=p.mode == "donor",
+        matching=float(p.matching), donor_openness=float(p.donor_openness), donor_agenda=float(p.donor_agenda),
         learning_strategy=bool(p.learning_strategy), strategy_focus=float(p.strategy_focus),
         funding_cut_month=int(sh.funding_cut_month),
         own_activity_rate=float(mu.own_activity_rate), delegation_size=int(mu.delegation_size),
@@ -201,6 +205,7 @@ class Actors(NamedTuple):
     boundary: np.ndarray  # (A,) bool: staff holding a multilevel tie: they share what they learn there
     migrant_org: np.ndarray  # (A,) bool: CSO that is a migrant organisation
     group: np.ndarray  # (A,) int8: 0 Dutch, 1 southern organisation (staff, CSO) of a partnered city, 2 other
+    field: np.ndarray  # (A,) int8: a staff member's field (a domain; R3 colleague matching), -1 for others
     tie_index: np.ndarray  # (A + 1,) ties of actor a: tie_list[tie_index[a]:tie_index[a + 1]]
     tie_list: np.ndarray
 
@@ -538,6 +543,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
         participated=w.participated, involved=w.involved, can_involve=np.ascontiguousarray(can_involve),
         boundary=boundary, migrant_org=w.migrant_org,
         group=np.select([partnered & north, partnered & ~north], [0, 1], 2).astype(np.int8),
+        field=np.where(w.kind == Kind.STAFF, (np.arange(A) % S) % D, -1).astype(np.int8),
         tie_index=tie_index, tie_list=tie_list)
     ties = Ties(src=w.src, dst=w.dst, kind=w.tie_type, partnership=w.tie_partnership, trust=w.trust,
                 last_contact=w.last_contact, distance=w.distance)
@@ -610,6 +616,7 @@ class Learners(NamedTuple):
     openness: np.ndarray
     north: np.ndarray
     group: np.ndarray
+    field: np.ndarray
 
 
 def _ledger(w: World, cso_pair: np.ndarray, R: int) -> Ledger:

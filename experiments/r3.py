@@ -4,9 +4,10 @@ Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/r3.yaml``; run with ``c2c-sim-experiment r3``.
 
 Design. Two factors, crossed (6 cells, 100 replications each, 120 months):
-``programme.mode`` (``peer``: knowledge may flow both ways in programme
-exchanges; ``donor``: they are one-way, North to South, the North comes to
-teach) and ``municipality.openness_north`` (0.2, 0.4 the default, 0.8), since
+``programme.mode`` (``peer``: colleague to colleague, both ways, delegations
+matched by field; ``donor``: the visiting North comes to teach, sets the
+agenda on the South's deficits, does not match delegations and is less open to
+learn, ``programme.donor_*``) and ``municipality.openness_north`` (0.2, 0.4 the default, 0.8), since
 the recommendation ties peer learning to openness to learn. Everything else at
 the default scenario.
 
@@ -20,14 +21,16 @@ Comparisons and verdicts (paired by replication; the verdict rule of
 at each openness level, one verdict per outcome (``depends on
 municipality.openness_north`` when it holds at some levels only).
 
-Assumed, not tested: donor mode sets every South-to-North transfer through the
-partnership to zero (``rules.direction_weight``), which is the channel the Dutch
-learning and mutuality effects are made of, so those two verdicts follow from
-the switch and are reported as assumptions; their size is not (``COUNTER``: it
-vanishes where the Dutch do not take in what they meet). Southern capacity is
-tested: nothing in the model ties the South's learning to the exchange's
-equality, so it can only come out not supported: it is reported "not testable
-here" (issue 11: each side's agency).
+Mechanisms (parameters with ranges, not a switch that deletes a direction):
+colleague matching, ``programme.matching`` (same-field counterparts at an
+exchange learn more in their field, both ways; ``rules.learn_layer``); the
+donor's openness, ``programme.donor_openness`` (what the Dutch side takes in
+from the South through the partnership, as a share: ``rules.direction_weight``);
+and the donor's agenda, ``programme.donor_agenda`` (set on the South's deficits
+instead of its objectives: ``rules.exchange_agenda``). All three verdicts are
+tested: each can come out either way (``COUNTER``: with the donor as open as a
+peer, the agenda left to the objectives and no matching, peer and donor are the
+same).
 """
 
 from __future__ import annotations
@@ -44,10 +47,10 @@ strengthen governments and institutions."""
 SOURCE = """Recommendation 3, shared/seeds/recommendations.txt ("The strength of peer-to-peer
 learning should be better utilized in capacity building efforts, by fostering equal exchanges and
 the openness to learn"); LOGO South's colleague-to-colleague model."""
-DESIGN = """Exchange mode (peer: both ways; donor: North to South only) crossed with the Dutch
-openness to learn (0.2, 0.4, 0.8). Outcomes at the end of the run, caused by the partnership (run minus
-its twin): mutuality, Dutch learning and southern learning (capacity building). The first two are
-assumptions of the donor switch, not tests; the third has no mechanism in the model."""
+DESIGN = """Exchange mode (peer: colleague to colleague, both ways, matched by field; donor: the North
+teaches, on the South's deficits, unmatched, less open to learn) crossed with the Dutch openness to learn
+(0.2, 0.4, 0.8). Outcomes at the end of the run, caused by the partnership (run minus its twin):
+mutuality, Dutch learning and southern learning (capacity building)."""
 TABLES = ("summary",)
 QUICK = ["municipality.openness_north=0.2,0.8"]
 
@@ -59,27 +62,23 @@ OUTCOMES = {
     "learning_caused_south": ("southern learning (caused)", "Peer-to-peer exchange builds more capacity in the South"),
 }
 MAIN = "Peer-to-peer exchange raises Dutch learning"
-BLOCKED = ("donor mode deletes every South-to-North transfer through the partnership (rules.direction_weight), the "
-           "channel this effect is made of")
-ASSUMED = {"mutuality_caused": BLOCKED, "learning_caused_north": BLOCKED}
-UNTESTABLE = {"learning_caused_south": ("nothing in the model ties the South's learning to the equality of the "
-                                        "exchange, so it can only come out not supported")}
 FALSIFIERS = {
-    "Peer-to-peer exchange makes learning more mutual": ("Assumed: donor mode removes the Dutch side's learning "
-                                                         "through the partnership. Its size would be small where "
-                                                         "the Dutch take in little (low openness, high distance)."),
-    MAIN: ("Assumed, as above; the size of the effect is tested by COUNTER: where the Dutch cannot take in what they "
-           "meet, peer exchange teaches them nothing either."),
+    "Peer-to-peer exchange makes learning more mutual": (
+        "A donor nearly as open as a peer (programme.donor_openness near 1) and little colleague matching leave the "
+        "Dutch side's learning as it is; a donor agenda on the South's deficits can raise the South's learning and "
+        "so make it less mutual still, or more, depending on where the deficits lie."),
+    MAIN: ("The Dutch side learns less in donor mode only by programme.donor_openness and the lost matching: with "
+           "the donor as open as a peer and no matching (COUNTER) the two modes are the same."),
     "Peer-to-peer exchange builds more capacity in the South": (
-        "Nothing in the model ties the South's learning to the equality of the exchange (no motivation, ownership "
-        "or trust effect of being treated as a peer), so this can only come out not supported; a mechanism by which "
-        "equal exchange raises the South's participation would make it testable."),
+        "The donor's agenda on the South's deficits may teach the South more than an agenda on its objectives "
+        "(the deficits are where there is most to learn), against the matched colleagues of a peer exchange; "
+        "either can win."),
 }
-COUNTER = {"question": MAIN, "overrides": ["municipality.openness_north=0.0", "knowledge.openness_other=0.0"],
-           "why": ("With the Dutch side closed to learning (municipalities' openness 0, and CSOs', migrants' and "
-                   "national bodies' too) peer exchange teaches it nothing, so the effect the switch is assumed to "
-                   "produce is zero: its size is the model's, not the switch's. (Closing the municipalities alone "
-                   "is not enough: Dutch CSOs still learn from their partners at CSO-CSO exchanges.)")}
+COUNTER = {"question": MAIN, "overrides": ["programme.donor_openness=1.0", "programme.matching=0.0",
+                                           "programme.donor_agenda=0.0"],
+           "why": ("With the donor as open to learn as a peer, its agenda left to the partners' objectives and no "
+                   "colleague matching in peer exchanges, donor and peer exchanges are the same, so peer exchange "
+                   "raises Dutch learning by nothing: the effect is the model's three mechanisms, not a switch.")}
 
 
 def analyse(data: Data) -> Analysis:
@@ -91,8 +90,7 @@ def analyse(data: Data) -> Analysis:
             e = stats.contrast(s, outcome, {MODE: "peer", OPEN: o}, {MODE: "donor", OPEN: o})
             effects[f"openness {o:g}"] = e
             rows.append((question, outcome, f"peer vs donor, openness_north {o:g}", e))
-        verdicts.append(stats.verdict(question, effects, moderator=OPEN, assumed=ASSUMED.get(outcome, ""),
-                                      untestable=UNTESTABLE.get(outcome, "")))
+        verdicts.append(stats.verdict(question, effects, moderator=OPEN))
     cells = stats.cell_means(s, [MODE, OPEN], list(OUTCOMES))
     return Analysis(verdicts, effects_table(rows), cells)
 

@@ -68,7 +68,7 @@ def test_familiarity_lets_the_learning_strategy_focus():
     def agenda(familiarity, dependence):
         out = np.zeros(6)
         rules.exchange_agenda(prm(learning_strategy=True, strategy_familiarity=dependence), OBJ_NORTH, OBJ_SOUTH,
-                              0.0, familiarity, out)
+                              0.0, familiarity, np.zeros(6), np.zeros(6), out)
         return out
 
     strangers, partners = agenda(0.0, 0.5), agenda(1.0, 0.5)
@@ -88,7 +88,7 @@ def test_familiarity_lowers_the_distance_on_the_partnerships_contacts():
         kn = knowledge([[0.2, 0.2], [0.7, 0.7]])
         plan = general_plan(np.ones((2, 2)))
         plan.closeness[0] = closeness
-        rules.transfer_knowledge(kn, Learners(np.ones(2), np.zeros(2, bool), np.full(2, 2, np.int8)),
+        rules.transfer_knowledge(kn, Learners(np.ones(2), np.zeros(2, bool), np.full(2, 2, np.int8), np.full(2, -1, np.int8)),
                                  ties([0], [1], 0.5, distance=0.5), contacts([0], context=context), 1, 0, plan,
                                  prm(monthly_intake=0.0), transfer_work(2, 2), empty_ledger(2, 1, 2), 0)
         return kn.explicit[0, 0] - kn.explicit0[0, 0]
@@ -203,3 +203,45 @@ def test_outreach_builds_support_and_support_keeps_partnerships_through_a_fundin
     _, off0 = run(0.0, 0.0, 0.0)
     _, off1 = run(0.1, 0.0, 0.0)
     assert off0 <= alive0 and off1 <= alive1  # support's protection off: no more partnerships alive
+
+
+# ------------------------------------------------------------------ R3: colleague matching, graded donor mode
+def event_gain(field_a, field_b, **kw):
+    """Receiver 0 (field ``field_a``) learns from 1 (``field_b``) at one exchange-event contact (partnership
+    0's context), in two domains with equal gaps; returns its gains per domain."""
+    from c2c_sim.state import Learners, empty_ledger, general_plan
+    from tests.test_rules import contacts, knowledge, ties, transfer_work
+
+    kn = knowledge([[0.2, 0.2], [0.6, 0.6]])
+    rules.transfer_knowledge(kn, Learners(np.ones(2), np.zeros(2, bool), np.full(2, 2, np.int8),
+                                          np.array([field_a, field_b], np.int8)),
+                             ties([0], [1], 0.5, distance=0.2), contacts([0], context=0), 1, 1,
+                             general_plan(np.ones((2, 2))), prm(monthly_intake=0.0, **kw), transfer_work(2, 2),
+                             empty_ledger(2, 1, 2), 0)
+    return kn.explicit[0] - kn.explicit0[0]
+
+
+def test_colleagues_of_the_same_field_learn_more_in_it():
+    matched = event_gain(1, 1, matching=1.0)
+    assert matched[1] == pytest.approx(2 * matched[0]) and matched[0] > 0  # field 1: (1 + matching) times
+    unmatched = event_gain(0, 1, matching=1.0)
+    assert unmatched[0] == pytest.approx(unmatched[1]) == pytest.approx(matched[0])
+    off = event_gain(1, 1, matching=0.0)
+    assert off[0] == pytest.approx(off[1])  # off
+    donor = event_gain(1, 1, matching=1.0, donor=True)
+    assert donor[0] == pytest.approx(donor[1])  # donor delegations are not matched
+
+
+def test_donor_agenda_follows_the_souths_deficits():
+    mem_n, mem_s = np.array([0.6, 0.6, 0.3, 0.3, 0.3, 0.3]), np.array([0.2, 0.5, 0.3, 0.4, 0.3, 0.3])
+    out = {}
+    for donor in (False, True):
+        out[donor] = np.zeros(6)
+        rules.exchange_agenda(prm(donor=donor, donor_agenda=1.0, learning_strategy=False), OBJ_NORTH, OBJ_SOUTH,
+                              0.0, 0.0, mem_n, mem_s, out[donor])
+    assert out[True][0] > out[True][1] > out[True][2] == out[True][3]  # gaps 0.4, 0.1, none
+    assert out[True].mean() == pytest.approx(1.0)
+    assert np.corrcoef(out[False], OBJ_SOUTH)[0, 1] == pytest.approx(1.0)  # peer: the South's objectives
+    half = np.zeros(6)
+    rules.exchange_agenda(prm(donor=True, donor_agenda=0.0), OBJ_NORTH, OBJ_SOUTH, 0.0, 0.0, mem_n, mem_s, half)
+    assert np.allclose(half, out[False])  # donor_agenda 0: the objectives as in peer mode

@@ -91,7 +91,8 @@ def run_transfer(kn, tie_set, cts, *, openness=None, north=None, agenda=None, **
     work = transfer_work(A, n_dom)
     agenda = np.ones((1, n_dom)) if agenda is None else np.asarray(agenda, float).reshape(-1, n_dom)
     learners = Learners(np.ones(A) if openness is None else np.asarray(openness, float),
-                        np.zeros(A, bool) if north is None else np.asarray(north, bool), np.full(A, 2, np.int8))
+                        np.zeros(A, bool) if north is None else np.asarray(north, bool), np.full(A, 2, np.int8),
+                        np.full(A, -1, np.int8))
     rules.transfer_knowledge(kn, learners, tie_set, cts, len(cts.tie), 0, general_plan(agenda),
                              prm(**{**RATES, **kw}), work,
                              empty_ledger(A, len(tie_set.src), n_dom), 0)
@@ -218,7 +219,8 @@ def test_the_cut_by_the_best_source_is_booked_as_capped():
     before = 0.5 * (kn.explicit[0] + kn.tacit[0])
     A, n_dom = kn.explicit.shape
     ledger = empty_ledger(A, 3, n_dom)  # every tie's routine channel is channel 0
-    learners = Learners(np.ones(A), np.zeros(A, bool), np.array([0, 2, 2, 2], np.int8))  # actor 0 on side 0
+    learners = Learners(np.ones(A), np.zeros(A, bool), np.array([0, 2, 2, 2], np.int8),
+                        np.full(A, -1, np.int8))  # actor 0 on side 0
     work = transfer_work(A, n_dom)
     rules.transfer_knowledge(kn, learners, ties([0, 0, 0], [1, 2, 3], 1.0), contacts([0, 1, 2]), 3, 0,
                              general_plan(np.full((1, n_dom), 10.0)), prm(**{**RATES, "explicit_rate": 1.0, "tacit_rate": 1.0,
@@ -245,11 +247,11 @@ def test_transfers_of_a_month_are_synchronous_and_add_up_in_any_order():
 
 
 # =============================================================================================== Rule 3: direction
-def test_direction_weight_donor_blocks_north_learning_from_south_in_partnership_context():
-    p_donor, p_peer = prm(donor=True), prm(donor=False)
+def test_direction_weight_donor_damps_north_learning_from_south_in_partnership_context():
+    p_donor, p_peer = prm(donor=True, donor_openness=0.25), prm(donor=False, donor_openness=0.25)
     cases = [  # context, receiver North, source North -> donor weight
-        (0, True, False, 0.0), (0, True, True, 1.0), (0, False, True, 1.0), (0, False, False, 1.0),
-        (-1, True, False, 1.0), (3, True, False, 0.0)]
+        (0, True, False, 0.25), (0, True, True, 1.0), (0, False, True, 1.0), (0, False, False, 1.0),
+        (-1, True, False, 1.0), (3, True, False, 0.25)]
     for ctx, rn, sn, weight in cases:
         assert rules.direction_weight(p_donor, ctx, rn, sn) == weight
         assert rules.direction_weight(p_peer, ctx, rn, sn) == 1.0
@@ -579,7 +581,7 @@ def agenda_of(coherence, strategy=False, focus=2.0, north=OBJ_NORTH, south=OBJ_S
     """The agenda of paid events of a programme with ``coherence`` (the Dutch weight is half of it)."""
     out = np.zeros(len(north))
     rules.exchange_agenda(prm(learning_strategy=strategy, strategy_focus=focus, **kw), north, south, 0.5 * coherence,
-                          familiarity, out)
+                          familiarity, np.zeros(len(north)), np.zeros(len(north)), out)
     return out
 
 
@@ -840,7 +842,7 @@ def test_facilitator_lowers_distance_and_raises_transfer(engine_for):
 def test_donor_mode_blocks_north_learning_from_south_in_partnership_context(engine_for, mode):
     results = {}
     for context in ("programme", "remote"):
-        eng = engine_for(programme_mode=mode)
+        eng = engine_for(programme_mode=mode, programme_donor_openness=0.0)  # 0: the one-way switch
         e = partnership_tie(eng)
         north_knows = [0.7, 0.7, 0.7, 0.2, 0.2, 0.2]
         south_knows = [0.2, 0.2, 0.2, 0.7, 0.7, 0.7]
