@@ -226,7 +226,8 @@ def kernel_step(kn, learners, ties, contacts, n, plan, prm, work, month, memory,
         sharer[a] = transfer_work.used[a]
     rules.forget_unused(kn, forgets, transfer_work.used, learners.group, 0, N, prm, ledger.book, 0)
     rules.update_trust(ties, contacts, n, 0, ties.trust.shape[0], month, prm, trust_work, plan.closeness)
-    rules.disseminate_internally(kn, memory, memory0, sharer, leave, learners.group, 0, memory.shape[0], prm,
+    rules.disseminate_internally(kn, memory, memory0, sharer, leave, learners.group,
+                                 np.zeros(memory.shape[0], np.bool_), 0, memory.shape[0], prm,
                                  staff_work, ledger.book, 0)
 
 

@@ -215,6 +215,9 @@ class DisseminationConfig:
 
     internal_rate: float = param(0.1, 0.0, 1.0, help="share of the gap to participants/memory colleagues close per month")
     institutionalisation_rate: float = param(0.02, 0.0, 1.0, help="rate at which memory takes up what staff know beyond it")
+    institution_codify: float = param(1.0, 0.0, 10.0, help="rise of institutionalisation and of what newcomers take "
+                                      "from memory in a municipality in recent contact with a knowledge institution "
+                                      "(they codify, R2); 0: off")
     turnover_rate: float = param(0.01, 0.0, 1.0, help="probability a staff member leaves per month")
     socialisation: float = param(0.5, 0.0, 1.0, help="share of institutional memory a newcomer picks up")
     external_rate: float = param(1.0, 0.0, 10.0, help="multiplier on local and multilevel contact rates")

@@ -23,6 +23,7 @@ from .config import DOMAINS, Config
 from .metrics import SOURCE_OUTCOMES, Activity, circulation_among, measure, measure_partnerships
 from .rules import (
     adopt_policies,
+    codified_by_institutions,
     disseminate_internally,
     draw_month,
     enable_ties,
@@ -116,7 +117,9 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         anyone_leaves = staff_turnover(draws.staff, leave, rep, prm)
         for a in range(rep.staff0, rep.staff1):
             sharer[a] = participated[a] or actors.boundary[a]
-        disseminate_internally(kn, orgs.memory, orgs.memory0, sharer, leave, actors.group, rep.muni0, rep.muni1, prm,
+        codified_by_institutions(orgs.institution_tie, ties.last_contact, rep.muni0, rep.muni1, t, prm, work.codified)
+        disseminate_internally(kn, orgs.memory, orgs.memory0, sharer, leave, actors.group, work.codified, rep.muni0,
+                               rep.muni1, prm,
                                work.staff, state.ledger.book, r)
         if anyone_leaves:
             restart_ties(participated, actors.tie_index, actors.tie_list, ties, leave, rep, prm)

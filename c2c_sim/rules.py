@@ -640,7 +640,19 @@ def staff_turnover(u, leave, rep, prm) -> bool:
 
 
 @rule
-def disseminate_internally(kn, memory, memory0, sharers, leave, group, m0, m1, prm, work, book, r) -> None:
+def codified_by_institutions(institution_tie, last_contact, m0, m1, month, prm, codified) -> None:
+    """Which municipalities ``m0:m1`` a knowledge institution helps codify this month (R2: knowledge
+    institutions institutionalise what municipalities learn): those whose staff had a contact on
+    their tie to the country's knowledge institution within ``dissemination.active_window`` months
+    (only the multilevel network has such ties). Writes ``codified``."""
+    for m in range(m0, m1):
+        e = institution_tie[m]
+        codified[m] = e >= 0 and last_contact[e] > month - prm.active_window
+
+
+@rule
+def disseminate_internally(kn, memory, memory0, sharers, leave, group, codified, m0, m1, prm, work, book,
+                           r) -> None:
     """Knowledge spreading within municipalities ``m0:m1`` and into their institutional memory.
 
     Rule 5 (R2 internal dissemination; March 1991). On gains over the starting level, municipality by
@@ -650,11 +662,13 @@ def disseminate_internally(kn, memory, memory0, sharers, leave, group, m0, m1, p
        boundary spanners) share with colleagues: each other colleague closes
        ``dissemination.internal_rate`` of the gap to the sharers' mean (explicit and, face to face at
        work, tacit);
-    2. code learning: institutional memory takes up ``dissemination.institutionalisation_rate`` of what
+    2. code learning: institutional memory takes up ``dissemination.institutionalisation_rate`` (times
+       ``1 + dissemination.institution_codify`` where a knowledge institution codifies, ``codified``) of what
        staff know beyond it (mean over staff), up to 1;
     3. socialisation: staff close ``internal_rate`` of the gap to the memory; a newcomer replacing a
        leaver (``leave``) starts from the starting profile plus ``dissemination.socialisation`` of the
-       memory's gain, without tacit gains.
+       memory's gain (times ``1 + institution_codify`` where codified, at most all of it: codified
+       knowledge outlives turnover), without tacit gains.
 
     The changes of a side's staff are booked (``book``, replication ``r``) as ``internal``, a
     newcomer's (what the leaver took, what the newcomer brings from memory) as ``turnover``.
@@ -665,6 +679,7 @@ def disseminate_internally(kn, memory, memory0, sharers, leave, group, m0, m1, p
     rate = prm.internal_rate
     for m in range(m0, m1):
         base = m * S
+        lift = 1.0 + prm.institution_codify if codified[m] else 1.0
         n_sharers = 0
         for s in range(S):
             if sharers[base + s]:
@@ -694,7 +709,7 @@ def disseminate_internally(kn, memory, memory0, sharers, leave, group, m0, m1, p
             for d in range(D):
                 above[d] += max(0.0, g[s, d] - mem[d])
         for d in range(D):  # 2. code learning into institutional memory, which stays <= 1
-            mem[d] = min(mem[d] + prm.institutionalisation_rate * (above[d] / S), 1.0 - memory0[m, d])
+            mem[d] = min(mem[d] + prm.institutionalisation_rate * lift * (above[d] / S), 1.0 - memory0[m, d])
             memory[m, d] = memory0[m, d] + mem[d]
         for d in range(D):  # from here on the sharers' means hold the month's booked changes
             mean_g[d] = 0.0  # internal: the staff who stay
@@ -704,7 +719,7 @@ def disseminate_internally(kn, memory, memory0, sharers, leave, group, m0, m1, p
             if leave[a]:
                 for d in range(D):
                     e_now, t_now = ex[a, d], tc[a, d]
-                    ex[a, d] = min(ex0[a, d] + prm.socialisation * mem[d], 1.0)
+                    ex[a, d] = min(ex0[a, d] + min(prm.socialisation * lift, 1.0) * mem[d], 1.0)
                     tc[a, d] = min(tc0[a, d] + 0.0, 1.0)
                     mean_tg[d] += (ex[a, d] - e_now) + (tc[a, d] - t_now)
             else:

@@ -74,6 +74,7 @@ class Params(NamedTuple):
     # dissemination (Rules 5, 6, 8)
     internal_rate: float
     institutionalisation_rate: float
+    institution_codify: float
     turnover_rate: float
     socialisation: float
     adoption_threshold: float
@@ -124,6 +125,7 @@ def params_from_config(cfg: Config) -> Params:
         explicit_rate=float(k.explicit_rate), tacit_rate=float(k.tacit_rate), absorptive_base=float(k.absorptive_base),
         bounded_gap=float(k.bounded_gap), forget_rate=float(k.forget_rate), monthly_intake=float(k.monthly_intake),
         internal_rate=float(d.internal_rate), institutionalisation_rate=float(d.institutionalisation_rate),
+        institution_codify=float(d.institution_codify),
         turnover_rate=float(d.turnover_rate), socialisation=float(d.socialisation),
         adoption_threshold=float(d.adoption_threshold), active_window=int(d.active_window),
         start_rate=float(c.start_rate), migrant_boost=float(c.migrant_boost),
@@ -245,6 +247,7 @@ class Orgs(NamedTuple):
     partnered: np.ndarray  # (M,) bool
     proactivity: np.ndarray  # (M,)
     objectives: np.ndarray  # (M, D) weights summing to 1
+    institution_tie: np.ndarray  # (M,) int64: its staff's tie to the country's knowledge institution, -1 if none
 
 
 class Partnerships(NamedTuple):
@@ -351,6 +354,7 @@ class Work(NamedTuple):
     leave: np.ndarray  # (A,) bool: staff leaving this month
     sharer: np.ndarray  # (A,) bool: staff who share what they learnt with colleagues
     has_migrants: np.ndarray  # (M,) bool: the municipality's partnership has involved migrants
+    codified: np.ndarray  # (M,) bool: in recent contact with a knowledge institution (rules.codified_by_institutions)
     seen_alive: np.ndarray  # (P,) bool: alive when the ties in use were last computed
     seen_involved: np.ndarray  # (A,) bool: involvement then
 
@@ -552,7 +556,8 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
                  context=np.where(needs_partnership, w.tie_partnership, -1).astype(np.int64),
                  needs_partnership=needs_partnership, staff_pair=staff_pair, **kept)
     orgs = Orgs(memory=w.memory, memory0=w.memory0, adopted=w.adopted, adoption_month=w.adoption_month,
-                partnered=w.muni_partnership >= 0, proactivity=w.proactivity, objectives=w.objectives)
+                partnered=w.muni_partnership >= 0, proactivity=w.proactivity, objectives=w.objectives,
+                institution_tie=_institution_ties(w))
     partnerships = Partnerships(north=w.p_north, south=w.p_south, alive=w.alive, last_exchange=w.last_exchange,
                                 familiarity=w.familiarity, support=w.support, event_index=event_index.astype(np.int64), event_ties=event_ties)
     tn = w.tie_type == TieType.TRANSNATIONAL
@@ -584,6 +589,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
                         mean_tacit_gain=np.zeros(D), above=np.zeros(D), memory_gain=np.zeros(D)),
         event=EventWork(keys=np.zeros(2 * S + Mc), chosen_north=np.zeros(S, bool), chosen_south=np.zeros(S, bool)),
         leave=np.zeros(A, bool), sharer=np.zeros(A, bool), has_migrants=np.zeros(M, bool),
+        codified=np.zeros(M, bool),
         seen_alive=w.alive.copy(), seen_involved=w.involved.copy())
     return State(layout=lay, knowledge=knowledge, actors=actors, ties=ties, use=use, orgs=orgs,
                  partnerships=partnerships, plan=plan, initiatives=initiatives, draws=draws, tally=tally, work=work,
@@ -592,6 +598,15 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
                  channel_gains=np.zeros((2, D, len(CHANNELS), R)),
                  by_municipality=np.zeros((M, len(MUNICIPALITY_FIELDS))),
                  by_partnership=np.zeros((P, len(PARTNERSHIP_FIELDS))))
+
+
+def _institution_ties(w: World) -> np.ndarray:
+    """Each municipality's tie to its country's knowledge institution (a staff member holds it; -1 if none)."""
+    out = np.full(w.n_munis, -1, np.int64)
+    for a, b in ((w.src, w.dst), (w.dst, w.src)):
+        hit = np.flatnonzero((w.kind[a] == Kind.STAFF) & (w.kind[b] == Kind.KNOWLEDGE_INSTITUTION))
+        out[a[hit] // w.staff_per_muni] = hit
+    return out
 
 
 def general_plan(agenda: np.ndarray) -> Plan:

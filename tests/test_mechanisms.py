@@ -245,3 +245,42 @@ def test_donor_agenda_follows_the_souths_deficits():
     half = np.zeros(6)
     rules.exchange_agenda(prm(donor=True, donor_agenda=0.0), OBJ_NORTH, OBJ_SOUTH, 0.0, 0.0, mem_n, mem_s, half)
     assert np.allclose(half, out[False])  # donor_agenda 0: the objectives as in peer mode
+
+
+# ------------------------------------------------------------------ R2: knowledge institutions codify
+def test_knowledge_institutions_raise_institutionalisation_and_what_newcomers_keep():
+    from tests.test_rules import disseminate, dissemination_state
+
+    def memory_gain(codified, codify=1.0, leave=None):
+        kn, mem, mem0, sharers = dissemination_state()
+        disseminate(kn, mem, mem0, sharers, leave=leave, codified=codified, institutionalisation_rate=0.1,
+                    institution_codify=codify)
+        return mem - mem0, kn
+
+    plain, _ = memory_gain((False, False))
+    both, _ = memory_gain((True, False))
+    assert np.all(both[0] == pytest.approx(2 * plain[0])) and np.all(both[1] == plain[1])  # rate x (1 + codify)
+    off, _ = memory_gain((True, False), codify=0.0)
+    assert np.array_equal(off, plain)
+    leave = np.zeros(6, bool)
+    leave[1] = True  # a newcomer replaces staff 1 of municipality 0
+    _, kn_plain = memory_gain((False, False), leave=leave)
+    _, kn_codified = memory_gain((True, False), leave=leave)
+    assert np.all(kn_codified.explicit[1] >= kn_plain.explicit[1]) and np.any(kn_codified.explicit[1] >
+                                                                               kn_plain.explicit[1])
+
+
+def test_only_municipalities_in_recent_contact_with_a_knowledge_institution_are_codified():
+    out = np.zeros(3, bool)
+    rules.codified_by_institutions(np.array([0, 1, -1]), np.array([10, 2], np.int32), 0, 3, 12,
+                                   prm(active_window=6), out)
+    assert out.tolist() == [True, False, False]
+
+
+def test_knowledge_institutions_matter_only_in_the_multilevel_network(make_tiny):
+    def memory(network, codify):
+        cfg = make_tiny(months=60, network=network, dissemination_institution_codify=codify)
+        return c2c_sim.run_replications(cfg, replications=4, seed=5).summary["institutional_knowledge_gain"].mean()
+
+    assert memory("multilevel_hybrid", 2.0) > memory("multilevel_hybrid", 0.0)
+    assert memory("multi_actor", 2.0) == memory("multi_actor", 0.0)  # no knowledge institutions there

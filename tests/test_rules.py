@@ -351,9 +351,9 @@ def dissemination_state():
     return kn, np.full((2, 2), 0.2), np.full((2, 2), 0.2), sharers
 
 
-def disseminate(kn, memory, memory0, sharers, leave=None, **kw):
+def disseminate(kn, memory, memory0, sharers, leave=None, codified=(False, False), **kw):
     rules.disseminate_internally(kn, memory, memory0, sharers, np.zeros(6, bool) if leave is None else leave,
-                                 NO_SIDE, 0, 2, prm(**kw), staff_work(3, 2), *NO_BOOK)
+                                 NO_SIDE, np.array(codified, bool), 0, 2, prm(**kw), staff_work(3, 2), *NO_BOOK)
 
 
 def test_colleagues_of_sharers_learn():
@@ -532,7 +532,8 @@ def orgs_with(memory, memory0=0.0, adopted=None) -> Orgs:
     return Orgs(memory=memory.copy(), memory0=np.full_like(memory, memory0),
                 adopted=np.zeros(memory.shape, bool) if adopted is None else np.asarray(adopted, bool),
                 adoption_month=np.full(memory.shape, -1, np.int32), partnered=np.ones(M, bool),
-                proactivity=np.full(M, 0.3), objectives=np.full(memory.shape, 1.0 / memory.shape[1]))
+                proactivity=np.full(M, 0.3), objectives=np.full(memory.shape, 1.0 / memory.shape[1]),
+                institution_tie=np.full(M, -1, np.int64))
 
 
 def test_policy_adopted_once_when_memory_first_passes_threshold():
