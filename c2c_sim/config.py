@@ -242,6 +242,14 @@ class CSOConfig:
     support_gain: float = param(0.15, 0.0, 1.0, help="momentum regained per month at full support and trust")
     stall_threshold: float = param(0.2, 0.0, 1.0, help="an initiative below this momentum stalls")
     cooldown: int = param(6, 0, 1000, help="months before a CSO starts again after a stall")
+    idle_contact: float = param(0.5, 0.0, 1.0, help="routine contact rate on a CSO's ties while it runs no initiative, "
+                                "as a share of the running rate (initiatives carry exchanges, R4); 1: off")
+    approval_month: int = param(6, 0, 1000, help="age in months at which an initiative needs the local government's "
+                                "formal approval (R4); 0: none needed")
+    approval_base: float = param(0.5, 0.0, 1.0, help="probability of approval without any support; it rises to 1 "
+                                 "with the support the CSO gets")
+    capacity_months: int = param(36, 0, 1000, help="months of volunteer input a CSO can give at the base rate: the "
+                                 "momentum lost grows by volunteer_decay x age / capacity_months (R4); 0: off")
 
 
 @dataclass

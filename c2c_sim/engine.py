@@ -104,7 +104,7 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
                                    work.event, contacts, rep, prm, t)
         tally.events[r] = events
         # 4. routine contacts
-        n = routine_contacts(use, draws.ties, rep.tie0, rep.tie1, contacts, n_events)
+        n = routine_contacts(use, draws.ties, rep.tie0, rep.tie1, contacts, n_events, state.initiatives.start, prm)
         # 5. transfer
         transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work.transfer, state.ledger, r)
         # 6. forgetting, section by section of the replication's rows

@@ -391,7 +391,7 @@ def hold_exchanges(pt, n_events, participated, involved, ties, staff_pair, key_g
 
 # ---------------------------------------------------------------- Rule 6: external dissemination
 @rule
-def routine_contacts(use, u, e0, e1, contacts, n) -> int:
+def routine_contacts(use, u, e0, e1, contacts, n, initiative_start, prm) -> int:
     """Everyday contacts on ties ``e0:e1`` outside exchange visits.
 
     Rule 6 (R2: external dissemination between organisations). Each tie in use has a contact this
@@ -400,12 +400,18 @@ def routine_contacts(use, u, e0, e1, contacts, n) -> int:
     practices to municipalities outside any partnership, LOGO South's spillover and policy transfer),
     transnational ties of migrants and CSOs, and remote contact on partnership ties between visits.
     Contacts within a country are face to face; across countries they are remote (explicit knowledge
-    only). ``u``: one uniform per tie. Appends from index ``n``; returns the new count.
+    only). A CSO's ties (its local tie, CSO-CSO and transnational ties) carry contacts at their rate
+    while one of their CSO ends runs an initiative, and at ``cso.idle_contact`` times it otherwise
+    (R4: initiatives carry exchanges; ``initiative_start`` -1 for an idle CSO). ``u``: one uniform per
+    tie. Appends from index ``n``; returns the new count.
     """
-    enabled, rate, f2f, context = use.enabled, use.contact_rate, use.f2f, use.context
+    enabled, rate, f2f, context, cso_ends = use.enabled, use.contact_rate, use.f2f, use.context, use.cso_ends
     c_tie, c_f2f, c_facilitated, c_context = contacts
     for e in indices(e0, e1):
-        if enabled[e] and u[e] < rate[e]:
+        a, b = cso_ends[e, 0], cso_ends[e, 1]
+        running = (a >= 0 and initiative_start[a] >= 0) or (b >= 0 and initiative_start[b] >= 0)
+        p = rate[e] if (running or (a < 0 and b < 0)) else rate[e] * prm.idle_contact
+        if enabled[e] and u[e] < p:
             c_tie[n] = e
             c_f2f[n] = f2f[e]
             c_facilitated[n] = False
@@ -783,10 +789,15 @@ def update_initiatives(inits, migrant_org, ties, enabled, has_migrants, draws, t
     """The replication's CSO initiatives this month: they lose momentum, are supported, stall or start.
 
     Rule 7 (R4). An active initiative loses ``cso.volunteer_decay`` momentum a month as volunteer hours
-    and personal funds dwindle (plus the month's fluctuation, ``draws.noise``), and regains
+    and personal funds dwindle, more as it ages beyond what the CSO's volunteers can give
+    (``volunteer_decay * (1 + age / cso.capacity_months)``; capacity 0: no ageing), plus the month's
+    fluctuation (``draws.noise``), and regains
     ``cso.support_gain`` times the support it gets: the local governments' support level
     (:func:`local_support`) times the trust on the CSO's tie to its municipality (legitimacy, approvals,
-    status); momentum is at most 1. Below ``cso.stall_threshold`` it stalls and the CSO waits
+    status); momentum is at most 1. At the age ``cso.approval_month`` it needs the local government's
+    formal approval, granted with probability ``approval_base + (1 - approval_base) * support received``
+    (the CSO's uniform of ``draws.csos``, which an active CSO does not use otherwise); refused, it
+    stalls. Below ``cso.stall_threshold`` it stalls and the CSO waits
     ``cso.cooldown`` months. An idle CSO past its cooldown starts a new initiative (momentum 1) with
     :func:`initiative_start_probability` (one uniform of ``draws.csos``). Counts starts and stalls in
     ``tally`` and logs each stall (CSO row, start, month) from row ``n_stalled``; returns the new count.
@@ -810,8 +821,13 @@ def update_initiatives(inits, migrant_org, ties, enabled, has_migrants, draws, t
         began = start[i]
         m = momentum[i]
         if began >= 0:
-            m = min(1.0, m - prm.volunteer_decay + prm.support_gain * gets + noise[i])
-            if m < prm.stall_threshold:
+            age = month - began
+            decay = prm.volunteer_decay * (1.0 + age / prm.capacity_months) if prm.capacity_months > 0 \
+                else prm.volunteer_decay
+            m = min(1.0, m - decay + prm.support_gain * gets + noise[i])
+            refused = (prm.approval_month > 0 and age == prm.approval_month
+                       and u[i] >= prm.approval_base + (1.0 - prm.approval_base) * min(gets, 1.0))
+            if m < prm.stall_threshold or refused:
                 start[i] = -1
                 cooldown_until[i] = month + prm.cooldown
                 momentum[i] = 0.0

@@ -89,6 +89,10 @@ class Params(NamedTuple):
     support_gain: float
     stall_threshold: float
     cooldown: int
+    idle_contact: float
+    approval_month: int
+    approval_base: float
+    capacity_months: int
     support_cut_month: int
     support_cut_factor: float
     # migrants (R7)
@@ -132,6 +136,8 @@ def params_from_config(cfg: Config) -> Params:
         transnational_boost=float(c.transnational_boost), volunteer_decay=float(c.volunteer_decay),
         momentum_noise=float(c.momentum_noise), support=float(c.support), support_gain=float(c.support_gain),
         stall_threshold=float(c.stall_threshold), cooldown=int(c.cooldown),
+        idle_contact=float(c.idle_contact), approval_month=int(c.approval_month), approval_base=float(c.approval_base),
+        capacity_months=int(c.capacity_months),
         support_cut_month=int(sh.support_cut_month), support_cut_factor=float(sh.support_cut_factor),
         outreach=float(mg.outreach), facilitator=bool(mg.facilitator), bridge=float(mg.bridge),
         initiator_boost=float(mg.initiator_boost), never=NEVER)
@@ -235,6 +241,7 @@ class TieUse(NamedTuple):
     staff_pair: np.ndarray  # (T,) bool: staff of two partner municipalities (meet when both are delegated)
     panel: np.ndarray  # (T,) bool: in use at month 0 (the fixed panel of the trust outcomes)
     ever: np.ndarray  # (T,) bool: in use in some month so far (enters the trust outcomes from then on)
+    cso_ends: np.ndarray  # (T, 2) int64: the CSO index of each end (-1: not a CSO), for initiatives (R4)
 
 
 class Orgs(NamedTuple):
@@ -554,7 +561,8 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
     kept = {k: (np.zeros(T, bool) if keep is None else getattr(keep.use, k)) for k in ("enabled", "panel", "ever")}
     use = TieUse(contact_rate=contact_rates(w, cfg, needs_partnership), f2f=w.country[w.src] == w.country[w.dst],
                  context=np.where(needs_partnership, w.tie_partnership, -1).astype(np.int64),
-                 needs_partnership=needs_partnership, staff_pair=staff_pair, **kept)
+                 needs_partnership=needs_partnership, staff_pair=staff_pair,
+                 cso_ends=_cso_ends(w), **kept)
     orgs = Orgs(memory=w.memory, memory0=w.memory0, adopted=w.adopted, adoption_month=w.adoption_month,
                 partnered=w.muni_partnership >= 0, proactivity=w.proactivity, objectives=w.objectives,
                 institution_tie=_institution_ties(w))
@@ -598,6 +606,12 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
                  channel_gains=np.zeros((2, D, len(CHANNELS), R)),
                  by_municipality=np.zeros((M, len(MUNICIPALITY_FIELDS))),
                  by_partnership=np.zeros((P, len(PARTNERSHIP_FIELDS))))
+
+
+def _cso_ends(w: World) -> np.ndarray:
+    """(T, 2): for each tie the CSO index of its src and dst ends (actor row - ``w.cso_start``), -1 if not a CSO."""
+    ends = np.stack([w.src, w.dst], axis=1).astype(np.int64)
+    return np.where(w.kind[ends] == Kind.CSO, ends - w.cso_start, -1).astype(np.int64)
 
 
 def _institution_ties(w: World) -> np.ndarray:

@@ -26,8 +26,11 @@ double the time and enter no verdict.
 What could make it false: see ``FALSIFIERS``. Support restores momentum at
 ``cso.support_gain`` x support x trust on the CSO's tie to its local government
 (``rules.update_initiatives``) against volunteer input that dwindles at
-``cso.volunteer_decay``: that support helps is the rule's direction (the
-claim's mechanism), whether it matters is not. Where volunteer input does not
+``cso.volunteer_decay``, faster as an initiative outlives what its CSO's
+volunteers can give (``cso.capacity_months``); and at ``cso.approval_month``
+an initiative needs the local government's formal approval, more likely with
+more support (``cso.approval_base``). That support helps is the rules'
+direction (the claim's mechanism), whether it matters is not. Where volunteer input does not
 dwindle, initiatives live on without support; where trust is low, support does
 not reach them; strong support that more than offsets the decay ends all
 stalls, so strong against basic measures how close basic already comes
@@ -70,17 +73,19 @@ TAU = 36
 MAIN = "Basic support makes initiatives last longer than none"
 FALSIFIERS = {
     MAIN: ("Support restores momentum only through trust on the CSO's tie to its government and only against "
-           "momentum lost as volunteer input dwindles; with no such loss (cso.volunteer_decay 0) or no trust, support "
-           "makes no difference."),
+           "momentum lost as volunteer input dwindles, and through the formal approval; with no such loss "
+           "(cso.volunteer_decay 0) and no approval needed (cso.approval_month 0), or no trust, support makes no "
+           "difference."),
     "Strong support makes initiatives last longer than basic": (
         "Once basic support offsets the decay most initiatives already last the 36 months; strong support can add "
         "little (a ceiling of the restricted mean)."),
     "A budget cut shortens initiatives": ("A cut that leaves enough support to offset the decay (strong support "
                                           "halved) changes nothing."),
 }
-COUNTER = {"question": MAIN, "overrides": ["cso.volunteer_decay=0.0"],
-           "why": ("When volunteer input does not dwindle (cso.volunteer_decay 0), initiatives stall only by chance "
-                   "and support has nothing to offset.")}
+COUNTER = {"question": MAIN, "overrides": ["cso.volunteer_decay=0.0", "cso.approval_month=0"],
+           "why": ("When volunteer input does not dwindle (cso.volunteer_decay 0, so no ageing either) and no "
+                   "formal approval is needed (cso.approval_month 0), initiatives stall only by chance and support "
+                   "has nothing to offset.")}
 SUPPORT = {0.0: "none", 0.3: "basic", 0.7: "strong"}
 LEGEND = {0.0: "no support (0)", 0.3: "basic support (0.3)", 0.7: "strong support (0.7)"}
 CUT = "shocks.support_cut_month"

@@ -284,3 +284,63 @@ def test_knowledge_institutions_matter_only_in_the_multilevel_network(make_tiny)
 
     assert memory("multilevel_hybrid", 2.0) > memory("multilevel_hybrid", 0.0)
     assert memory("multi_actor", 2.0) == memory("multi_actor", 0.0)  # no knowledge institutions there
+
+
+# ------------------------------------------------------------------ R4: initiatives that matter
+def test_a_csos_ties_carry_contacts_only_while_it_runs_an_initiative(rng):
+    from c2c_sim.rules import Contacts
+    from c2c_sim.state import TieUse
+
+    T = 20000
+    ends = np.full((T, 2), -1, np.int64)
+    ends[: T // 2, 0] = 0  # the first half of the ties have CSO 0 at one end
+    use = TieUse(enabled=np.ones(T, bool), contact_rate=np.full(T, 0.4), f2f=np.ones(T, bool),
+                 context=np.full(T, -1, np.int64), needs_partnership=np.zeros(T, bool), staff_pair=np.zeros(T, bool),
+                 panel=np.zeros(T, bool), ever=np.zeros(T, bool), cso_ends=ends)
+    u = rng.random(T)
+
+    def share(start, idle):
+        cts = Contacts(np.zeros(T, np.int64), np.zeros(T, bool), np.zeros(T, bool), np.zeros(T, np.int64))
+        n = rules.routine_contacts(use, u, 0, T, cts, 0, np.array([start], np.int32), prm(idle_contact=idle))
+        hit = np.zeros(T, bool)
+        hit[cts.tie[:n]] = True
+        return hit[: T // 2].mean(), hit[T // 2:].mean()
+
+    running, others = share(3, 0.25)
+    idle, others_idle = share(-1, 0.25)
+    assert abs(running - 0.4) < 0.02 and abs(idle - 0.1) < 0.02  # 0.4 x 0.25 while idle
+    assert others == others_idle  # ties without a CSO end do not care
+    assert share(-1, 1.0)[0] == running  # off
+
+
+def test_approval_at_its_stage_depends_on_support():
+    from tests.test_rules import initiative_state
+
+    def stalled_at_approval(support, base, u):
+        inits, t, tally, rep = initiative_state(1, support_trust=1.0)
+        from c2c_sim.state import Draws
+        draws = Draws(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.array([u]), np.zeros(1))
+        rules.update_initiatives(inits, np.zeros(2, bool), t, np.ones(1, bool), np.zeros(1, bool), draws, tally,
+                                 rep, 6, support, prm(approval_month=6, approval_base=base, capacity_months=0,
+                                                      volunteer_decay=0.0), 0)
+        return inits.start[0] < 0
+
+    assert stalled_at_approval(0.0, 0.5, 0.6) and not stalled_at_approval(0.0, 0.5, 0.4)  # p = 0.5 without support
+    assert not stalled_at_approval(0.5, 0.5, 0.7)  # p = 0.5 + 0.5 * 0.5 = 0.75
+    assert not stalled_at_approval(0.0, 1.0, 0.99)  # base 1: always approved
+
+
+def test_volunteer_input_dwindles_faster_as_an_initiative_outlives_the_csos_capacity():
+    from tests.test_rules import initiative_state
+
+    def momentum(age, capacity):
+        inits, t, tally, rep = initiative_state(1, support_trust=0.0)
+        from c2c_sim.state import Draws
+        draws = Draws(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1), np.zeros(1))
+        rules.update_initiatives(inits, np.zeros(2, bool), t, np.ones(1, bool), np.zeros(1, bool), draws, tally,
+                                 rep, age, 0.0, prm(approval_month=0, capacity_months=capacity, volunteer_decay=0.05,
+                                                    stall_threshold=0.0), 0)
+        return inits.momentum[0]
+
+    assert momentum(10, 0) == pytest.approx(0.95) and momentum(40, 0) == pytest.approx(0.95)  # off
+    assert momentum(10, 20) == pytest.approx(1 - 0.05 * 1.5) and momentum(40, 20) == pytest.approx(1 - 0.05 * 3)

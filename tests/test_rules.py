@@ -445,7 +445,8 @@ def month_of_initiatives(inits, t, tally, rep, month, support, noise, u, *, migr
     draws = Draws(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.asarray(u, float), np.asarray(noise, float))
     return rules.update_initiatives(inits, np.zeros(2 * n, bool) if migrant_org is None else migrant_org, t,
                                     np.ones(len(t.trust), bool), np.zeros(1, bool) if has_migrants is None
-                                    else has_migrants, draws, tally, rep, month, support, prm(**kw), 0)
+                                    else has_migrants, draws, tally, rep, month, support,
+                                    prm(**{"approval_month": 0, "capacity_months": 0, **kw}), 0)  # R4 apart
 
 
 def stall_months(support: float, noise: np.ndarray, months: int) -> np.ndarray:
@@ -750,10 +751,10 @@ def test_routine_contacts_respect_rates_and_use(rng):
     enabled = np.arange(T) % 5 != 4
     use = TieUse(enabled=enabled, contact_rate=rate, f2f=rng.random(T) < 0.5, context=rng.integers(-1, 4, T),
                  needs_partnership=np.zeros(T, bool), staff_pair=np.zeros(T, bool), panel=np.zeros(T, bool),
-                 ever=np.zeros(T, bool))
+                 ever=np.zeros(T, bool), cso_ends=np.full((T, 2), -1, np.int64))
     u = rng.random(T)
     cts = Contacts(np.zeros(T, np.int64), np.zeros(T, bool), np.zeros(T, bool), np.zeros(T, np.int64))
-    n = rules.routine_contacts(use, u, 0, T, cts, 0)
+    n = rules.routine_contacts(use, u, 0, T, cts, 0, np.zeros(0, np.int32), prm())
     tie = cts.tie[:n]
     assert np.array_equal(tie, np.flatnonzero(enabled & (u < rate)))
     assert np.isin(np.flatnonzero(enabled & (rate == 1.0)), tie).all() and not np.isin(np.flatnonzero(rate == 0), tie).any()
@@ -780,7 +781,7 @@ def test_ties_in_use_need_both_ends_and_a_live_partnership():
     t.partnership[:] = [0, 1, -1, 0]
     use = TieUse(enabled=np.zeros(4, bool), contact_rate=np.zeros(4), f2f=np.ones(4, bool), context=np.zeros(4, np.int64),
                  needs_partnership=np.array([True, True, False, False]), staff_pair=np.zeros(4, bool),
-                 panel=np.zeros(4, bool), ever=np.zeros(4, bool))
+                 panel=np.zeros(4, bool), ever=np.zeros(4, bool), cso_ends=np.full((4, 2), -1, np.int64))
     rules.enable_ties(use, t, np.array([True, True, True, False]), np.array([True, False]), 0, 4)
     assert use.enabled.tolist() == [True, False, False, False]
     assert use.ever.tolist() == [True, False, False, False]
