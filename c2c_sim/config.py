@@ -97,6 +97,8 @@ class NetworkConfig:
                             "multilevel_hybrid: + higher government and knowledge institutions")
     partnership_density: float = param(0.5, 0.0, 1.0, help="probability that two staff of partner municipalities are tied")
     multilevel_contacts: int = param(2, 0, 100, help="staff per municipality tied to the higher government level")
+    national_ties: bool = param(False, help="the Dutch higher-government body is tied to the southern ones "
+                                "(a national-to-national channel; multilevel network)")
     partnership_contacts: bool = param(True, help="partnership and CSO-CSO ties carry routine (remote) contacts; "
                                                   "false in the twin run of the caused outcomes")
 
@@ -173,6 +175,19 @@ class PartnershipConfig:
 
 
 @dataclass
+class CountryProgrammeConfig:
+    """LOGO South's country programmes and critical mass (multilevel network; docs/odd.md 7.15)."""
+
+    min_partnerships: int = param(3, 0, 1000, help="partnerships with a country, each with an exchange within "
+                                  "dissemination.active_window months, at which its country programme runs "
+                                  "(LOGO South advised three); 0: off")
+    peer_contact_rate: float = param(0.1, 0.0, 1.0, help="monthly contact probability, while it runs, among the "
+                                     "country's partnered municipalities and with its national association")
+    spread_contact_rate: float = param(0.05, 0.0, 1.0, help="monthly contact probability, while it runs, between "
+                                       "the country's partnered and unpartnered municipalities")
+
+
+@dataclass
 class TrustConfig:
     """Relational trust on ties (Rule 4; Cowan, Jonard and Zimmermann 2007)."""
 
@@ -205,8 +220,10 @@ class KnowledgeConfig:
     cso_north: dict = param(_profile(0.5, 0.4, 0.3, 0.3, 0.6, 0.4))
     cso_south: dict = param(_profile(0.2, 0.6, 0.15, 0.2, 0.35, 0.2))
     migrant: dict = param(_profile(0.35, 0.8, 0.25, 0.3, 0.4, 0.25))
-    national_north: dict = param(_profile(0.5, 0.35, 0.75, 0.65, 0.6, 0.65))
-    national_south: dict = param(_profile(0.25, 0.55, 0.45, 0.35, 0.3, 0.35))
+    national_north: dict = param(_profile(0.6, 0.3, 0.7, 0.7, 0.65, 0.6),
+                                 help="Dutch national bodies: by default the Dutch municipalities' profile")
+    national_south: dict = param(_profile(0.15, 0.6, 0.3, 0.3, 0.25, 0.3),
+                                 help="southern national bodies: by default the southern municipalities' profile")
 
 
 @dataclass
@@ -294,6 +311,7 @@ class Config:
     programme: ProgrammeConfig = field(default_factory=ProgrammeConfig)
     municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
     partnership: PartnershipConfig = field(default_factory=PartnershipConfig)
+    country_programme: CountryProgrammeConfig = field(default_factory=CountryProgrammeConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
     dissemination: DisseminationConfig = field(default_factory=DisseminationConfig)

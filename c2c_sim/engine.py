@@ -24,6 +24,7 @@ from .metrics import SOURCE_OUTCOMES, Activity, circulation_among, measure, meas
 from .rules import (
     adopt_policies,
     codified_by_institutions,
+    country_programmes,
     disseminate_internally,
     draw_month,
     enable_ties,
@@ -104,7 +105,9 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
                                    work.event, contacts, rep, prm, t)
         tally.events[r] = events
         # 4. routine contacts
-        n = routine_contacts(use, draws.ties, rep.tie0, rep.tie1, contacts, n_events, state.initiatives.start, prm)
+        country_programmes(pt, rep, t, prm, work.country_on)
+        n = routine_contacts(use, draws.ties, rep.tie0, rep.tie1, contacts, n_events, state.initiatives.start,
+                             work.country_on, prm)
         # 5. transfer
         transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work.transfer, state.ledger, r)
         # 6. forgetting, section by section of the replication's rows

@@ -391,7 +391,7 @@ def hold_exchanges(pt, n_events, participated, involved, ties, staff_pair, key_g
 
 # ---------------------------------------------------------------- Rule 6: external dissemination
 @rule
-def routine_contacts(use, u, e0, e1, contacts, n, initiative_start, prm) -> int:
+def routine_contacts(use, u, e0, e1, contacts, n, initiative_start, country_on, prm) -> int:
     """Everyday contacts on ties ``e0:e1`` outside exchange visits.
 
     Rule 6 (R2: external dissemination between organisations). Each tie in use has a contact this
@@ -402,15 +402,19 @@ def routine_contacts(use, u, e0, e1, contacts, n, initiative_start, prm) -> int:
     Contacts within a country are face to face; across countries they are remote (explicit knowledge
     only). A CSO's ties (its local tie, CSO-CSO and transnational ties) carry contacts at their rate
     while one of their CSO ends runs an initiative, and at ``cso.idle_contact`` times it otherwise
-    (R4: initiatives carry exchanges; ``initiative_start`` -1 for an idle CSO). ``u``: one uniform per
-    tie. Appends from index ``n``; returns the new count.
+    (R4: initiatives carry exchanges; ``initiative_start`` -1 for an idle CSO). A country programme's
+    ties carry contacts only while it runs (``country_on``, :func:`country_programmes`). ``u``: one
+    uniform per tie. Appends from index ``n``; returns the new count.
     """
     enabled, rate, f2f, context, cso_ends = use.enabled, use.contact_rate, use.f2f, use.context, use.cso_ends
+    programme = use.programme_country
     c_tie, c_f2f, c_facilitated, c_context = contacts
     for e in indices(e0, e1):
         a, b = cso_ends[e, 0], cso_ends[e, 1]
         running = (a >= 0 and initiative_start[a] >= 0) or (b >= 0 and initiative_start[b] >= 0)
         p = rate[e] if (running or (a < 0 and b < 0)) else rate[e] * prm.idle_contact
+        if programme[e] >= 0 and not country_on[programme[e]]:
+            p = 0.0
         if enabled[e] and u[e] < p:
             c_tie[n] = e
             c_f2f[n] = f2f[e]
@@ -862,6 +866,28 @@ def adopt_policies(orgs, m0, m1, month, prm) -> None:
             if not adopted[m, d] and memory[m, d] - memory0[m, d] >= prm.adoption_threshold:
                 adopted[m, d] = True
                 adoption_month[m, d] = month
+
+
+# ---------------------------------------------------------------- LOGO South: country programmes
+@rule
+def country_programmes(pt, rep, month, prm, on) -> None:
+    """Which of the replication's southern countries run a country programme this month (LOGO South:
+    critical mass). A country's programme runs while at least ``country_programme.min_partnerships``
+    partnerships with it had an exchange within ``dissemination.active_window`` months (0: never); while
+    it runs, its ties carry contacts (:func:`routine_contacts`): the country's partnered municipalities
+    exchange among themselves and with their national association, and practices travel to its
+    unpartnered municipalities. A twin without partnership activity has no exchanges, so no programme.
+    Writes ``on`` (3,), indexed by country."""
+    for c in range(on.shape[0]):
+        on[c] = False
+    if prm.min_partnerships <= 0:
+        return
+    count = np.zeros(on.shape[0], np.int64)
+    for p in range(rep.p0, rep.p1):
+        if pt.last_exchange[p] > 0 and month - pt.last_exchange[p] < prm.active_window:
+            count[pt.country[p]] += 1
+    for c in range(on.shape[0]):
+        on[c] = count[c] >= prm.min_partnerships
 
 
 # ---------------------------------------------------------------- R5, R7: familiarity and support

@@ -57,6 +57,8 @@ class Params(NamedTuple):
     support_decay: float
     support_activity: float
     support_dormancy: float
+    # country programmes (LOGO South)
+    min_partnerships: int
     # trust (Rule 4)
     trust_initial: float
     trust_initial_local: float
@@ -108,7 +110,7 @@ def params_from_config(cfg: Config) -> Params:
     """The rules' parameters of a validated configuration."""
     p, mu, tr, k, d, c, mg, sh = (cfg.programme, cfg.municipality, cfg.trust, cfg.knowledge, cfg.dissemination,
                                   cfg.cso, cfg.migrants, cfg.shocks)
-    pa = cfg.partnership
+    pa, cp = cfg.partnership, cfg.country_programme
     return Params(
         budget_per_year=float(p.budget_per_year), cost_per_visit=float(p.cost_per_visit),
         programme_start=int(p.start), programme_duration=int(p.duration), bursts=p.pattern == "bursts",
@@ -123,7 +125,7 @@ def params_from_config(cfg: Config) -> Params:
         response_base=float(pa.response_base), initiator_agenda=float(pa.initiator_agenda),
         domestic_motive=float(pa.domestic_motive), support_growth=float(pa.support_growth),
         support_decay=float(pa.support_decay), support_activity=float(pa.support_activity),
-        support_dormancy=float(pa.support_dormancy),
+        support_dormancy=float(pa.support_dormancy), min_partnerships=int(cp.min_partnerships),
         trust_initial=float(tr.initial), trust_initial_local=float(tr.initial_local), growth=float(tr.growth),
         decay=float(tr.decay), bridge_boost=float(tr.bridge_boost), tacit_exponent=float(tr.tacit_exponent),
         explicit_rate=float(k.explicit_rate), tacit_rate=float(k.tacit_rate), absorptive_base=float(k.absorptive_base),
@@ -242,6 +244,7 @@ class TieUse(NamedTuple):
     panel: np.ndarray  # (T,) bool: in use at month 0 (the fixed panel of the trust outcomes)
     ever: np.ndarray  # (T,) bool: in use in some month so far (enters the trust outcomes from then on)
     cso_ends: np.ndarray  # (T, 2) int64: the CSO index of each end (-1: not a CSO), for initiatives (R4)
+    programme_country: np.ndarray  # (T,) int8: country whose country programme the tie serves (-1: none)
 
 
 class Orgs(NamedTuple):
@@ -266,6 +269,7 @@ class Partnerships(NamedTuple):
     last_exchange: np.ndarray  # (P,) int32 month
     familiarity: np.ndarray  # (P,) mutual understanding in [0, 1] (R5; rules.update_familiarity)
     support: np.ndarray  # (P,) local public and political support in [0, 1] (R7; rules.update_support)
+    country: np.ndarray  # (P,) int8: the southern partner's country (1 Morocco, 2 Turkey)
     event_index: np.ndarray  # (P + 1,) ties of partnership p: event_ties[event_index[p]:event_index[p + 1]]
     event_ties: np.ndarray  # ascending within each partnership
 
@@ -362,6 +366,7 @@ class Work(NamedTuple):
     sharer: np.ndarray  # (A,) bool: staff who share what they learnt with colleagues
     has_migrants: np.ndarray  # (M,) bool: the municipality's partnership has involved migrants
     codified: np.ndarray  # (M,) bool: in recent contact with a knowledge institution (rules.codified_by_institutions)
+    country_on: np.ndarray  # (3,) bool: the replication's country programmes running this month
     seen_alive: np.ndarray  # (P,) bool: alive when the ties in use were last computed
     seen_involved: np.ndarray  # (A,) bool: involvement then
 
@@ -514,6 +519,12 @@ def contact_rates(w: World, cfg: Config, needs_partnership: np.ndarray) -> np.nd
         d.multilevel_contact_rate * d.external_rate)
     if not cfg.network.partnership_contacts:
         rate = np.where(needs_partnership, 0.0, rate)
+    prog = w.tie_programme >= 0  # country programme ties (7.15): with an unpartnered end they spread, else peers
+    city = np.where(w.city >= 0, w.city, 0)
+    unpartnered = ((w.city[w.src] >= 0) & (w.muni_partnership[city[w.src]] < 0)) | (
+        (w.city[w.dst] >= 0) & (w.muni_partnership[city[w.dst]] < 0))
+    cp = cfg.country_programme
+    rate = np.where(prog, np.where(unpartnered, cp.spread_contact_rate, cp.peer_contact_rate), rate)
     return np.clip(rate, 0.0, 1.0)
 
 
@@ -562,12 +573,13 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
     use = TieUse(contact_rate=contact_rates(w, cfg, needs_partnership), f2f=w.country[w.src] == w.country[w.dst],
                  context=np.where(needs_partnership, w.tie_partnership, -1).astype(np.int64),
                  needs_partnership=needs_partnership, staff_pair=staff_pair,
-                 cso_ends=_cso_ends(w), **kept)
+                 cso_ends=_cso_ends(w), programme_country=np.ascontiguousarray(w.tie_programme, np.int8), **kept)
     orgs = Orgs(memory=w.memory, memory0=w.memory0, adopted=w.adopted, adoption_month=w.adoption_month,
                 partnered=w.muni_partnership >= 0, proactivity=w.proactivity, objectives=w.objectives,
                 institution_tie=_institution_ties(w))
     partnerships = Partnerships(north=w.p_north, south=w.p_south, alive=w.alive, last_exchange=w.last_exchange,
-                                familiarity=w.familiarity, support=w.support, event_index=event_index.astype(np.int64), event_ties=event_ties)
+                                familiarity=w.familiarity, support=w.support,
+                                country=np.ascontiguousarray(w.muni_country[w.p_south], np.int8), event_index=event_index.astype(np.int64), event_ties=event_ties)
     tn = w.tie_type == TieType.TRANSNATIONAL
     tn_index, tn_ties = _index((w.src[tn].astype(np.int64) - w.cso_start, w.dst[tn].astype(np.int64) - w.cso_start),
                                n_cso, np.flatnonzero(tn))
@@ -597,7 +609,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
                         mean_tacit_gain=np.zeros(D), above=np.zeros(D), memory_gain=np.zeros(D)),
         event=EventWork(keys=np.zeros(2 * S + Mc), chosen_north=np.zeros(S, bool), chosen_south=np.zeros(S, bool)),
         leave=np.zeros(A, bool), sharer=np.zeros(A, bool), has_migrants=np.zeros(M, bool),
-        codified=np.zeros(M, bool),
+        codified=np.zeros(M, bool), country_on=np.zeros(3, bool),
         seen_alive=w.alive.copy(), seen_involved=w.involved.copy())
     return State(layout=lay, knowledge=knowledge, actors=actors, ties=ties, use=use, orgs=orgs,
                  partnerships=partnerships, plan=plan, initiatives=initiatives, draws=draws, tally=tally, work=work,

@@ -100,6 +100,7 @@ class World:
     dst: np.ndarray  # (T,) int32
     tie_type: np.ndarray  # (T,) int8 TieType
     tie_partnership: np.ndarray  # (T,) int32 partnership the tie belongs to, -1 if none
+    tie_programme: np.ndarray  # (T,) int8 the country whose country programme the tie belongs to, -1 if none
     trust: np.ndarray  # (T,) float64 in [0, 1]
     last_contact: np.ndarray  # (T,) int32, -10**6 if never
     distance: np.ndarray  # (T,) cultural/language distance of the tie's endpoints
@@ -315,10 +316,10 @@ def build_worlds(cfg: Config, rngs: list[np.random.Generator], skeleton: Skeleto
     def shift(x: np.ndarray, by: int) -> np.ndarray:  # indices >= 0 move by replication * by
         return np.where(x >= 0, x + by * np.arange(R).reshape((R,) + (1,) * (x.ndim - 1)), x)
 
-    rep, src_local, dst_local, ttype, tpart, is_contact = _ties(cfg, sk, draws,
-                                                                employed[:, mig_start:mig_start + n_mig])
+    rep, src_local, dst_local, ttype, tpart, is_contact, tprog = _ties(cfg, sk, draws,
+                                                                       employed[:, mig_start:mig_start + n_mig])
     order = np.argsort(rep, kind="stable")  # replication by replication, each in the order of build
-    rep, ttype, is_contact = rep[order], ttype[order], is_contact[order]
+    rep, ttype, is_contact, tprog = rep[order], ttype[order], is_contact[order], tprog[order]
     src = newrow[rep, src_local[order]].astype(np.int32)
     dst = newrow[rep, dst_local[order]].astype(np.int32)
     tpart = np.where(tpart[order] >= 0, tpart[order] + rep * P, -1).astype(np.int32)
@@ -350,7 +351,7 @@ def build_worlds(cfg: Config, rngs: list[np.random.Generator], skeleton: Skeleto
         p_south=(sk.p_south[None, :] + M * np.arange(R)[:, None]).ravel().astype(np.int32),
         alive=np.ones(R * P, bool), last_exchange=np.zeros(R * P, np.int32), familiarity=np.zeros(R * P),
         support=np.full(R * P, float(cfg.partnership.support_initial)),
-        src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, trust=trust0,
+        src=src, dst=dst, tie_type=ttype, tie_partnership=tpart, tie_programme=tprog, trust=trust0,
         last_contact=np.full(T, NEVER, np.int32), distance=distance,
         momentum=np.zeros(n_cso_all), initiative_start=np.full(n_cso_all, -1, np.int32),
         cooldown_until=np.zeros(n_cso_all, np.int32),
@@ -430,9 +431,10 @@ def _ties(cfg: Config, sk: Skeleton, draws: list[dict], employed: np.ndarray) ->
     parts: list[tuple[np.ndarray, ...]] = []
 
     def add(rep: np.ndarray, s: np.ndarray, d: np.ndarray, t: TieType, p: np.ndarray | int,
-            contact: bool = False) -> None:
-        """One group of ties: arrays of one entry per tie (``p`` may be one number for all)."""
-        parts.append((rep, np.ravel(s), np.ravel(d), int(t), p, contact))
+            contact: bool = False, programme: int = -1) -> None:
+        """One group of ties: arrays of one entry per tie (``p`` may be one number for all); ``programme``:
+        the country whose country programme the ties belong to (-1: none)."""
+        parts.append((rep, np.ravel(s), np.ravel(d), int(t), p, contact, programme))
 
     def every(n: int) -> np.ndarray:  # the replication of each tie, n ties per replication
         return np.repeat(np.arange(R), n)
@@ -485,18 +487,30 @@ def _ties(cfg: Config, sk: Skeleton, draws: list[dict], employed: np.ndarray) ->
             add(every(M * k), np.arange(M)[None, :, None] * S + pos, tile(np.repeat(higher, k)), TieType.MULTILEVEL,
                 -1)
         add(every(M), tile(np.arange(M) * S) + stacked("knowledge_contact"), tile(knowinst), TieType.MULTILEVEL, -1)
-        s, d, t, _ = sk.fixed_ties["national"]  # higher government and knowledge institutions; associations meet
-        add(every(len(s)), tile(s), tile(d), t, -1)
+        s, d, t, _ = sk.fixed_ties["national"]  # higher government and knowledge institutions in each country
+        keep = (sk.country[s] == sk.country[d]) | cfg.network.national_ties  # associations meet only if configured
+        add(every(int(keep.sum())), tile(s[keep]), tile(d[keep]), t, -1)
+        for c in (1, 2):  # country programmes (7.15): ties that carry contacts only while the programme runs
+            partnered = np.flatnonzero((sk.muni_country == c) & (sk.muni_partnership >= 0))
+            others = np.flatnonzero((sk.muni_country == c) & (sk.muni_partnership < 0))
+            i, j = np.triu_indices(len(partnered), 1)
+            a, b = np.meshgrid(others, partnered, indexing="ij")
+            src_m = np.concatenate([partnered[i], np.full(len(partnered), -1), a.ravel()])
+            dst_m = np.concatenate([partnered[j], partnered, b.ravel()])
+            if len(dst_m):  # the international officers (staff 0); -1: the country's association (higher government)
+                add(every(len(dst_m)), tile(np.where(src_m >= 0, src_m * S, nat + c)), tile(dst_m * S),
+                    TieType.MULTILEVEL, -1, programme=c)
     if not parts:
         z = np.zeros(0, np.int64)
-        return z, z, z, z.astype(np.int8), z, z.astype(bool)
+        return z, z, z, z.astype(np.int8), z, z.astype(bool), z.astype(np.int8)
     sizes = [len(part[0]) for part in parts]
     column = lambda i: np.concatenate([part[i] for part in parts])
     return (column(0), column(1).astype(np.int64), column(2).astype(np.int64),
             np.repeat(np.array([part[3] for part in parts], np.int8), sizes),
             np.concatenate([np.ravel(part[4]) if np.ndim(part[4]) else np.full(n, part[4])
                             for part, n in zip(parts, sizes)]),
-            np.repeat(np.array([part[5] for part in parts]), sizes))
+            np.repeat(np.array([part[5] for part in parts]), sizes),
+            np.repeat(np.array([part[6] for part in parts], np.int8), sizes))
 
 
 def stack_worlds(worlds: list[World]) -> World:
@@ -540,7 +554,7 @@ def stack_worlds(worlds: list[World]) -> World:
         "employed", "migrant_org")}
     arrays.update({name: cat(name) for name in (
         "muni_country", "memory", "memory0", "proactivity", "objectives", "adopted", "adoption_month", "alive",
-        "last_exchange", "familiarity", "support", "tie_type", "trust", "last_contact", "distance",
+        "last_exchange", "familiarity", "support", "tie_type", "tie_programme", "trust", "last_contact", "distance",
         "momentum", "initiative_start", "cooldown_until")})  # per-CSO arrays: replication-major like the section
     return World(
         **arrays, city=city, partnership=partnership,

@@ -16,8 +16,11 @@ the mean knowledge gain of municipal staff who never took part in an exchange
 (knowledge that travelled beyond the people who travelled; the twin measured
 on the same people), and ``policy_adoptions_unpartnered_caused``, practices
 adopted by municipalities outside any partnership because of it (policy
-transfer; the national bodies start ahead and teach unpartnered
-municipalities in the twin too, which the difference removes).
+transfer; national bodies start from their country's municipal profile, and
+whatever they teach unpartnered municipalities in the twin too the difference
+removes). While at least ``country_programme.min_partnerships`` partnerships
+with a country are active, its country programme ties its partnered and
+unpartnered municipalities (docs/odd.md 7.15).
 
 Comparisons and verdicts (the verdict rule of :mod:`c2c_sim.stats`,
 Holm-adjusted across the experiment). Circulation: the paired effect of

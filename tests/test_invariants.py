@@ -231,7 +231,10 @@ def test_ties_connect_the_actors_their_type_says(make_tiny, model):
     ml = tt == TieType.MULTILEVEL
     staff_ml = ml & (w.kind[src] == Kind.STAFF)
     assert np.all(w.country[src[staff_ml]] == w.country[dst[staff_ml]])  # staff meet their own national bodies
-    assert np.all(w.kind[dst[ml]] >= Kind.HIGHER_GOVERNMENT)
+    prog = w.tie_programme >= 0  # country programme ties join municipalities (staff 0) of one southern country
+    assert np.all(w.kind[dst[ml & ~prog]] >= Kind.HIGHER_GOVERNMENT)
+    assert np.all(w.kind[dst[prog]] == Kind.STAFF) and np.all(w.country[src[prog]] == w.tie_programme[prog])
+    assert np.all(w.country[dst[prog]] == w.tie_programme[prog])
     assert np.all(w.distance[cross] == cfg.knowledge.distance_north_south)
     assert np.all(w.distance[~cross] == cfg.knowledge.distance_within)
     assert np.all(w.trust[part | (tt == TieType.TRANSNATIONAL)] == cfg.trust.initial)

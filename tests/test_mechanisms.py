@@ -26,6 +26,7 @@ def partnerships(P: int, familiarity=0.0, support=0.0, last_exchange=0) -> Partn
     return Partnerships(north=np.arange(P, dtype=np.int32), south=np.arange(P, 2 * P, dtype=np.int32),
                         alive=np.ones(P, bool), last_exchange=np.full(P, last_exchange, np.int32),
                         familiarity=np.full(P, familiarity, float), support=np.full(P, support, float),
+                        country=np.ones(P, np.int8),
                         event_index=np.zeros(P + 1, np.int64), event_ties=np.zeros(0, np.int64))
 
 
@@ -296,12 +297,14 @@ def test_a_csos_ties_carry_contacts_only_while_it_runs_an_initiative(rng):
     ends[: T // 2, 0] = 0  # the first half of the ties have CSO 0 at one end
     use = TieUse(enabled=np.ones(T, bool), contact_rate=np.full(T, 0.4), f2f=np.ones(T, bool),
                  context=np.full(T, -1, np.int64), needs_partnership=np.zeros(T, bool), staff_pair=np.zeros(T, bool),
-                 panel=np.zeros(T, bool), ever=np.zeros(T, bool), cso_ends=ends)
+                 panel=np.zeros(T, bool), ever=np.zeros(T, bool), cso_ends=ends,
+                 programme_country=np.full(T, -1, np.int8))
     u = rng.random(T)
 
     def share(start, idle):
         cts = Contacts(np.zeros(T, np.int64), np.zeros(T, bool), np.zeros(T, bool), np.zeros(T, np.int64))
-        n = rules.routine_contacts(use, u, 0, T, cts, 0, np.array([start], np.int32), prm(idle_contact=idle))
+        n = rules.routine_contacts(use, u, 0, T, cts, 0, np.array([start], np.int32), np.zeros(3, bool),
+                                   prm(idle_contact=idle))
         hit = np.zeros(T, bool)
         hit[cts.tie[:n]] = True
         return hit[: T // 2].mean(), hit[T // 2:].mean()
@@ -344,3 +347,51 @@ def test_volunteer_input_dwindles_faster_as_an_initiative_outlives_the_csos_capa
 
     assert momentum(10, 0) == pytest.approx(0.95) and momentum(40, 0) == pytest.approx(0.95)  # off
     assert momentum(10, 20) == pytest.approx(1 - 0.05 * 1.5) and momentum(40, 20) == pytest.approx(1 - 0.05 * 3)
+
+
+# ------------------------------------------------------------------ LOGO South: country programmes
+def test_a_country_programme_runs_from_its_critical_mass_of_active_partnerships():
+    pt = partnerships(5)
+    pt.country[:] = [1, 1, 1, 2, 2]
+    pt.last_exchange[:] = [20, 15, 9, 20, 20]  # at month 20 with a window of 10: partnership 2 is not active
+    on = np.zeros(3, bool)
+    rep = Rep(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0)
+    rules.country_programmes(pt, rep, 20, prm(min_partnerships=2, active_window=10), on)
+    assert on.tolist() == [False, True, True]
+    rules.country_programmes(pt, rep, 20, prm(min_partnerships=3, active_window=10), on)
+    assert on.tolist() == [False, False, False]  # Morocco has two active partnerships, not three
+    rules.country_programmes(pt, rep, 20, prm(min_partnerships=0, active_window=10), on)
+    assert not on.any()  # off
+    pt.last_exchange[:] = 0  # no exchange yet (a twin): no programme
+    rules.country_programmes(pt, rep, 5, prm(min_partnerships=1, active_window=10), on)
+    assert not on.any()
+
+
+def test_country_programme_ties_exist_in_the_multilevel_network_and_carry_contacts_only_while_it_runs(make_tiny):
+    def run(min_p, network="multilevel_hybrid"):
+        cfg = make_tiny(months=36, network=network, world_partnerships_morocco=3, world_unpartnered_south=2,
+                        country_programme_min_partnerships=min_p)
+        eng = Engine(cfg, [np.random.default_rng(s) for s in range(3)])
+        prog = eng.world.tie_programme >= 0
+        eng.run()
+        return prog, eng.world.last_contact[prog]
+
+    prog, contacted = run(3)
+    assert prog.any() and (contacted > 0).any()  # three Moroccan partnerships: the programme runs
+    _, never = run(0)
+    assert (never < 0).all()  # off: its ties never carry a contact
+    prog_ma, _ = run(3, "multi_actor")
+    assert not prog_ma.any()  # only the multilevel network has country programmes
+
+
+def test_national_bodies_start_like_their_municipalities_and_meet_only_if_configured(make_tiny):
+    from c2c_sim.world import Kind, TieType
+    for national_ties in (False, True):
+        w = Engine(make_tiny(months=1, network="multilevel_hybrid", network_national_ties=national_ties,
+                             knowledge_heterogeneity=0.0), [np.random.default_rng(1)]).world
+        nat = np.flatnonzero(w.kind == Kind.HIGHER_GOVERNMENT)
+        cross = ((np.isin(w.src, nat) & np.isin(w.dst, nat)) & (w.tie_type == TieType.MULTILEVEL)).sum()
+        assert (cross > 0) == national_ties
+    staff_n = w.explicit0[(w.kind == Kind.STAFF) & (w.country == 0)].mean(axis=0)
+    nat_n = w.explicit0[(w.kind == Kind.HIGHER_GOVERNMENT) & (w.country == 0)].mean(axis=0)
+    np.testing.assert_allclose(nat_n, staff_n, atol=1e-6)

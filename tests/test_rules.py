@@ -558,7 +558,7 @@ def partnerships(alive, last_exchange) -> Partnerships:
     P = len(alive)
     return Partnerships(north=np.arange(P, dtype=np.int32), south=np.arange(P, 2 * P, dtype=np.int32),
                         alive=np.array(alive, bool), last_exchange=np.array(last_exchange, np.int32),
-                        familiarity=np.zeros(P), support=np.zeros(P), event_index=np.zeros(P + 1, np.int64), event_ties=np.zeros(0, np.int64))
+                        familiarity=np.zeros(P), support=np.zeros(P), country=np.ones(P, np.int8), event_index=np.zeros(P + 1, np.int64), event_ties=np.zeros(0, np.int64))
 
 
 def test_partnership_dormancy_ends_it_for_good():
@@ -686,7 +686,7 @@ def partnership_network(rng, density=0.5, Mc=4):
     staff_pair = np.arange(T) < staff_ties
     order = np.argsort(part, kind="stable")
     pt = Partnerships(north=np.array([0, 1], np.int32), south=np.array([2, 3], np.int32), alive=np.ones(2, bool),
-                      last_exchange=np.zeros(2, np.int32), familiarity=np.zeros(2), support=np.zeros(2), event_ties=order.astype(np.int64),
+                      last_exchange=np.zeros(2, np.int32), familiarity=np.zeros(2), support=np.zeros(2), country=np.ones(2, np.int8), event_ties=order.astype(np.int64),
                       event_index=np.concatenate([[0], np.cumsum(np.bincount(part, minlength=2))]).astype(np.int64))
     A = 4 * S + 2 + 2 * Mc
     rep = Rep(0, 0, 4 * S, 4 * S, 4 * S + 2, 4 * S + 2, A, A, A, 0, 4, 0, 2, 0, T, 4 * S)
@@ -751,10 +751,11 @@ def test_routine_contacts_respect_rates_and_use(rng):
     enabled = np.arange(T) % 5 != 4
     use = TieUse(enabled=enabled, contact_rate=rate, f2f=rng.random(T) < 0.5, context=rng.integers(-1, 4, T),
                  needs_partnership=np.zeros(T, bool), staff_pair=np.zeros(T, bool), panel=np.zeros(T, bool),
-                 ever=np.zeros(T, bool), cso_ends=np.full((T, 2), -1, np.int64))
+                 ever=np.zeros(T, bool), cso_ends=np.full((T, 2), -1, np.int64),
+                 programme_country=np.full(T, -1, np.int8))
     u = rng.random(T)
     cts = Contacts(np.zeros(T, np.int64), np.zeros(T, bool), np.zeros(T, bool), np.zeros(T, np.int64))
-    n = rules.routine_contacts(use, u, 0, T, cts, 0, np.zeros(0, np.int32), prm())
+    n = rules.routine_contacts(use, u, 0, T, cts, 0, np.zeros(0, np.int32), np.zeros(3, bool), prm())
     tie = cts.tie[:n]
     assert np.array_equal(tie, np.flatnonzero(enabled & (u < rate)))
     assert np.isin(np.flatnonzero(enabled & (rate == 1.0)), tie).all() and not np.isin(np.flatnonzero(rate == 0), tie).any()
@@ -781,7 +782,8 @@ def test_ties_in_use_need_both_ends_and_a_live_partnership():
     t.partnership[:] = [0, 1, -1, 0]
     use = TieUse(enabled=np.zeros(4, bool), contact_rate=np.zeros(4), f2f=np.ones(4, bool), context=np.zeros(4, np.int64),
                  needs_partnership=np.array([True, True, False, False]), staff_pair=np.zeros(4, bool),
-                 panel=np.zeros(4, bool), ever=np.zeros(4, bool), cso_ends=np.full((4, 2), -1, np.int64))
+                 panel=np.zeros(4, bool), ever=np.zeros(4, bool), cso_ends=np.full((4, 2), -1, np.int64),
+                 programme_country=np.full(4, -1, np.int8))
     rules.enable_ties(use, t, np.array([True, True, True, False]), np.array([True, False]), 0, 4)
     assert use.enabled.tolist() == [True, False, False, False]
     assert use.ever.tolist() == [True, False, False, False]
@@ -907,8 +909,10 @@ def test_engine_contact_rates_follow_the_config(engine_for):
                      dissemination_remote_contact_rate=0.01, dissemination_external_rate=2.0)
     w = eng.world
     expected = {TieType.PARTNERSHIP: 0.01, TieType.LOCAL: 0.4, TieType.TRANSNATIONAL: 0.07, TieType.MULTILEVEL: 0.6}
+    prog = w.tie_programme >= 0  # country programme ties have their own rates (peer 0.1, spread 0.05)
     for t, rate in expected.items():
-        assert np.allclose(eng.state.use.contact_rate[w.tie_type == t], rate), t.name
+        assert np.allclose(eng.state.use.contact_rate[(w.tie_type == t) & ~prog], rate), t.name
+    assert prog.any() and set(np.round(eng.state.use.contact_rate[prog], 6)) <= {0.1, 0.05}
 
 
 def test_no_routine_contacts_when_rates_are_zero(engine_for):
