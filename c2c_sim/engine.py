@@ -140,7 +140,7 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         if sustain_partnerships(pt, rep.p0, rep.p1, t, prm):
             enable_ties(use, ties, involved, alive, rep.tie0, rep.tie1)
         # 12. measure
-        store(state.table, r, measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, t,
+        store(state.table, r, measure(kn, actors, ties, use, orgs, pt, inits, rep, prm, t,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], budget),
                                       state.gains, state.ledger.book, state.sources, state.channel_gains,
                                       state.by_municipality))
@@ -213,7 +213,7 @@ def begin(state, prm) -> None:
         for e in range(rep.tie0, rep.tie1):  # the fixed panel of the trust outcomes: the ties in use now
             state.use.panel[e] = state.use.enabled[e]
         remember(actors.involved, pt.alive, work.seen_involved, work.seen_alive, rep)
-        store(state.table, r, measure(state.knowledge, actors, state.ties, state.use, state.orgs, pt.alive,
+        store(state.table, r, measure(state.knowledge, actors, state.ties, state.use, state.orgs, pt,
                                       state.initiatives, rep, prm, 0,
                                       Activity(tally.started[r], tally.stalled[r], tally.events[r], 0.0),
                                       state.gains, state.ledger.book, state.sources, state.channel_gains,

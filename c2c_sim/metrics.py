@@ -33,6 +33,9 @@ explicit and tacit knowledge minus its starting value (per actor and domain).
   ``mean_trust`` and ``mean_trust_<tie type>`` stay as they were: the trust of
   the ties in use this month, which mixes trust with the composition of the
   ties in use (new, low-trust ties lower it).
+* ``partnership_support``, ``partnership_familiarity``: the mean over the
+  replication's partnerships (ended ones included) of their local support (R7)
+  and familiarity (R5).
 * caused outcomes (with ``caused=true``): ``learning_caused_north`` /
   ``_south``, ``learning_on_objectives_caused_*``, ``circulation_caused``,
   ``institutional_knowledge_caused``, ``policy_adoptions_caused``: the run's
@@ -66,6 +69,7 @@ STEP_OUTCOMES = (
     "migrants_involved", "learning_on_objectives_north", "learning_on_objectives_south",
     "trust_panel_partnership", "trust_panel_local", "trust_panel_transnational", "trust_panel_multilevel",
     "trust_entered_partnership", "trust_entered_local", "trust_entered_transnational", "trust_entered_multilevel",
+    "partnership_support", "partnership_familiarity",
 )
 SOURCE_OUTCOMES = tuple(f"learning_{side}_from_{ch}" for ch in CHANNELS for side in ("north", "south"))
 """Where each side's learning came from: per channel (:data:`c2c_sim.state.CHANNELS`), its part of
@@ -170,7 +174,7 @@ def circulation_among(kn, rep, participated) -> float:
 
 
 @rule
-def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity, gains, book, sources,
+def measure(kn, actors, ties, use, orgs, pt, inits, rep, prm, month, activity, gains, book, sources,
             channel_gains, by_municipality) -> Measured:
     """The outcomes of replication ``rep`` now (definitions above); the learning gains per side and domain
     go into ``gains[:, :, rep.r]``, each channel's share of the side's gain in each domain (from the ledger
@@ -305,10 +309,15 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
                 channel_gains[sd, d, ch, r] = v  # the channel's part of learning_gain_<side>__<domain>
                 total += v
             sources[ch, sd, r] = total / D
-    n_alive = 0.0
+    n_alive = support = familiarity = 0.0
     for p in range(rep.p0, rep.p1):
-        if alive[p]:
+        if pt.alive[p]:
             n_alive += 1.0
+        support += pt.support[p]
+        familiarity += pt.familiarity[p]
+    n_p = rep.p1 - rep.p0
+    support = support / n_p if n_p > 0 else np.nan
+    familiarity = familiarity / n_p if n_p > 0 else np.nan
     n_involved = 0.0
     for a in range(rep.mig0, rep.mig1):
         if involved[a]:
@@ -338,7 +347,8 @@ def measure(kn, actors, ties, use, orgs, alive, inits, rep, prm, month, activity
         trust_panel_partnership=by_panel[0], trust_panel_local=by_panel[1],
         trust_panel_transnational=by_panel[2], trust_panel_multilevel=by_panel[3],
         trust_entered_partnership=by_entered[0], trust_entered_local=by_entered[1],
-        trust_entered_transnational=by_entered[2], trust_entered_multilevel=by_entered[3])
+        trust_entered_transnational=by_entered[2], trust_entered_multilevel=by_entered[3],
+        partnership_support=support, partnership_familiarity=familiarity)
 
 
 def caused_outcomes(run: dict[str, np.ndarray], twin: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

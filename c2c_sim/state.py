@@ -430,6 +430,8 @@ class Measured(NamedTuple):
     trust_entered_local: float
     trust_entered_transnational: float
     trust_entered_multilevel: float
+    partnership_support: float
+    partnership_familiarity: float
 
 
 OUTCOME_FIELDS = Measured._fields
