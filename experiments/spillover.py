@@ -83,11 +83,12 @@ FALSIFIERS = {
         "Unpartnered municipalities adopt a practice when their institutional knowledge gains adoption_threshold; "
         "if what the partnership adds at the national level is too little to move them past it, nothing spreads."),
 }
-COUNTER = {"question": MAIN, "overrides": ["network.multilevel_contacts=10"],
-           "why": ("With the default two staff per municipality on multilevel ties the multilevel network raises "
-                   "caused circulation over the classic network but not clearly beyond the bar over the "
-                   "multi-actor one (100 replications; with 20, over neither); with ten staff per municipality on "
-                   "those ties it beats both: the verdict turns on how many staff the higher level reaches.")}
+COUNTER = {"question": MAIN, "overrides": ["dissemination.multilevel_contact_rate=0.0",
+                                           "country_programme.min_partnerships=0"],
+           "why": ("With no contacts on multilevel ties and no country programme, the multilevel network's extra "
+                   "ties carry nothing (its knowledge institutions then codify nothing either), so it raises caused "
+                   "circulation over neither other network: the verdict rests on those contacts and on the country "
+                   "programmes that run once enough partnerships with a country are active.")}
 
 
 def analyse(data: Data) -> Analysis:

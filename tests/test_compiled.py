@@ -185,9 +185,9 @@ def test_an_edited_rule_is_what_the_next_run_runs(tmp_path):
     for folder in ("configs", "experiments"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     src = (copy / "rules.py").read_text()
-    old = "m = min(1.0, m - prm.volunteer_decay + "
+    old = "m = min(1.0, m - decay + "
     assert src.count(old) == 1
-    (copy / "rules.py").write_text(src.replace(old, "m = min(1.0, m - 2 * prm.volunteer_decay + "))
+    (copy / "rules.py").write_text(src.replace(old, "m = min(1.0, m - 2 * decay + "))
     params = {**SMALL, "months": 36}
     edited = series_of(params, {"PYTHONPATH": str(tmp_path)}, cwd=tmp_path)
     original = c2c_sim.run_replications(c2c_sim.make_config(params), replications=2, seed=3)
