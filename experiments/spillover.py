@@ -3,12 +3,17 @@
 Claim and source: see CLAIM and SOURCE below; the preset is
 ``configs/experiment/spillover.yaml``; run with ``c2c-sim-experiment spillover``.
 
-Design. One factor, the governance network model (``network``): ``classic``
-(local governments only), ``multi_actor`` (plus CSOs and migrants, the default)
-and ``multilevel_hybrid`` (plus a higher government level and a knowledge
-institution per country, which also reach municipalities outside any
-partnership). Everything else stays at the default scenario (five partnerships,
-a four-year LOGO South-like programme, 120 months). 100 replications per cell.
+Design. Two factors, crossed (18 cells): the governance network model
+(``network``): ``classic`` (local governments only), ``multi_actor`` (plus CSOs
+and migrants, the default) and ``multilevel_hybrid`` (plus a higher government
+level and a knowledge institution per country, which also reach municipalities
+outside any partnership, and country programmes once enough partnerships with
+a country are active); and the number of Dutch-Moroccan partnerships
+(``world.partnerships_morocco``: 0, 1, 2, 3, 4, 6; LOGO South advised three
+per country). Everything else stays at the default scenario (two Turkish
+partnerships, a four-year LOGO South-like programme, 120 months). 100
+replications per cell. The network comparisons are made at three Moroccan
+partnerships (the default).
 
 Outcomes (final month), caused by the partnership (each replication minus its
 twin without partnership activity, ``caused: true``): ``circulation_caused``,
@@ -58,11 +63,13 @@ SOURCE = """LOGO South evaluation (VNG International, 2010; Urban Studies, 2015)
 shared/domain.md: "spillover effects produced policy transfer and policy mobility; multilevel
 governance networks strengthened knowledge circulation"; recommendation 2 ("involve higher
 government levels")."""
-DESIGN = """The network model is the only factor: classic, multi-actor and multilevel hybrid.
+DESIGN = """The network model (classic, multi-actor, multilevel hybrid) crossed with the number of
+Moroccan partnerships (0, 1, 2, 3, 4, 6; network comparisons at 3).
 Outcomes at the end of the run, caused by the partnership (run minus its twin): knowledge circulation (mean
 gain of municipal staff who never took part in an exchange) and practices adopted by municipalities outside
 any partnership. Circulation compares the multilevel hybrid with each other network, paired by
-replication; spillover of practices is the multilevel network's caused adoptions against none."""
+replication; spillover of practices is the multilevel network's caused adoptions against none, and six
+Moroccan partnerships against one."""
 TABLES = ("summary",)
 QUICK: list[str] = []  # three cells only; the quick horizon and replications suffice
 
@@ -82,7 +89,13 @@ FALSIFIERS = {
     "Multilevel networks spread the partnership's practices to unpartnered municipalities": (
         "Unpartnered municipalities adopt a practice when their institutional knowledge gains adoption_threshold; "
         "if what the partnership adds at the national level is too little to move them past it, nothing spreads."),
+    "More partnerships with a country spread more practices to unpartnered municipalities": (
+        "More partnerships bring more to the national level and, from country_programme.min_partnerships active "
+        "ones, a country programme that ties unpartnered municipalities to partnered ones; if that is too little "
+        "to move unpartnered municipalities past adoption_threshold, six partnerships spread no more than one."),
 }
+PARTNERS = "world.partnerships_morocco"
+AT = 3  # the network comparisons' number of Moroccan partnerships (the default)
 COUNTER = {"question": MAIN, "overrides": ["dissemination.multilevel_contact_rate=0.0",
                                            "country_programme.min_partnerships=0"],
            "why": ("With no contacts on multilevel ties and no country programme, the multilevel network's extra "
@@ -92,7 +105,8 @@ COUNTER = {"question": MAIN, "overrides": ["dissemination.multilevel_contact_rat
 
 
 def analyse(data: Data) -> Analysis:
-    s = data.summary
+    full = data.summary
+    s = full[full[PARTNERS] == AT] if PARTNERS in full else full
     rows, verdicts = [], []
     outcome, (question, _) = "circulation_caused", OUTCOMES["circulation_caused"]
     effects = {}
@@ -107,7 +121,15 @@ def analyse(data: Data) -> Analysis:
         rows.append((question, outcome, f"{net}: caused adoptions, against none", e))
         if net == "multilevel_hybrid":
             verdicts.append(stats.verdict(question, {"multilevel_hybrid": e}))
-    cells = stats.cell_means(s, ["network"], list(OUTCOMES))
+    if PARTNERS in full and full[PARTNERS].nunique() > 1:
+        few, many = sorted(full[PARTNERS].unique())[1 if full[PARTNERS].nunique() > 2 else 0], full[PARTNERS].max()
+        question = "More partnerships with a country spread more practices to unpartnered municipalities"
+        e = stats.contrast(full, outcome, {"network": "multilevel_hybrid", PARTNERS: many},
+                           {"network": "multilevel_hybrid", PARTNERS: few})
+        rows.append((question, outcome, f"multilevel_hybrid: {many:g} vs {few:g} Moroccan partnerships", e))
+        verdicts.append(stats.verdict(question, {"multilevel_hybrid": e}))
+    by = ["network", PARTNERS] if PARTNERS in full else ["network"]
+    cells = stats.cell_means(full, by, list(OUTCOMES))
     notes = [CIRCULATION_NOTE]
     if (s["policy_adoptions_unpartnered_caused"] == 0).all():
         notes.append("The partnership made no municipality outside a partnership adopt a practice in any cell: what "
@@ -116,11 +138,25 @@ def analyse(data: Data) -> Analysis:
 
 
 def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
-    fig, axes = plotting.panels(2, width=plotting.DOUBLE_COLUMN * 0.75, height=2.1)
+    fig, axes = plotting.panels(3, height=2.1)
+    all_cells = analysis.cells
+    at = all_cells[all_cells[PARTNERS] == AT] if PARTNERS in all_cells else all_cells
     for ax, (letter, (outcome, (_, ylabel))) in zip(axes, zip("ab", OUTCOMES.items())):
-        cells = analysis.cells[analysis.cells.outcome == outcome]
+        cells = at[at.outcome == outcome]
         plotting.categorical_points(ax, cells, "network", order=NETWORKS, labels=NETWORK_LABELS, ylabel=ylabel)
         plotting.panel_label(ax, letter)
+    ax = axes[2]
+    if PARTNERS in all_cells:
+        for i, net in enumerate(NETWORKS):
+            part = all_cells[(all_cells.network == net)
+                             & (all_cells.outcome == "policy_adoptions_unpartnered_caused")].sort_values(PARTNERS)
+            ax.errorbar(part[PARTNERS], part["mean"], yerr=[part["mean"] - part["lo"], part["hi"] - part["mean"]],
+                        color=plotting.PALETTE[i], linestyle=plotting.LINESTYLES[i], marker="o", markersize=3,
+                        capsize=2, label=NETWORK_LABELS[net].replace("\n", " "))
+        ax.set_xlabel("Moroccan partnerships")
+        ax.set_ylabel("caused adoptions outside partnerships")
+        ax.legend(fontsize=6, frameon=False)
+    plotting.panel_label(ax, "c")
     paths = plotting.save(fig, stem)
     paths += snapshot(data, Path(stem).parent / "network_snapshot")
     return paths
