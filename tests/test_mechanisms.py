@@ -395,3 +395,34 @@ def test_national_bodies_start_like_their_municipalities_and_meet_only_if_config
     staff_n = w.explicit0[(w.kind == Kind.STAFF) & (w.country == 0)].mean(axis=0)
     nat_n = w.explicit0[(w.kind == Kind.HIGHER_GOVERNMENT) & (w.country == 0)].mean(axis=0)
     np.testing.assert_allclose(nat_n, staff_n, atol=1e-6)
+
+
+# ------------------------------------------------------------------ invariants of the other mechanisms
+@settings(max_examples=100, deadline=None)
+@given(s0=st.floats(0, 1), involved=st.integers(0, 10), g=st.floats(0, 1), d=st.floats(0, 1))
+def test_support_stays_in_the_unit_interval_and_grows_only_with_involvement(s0, involved, g, d):
+    pt = partnerships(1, support=s0)
+    rules.update_support(pt, np.array([involved]), rep_of(1, 10), prm(support_growth=g, support_decay=d))
+    assert 0.0 <= pt.support[0] <= 1.0
+    if involved == 0:
+        assert pt.support[0] <= s0
+
+
+@settings(max_examples=100, deadline=None)
+@given(motive=st.floats(0, 10), agenda=st.lists(st.floats(0, 6), min_size=6, max_size=6))
+def test_the_domestic_motive_is_never_negative_and_neutral_on_a_neutral_agenda(motive, agenda):
+    p = prm(domestic_motive=motive)
+    assert rules.domestic_motive(p, OBJ_NORTH, np.asarray(agenda)) >= 0.0
+    assert rules.domestic_motive(p, OBJ_NORTH, np.ones(6)) == pytest.approx(1.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(mem_n=st.lists(st.floats(0, 1), min_size=6, max_size=6), mem_s=st.lists(st.floats(0, 1), min_size=6, max_size=6),
+       share=st.floats(0, 1), w=st.floats(0, 1), fam=st.floats(0, 1))
+def test_every_agenda_averages_one_and_is_never_negative(mem_n, mem_s, share, w, fam):
+    for donor in (False, True):
+        for strategy in (False, True):
+            out = np.zeros(6)
+            rules.exchange_agenda(prm(donor=donor, donor_agenda=share, learning_strategy=strategy), OBJ_NORTH,
+                                  OBJ_SOUTH, w, fam, np.asarray(mem_n), np.asarray(mem_s), out)
+            assert out.mean() == pytest.approx(1.0) and np.all(out >= 0)
