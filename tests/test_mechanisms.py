@@ -426,3 +426,49 @@ def test_every_agenda_averages_one_and_is_never_negative(mem_n, mem_s, share, w,
             rules.exchange_agenda(prm(donor=donor, donor_agenda=share, learning_strategy=strategy), OBJ_NORTH,
                                   OBJ_SOUTH, w, fam, np.asarray(mem_n), np.asarray(mem_s), out)
             assert out.mean() == pytest.approx(1.0) and np.all(out >= 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_country_programmes_run_exactly_where_the_active_partnerships_reach_the_mass(data):
+    P = data.draw(st.integers(1, 12))
+    pt = partnerships(P)
+    pt.country[:] = data.draw(st.lists(st.integers(1, 2), min_size=P, max_size=P))
+    pt.last_exchange[:] = data.draw(st.lists(st.integers(0, 40), min_size=P, max_size=P))
+    month, window, mass = 40, data.draw(st.integers(1, 30)), data.draw(st.integers(0, 5))
+    on = np.zeros(3, bool)
+    rules.country_programmes(pt, Rep(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, P, 0, 0, 0), month,
+                             prm(min_partnerships=mass, active_window=window), on)
+    active = (pt.last_exchange > 0) & (month - pt.last_exchange < window)
+    expected = [mass > 0 and int((active & (pt.country == c)).sum()) >= mass for c in range(3)]
+    assert on.tolist() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(ties_=st.lists(st.integers(-1, 3), min_size=1, max_size=8), data=st.data())
+def test_codified_exactly_where_the_institution_tie_had_a_recent_contact(ties_, data):
+    last = np.asarray(data.draw(st.lists(st.integers(-100, 30), min_size=4, max_size=4)), np.int32)
+    window = data.draw(st.integers(1, 20))
+    out = np.zeros(len(ties_), bool)
+    rules.codified_by_institutions(np.asarray(ties_, np.int64), last, 0, len(ties_), 30, prm(active_window=window),
+                                   out)
+    assert out.tolist() == [e >= 0 and bool(last[e] > 30 - window) for e in ties_]
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 6), data=st.data())
+def test_initiatives_keep_momentum_at_most_one_and_idle_ones_at_zero(n, data):
+    from tests.test_rules import initiative_state
+
+    from c2c_sim.state import Draws
+    inits, t, tally, rep = initiative_state(n, support_trust=data.draw(st.floats(0, 1)))
+    kw = dict(approval_month=data.draw(st.integers(0, 12)), approval_base=data.draw(st.floats(0, 1)),
+              capacity_months=data.draw(st.integers(0, 48)), volunteer_decay=data.draw(st.floats(0, 0.3)))
+    for month in range(1, 25):
+        u = np.asarray(data.draw(st.lists(st.floats(0, 0.999), min_size=n, max_size=n)))
+        draws = Draws(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), u, np.zeros(n))
+        rules.update_initiatives(inits, np.zeros(2 * n, bool), t, np.ones(n, bool), np.zeros(1, bool), draws, tally,
+                                 rep, month, 0.3, prm(**kw), 0)
+        assert np.all(inits.momentum <= 1.0)
+        assert np.all(inits.momentum[inits.start < 0] == 0.0)
+        tally.stall_log[:] = 0
