@@ -458,9 +458,8 @@ def test_codified_exactly_where_the_institution_tie_had_a_recent_contact(ties_, 
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(1, 6), data=st.data())
 def test_initiatives_keep_momentum_at_most_one_and_idle_ones_at_zero(n, data):
-    from tests.test_rules import initiative_state
-
     from c2c_sim.state import Draws
+    from tests.test_rules import initiative_state
     inits, t, tally, rep = initiative_state(n, support_trust=data.draw(st.floats(0, 1)))
     kw = dict(approval_month=data.draw(st.integers(0, 12)), approval_base=data.draw(st.floats(0, 1)),
               capacity_months=data.draw(st.integers(0, 48)), volunteer_decay=data.draw(st.floats(0, 0.3)))
