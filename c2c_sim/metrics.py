@@ -270,12 +270,14 @@ def measure(kn, actors, ties, use, orgs, pt, inits, rep, prm, month, activity, g
     trust_sum = np.zeros(4)  # by tie type, over the ties in use
     trust_n = np.zeros(4)
     active = 0.0
-    kind, trust, last_contact = ties.kind, ties.trust, ties.last_contact
+    kind, trust, last_contact, programme = ties.kind, ties.trust, ties.last_contact, use.programme_country
     panel_sum = np.zeros(4)
     panel_n = np.zeros(4)
     ever_sum = np.zeros(4)
     ever_n = np.zeros(4)
     for e in indices(rep.tie0, rep.tie1):
+        if programme[e] >= 0:  # country programme ties (7.15) are not in the trust or activity outcomes
+            continue
         k = kind[e]
         if enabled[e]:
             trust_sum[k] += trust[e]

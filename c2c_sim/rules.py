@@ -169,8 +169,9 @@ def domestic_motive(prm, objectives_north, agenda) -> float:
     How much the agenda serves the Dutch side's own objectives (``dealing with diversity'' at home):
     ``serve = sum_d objectives_north[d] * agenda[d]``, 1 for a neutral agenda (all 1) and above 1 when
     the exchanges are about what the Dutch side wants. The factor ``1 + domestic_motive * (serve - 1)``
-    (at least 0) scales its initiative (:func:`exchange_intensity`) and its staff's openness in the
-    partnership's contacts (:func:`transfer_knowledge`), for own-funded as for paid exchanges."""
+    (at least 0) scales its own-means initiative (:func:`exchange_intensity`) and the openness of its
+    actors (staff and CSOs) in all of the partnership's contacts, paid events included
+    (:func:`transfer_knowledge`)."""
     serve = 0.0
     for d in range(agenda.shape[0]):
         serve += objectives_north[d] * agenda[d]

@@ -553,7 +553,7 @@ def build_state(w: World, cfg: Config, keep: State | None = None) -> State:
     mig = w.kind == Kind.MIGRANT
     can_involve = mig & (w.employed if cfg.network.model == "classic" else True)
     boundary = np.zeros(A, bool)
-    ml = w.tie_type == TieType.MULTILEVEL
+    ml = (w.tie_type == TieType.MULTILEVEL) & (w.tie_programme < 0)  # country programme ties make no spanners
     for end in (w.src[ml], w.dst[ml]):
         boundary[end[w.kind[end] == Kind.STAFF]] = True
     tie_index, tie_list = _index((w.src.astype(np.int64), w.dst.astype(np.int64)), A)

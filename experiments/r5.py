@@ -107,8 +107,9 @@ FALSIFIERS = {
         "Exchanges after the programme come from own means (proactivity x trust); if trust built by a long "
         "programme decays before it ends, or partnerships end for dormancy, nothing is left."),
     "Continuous engagement beats piecemeal bursts (learning)": (
-        "Bursts spend the same money in fewer months; without a limit on what a delegation absorbs in a month, "
-        "intensity is as good as continuity."),
+        "Under the equal total budget bursts spend the same money in fewer months (under the equal monthly budget "
+        "a quarter of it); with a loose limit on what an actor takes in within a month (knowledge.monthly_intake "
+        "large, or 0 for none) and little familiarity to lose between bursts, intensity is as good as continuity."),
 }
 COUNTER = {"question": MAIN, "overrides": ["programme.cost_per_visit=1000", "municipality.own_activity_rate=0"],
            "why": ("When one visit costs 1,000 k EUR, neither budget rule's programme pays for an exchange (the "

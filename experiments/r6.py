@@ -117,8 +117,9 @@ def analyse(data: Data) -> Analysis:
     mixed_b = s[(s[NORTH] == both_lo[NORTH]) & (s[SOUTH] == both_hi[SOUTH])].sort_values("replication")
     if len(mixed_a) and all(mixed_a[o].to_numpy() .tolist() == mixed_b[o].to_numpy().tolist() for o in OUTCOMES):
         notes.append("A proactive Dutch city with a re-active partner gives exactly the same results as the "
-                     "reverse: the model uses only the mean proactivity of the two partners "
-                     "(c2c_sim.rules.exchange_intensity), so it cannot tell which side acts.")
+                     "reverse here: with every initiative taken up, no domestic motive and no agenda set by the "
+                     "initiator (partnership.response_base 1, domestic_motive 0, initiator_agenda 0) the model "
+                     "cannot tell which side acts.")
     return Analysis(verdicts, effects_table(rows), cells, notes, extra={"cut": cut})
 
 

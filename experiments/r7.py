@@ -92,7 +92,7 @@ FALSIFIERS = {
     "Involving migrants strengthens government-citizen ties": (
         "Local ties gain trust from contacts whether or not a partnership runs (the twin has them too); only "
         "contacts the partnership adds count, those of the CSO initiatives it helps start (cso.idle_contact, "
-        "cso.migrant_boost), which may be too few to clear the bar."),
+        "cso.transnational_boost), which may be too few to clear the bar."),
     "Involving migrants keeps more partnerships alive through a political crisis": (
         "Outreach builds support only at partnership.support_growth times the share involved; support shields a "
         "partnership at partnership.support_shield times support and lengthens its dormancy; with those off, or "

@@ -71,7 +71,7 @@ any partnership. Circulation compares the multilevel hybrid with each other netw
 replication; spillover of practices is the multilevel network's caused adoptions against none, and six
 Moroccan partnerships against one."""
 TABLES = ("summary",)
-QUICK: list[str] = []  # three cells only; the quick horizon and replications suffice
+QUICK = ["world.partnerships_morocco=1,3"]  # the network comparisons' level and one below it
 
 NETWORKS = ["classic", "multi_actor", "multilevel_hybrid"]
 NETWORK_LABELS = {"classic": "classic", "multi_actor": "multi-actor", "multilevel_hybrid": "multilevel\nhybrid"}

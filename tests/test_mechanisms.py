@@ -471,3 +471,18 @@ def test_initiatives_keep_momentum_at_most_one_and_idle_ones_at_zero(n, data):
         assert np.all(inits.momentum <= 1.0)
         assert np.all(inits.momentum[inits.start < 0] == 0.0)
         tally.stall_log[:] = 0
+
+
+def test_country_programme_ties_make_no_boundary_spanners_and_stay_out_of_the_tie_outcomes(make_tiny):
+    from c2c_sim.world import Kind, TieType
+    eng = Engine(make_tiny(months=3, network="multilevel_hybrid", world_partnerships_morocco=3,
+                           world_unpartnered_south=2), [np.random.default_rng(2)])
+    eng.run()
+    w, st_ = eng.world, eng.state
+    ml = (w.tie_type == TieType.MULTILEVEL) & (w.tie_programme < 0)
+    spanners = np.zeros(len(w.kind), bool)
+    for end in (w.src[ml], w.dst[ml]):
+        spanners[end[w.kind[end] == Kind.STAFF]] = True
+    assert (w.tie_programme >= 0).any() and np.array_equal(st_.actors.boundary, spanners)
+    in_use = st_.use.enabled & ml
+    assert eng.metrics["mean_trust_multilevel"][0] == pytest.approx(w.trust[in_use].mean())
