@@ -242,8 +242,8 @@ def _check_job(folder: Path, table: str) -> tuple[str, str | None, pd.DataFrame 
         except Exception:  # e.g. ${hydra:...} interpolations only Hydra resolves: the check is skipped
             want = info.get("config_hash")
         if info.get("config_hash") != want:
-            return "corrupt", (f"stale: its results are for another configuration (marker {info.get('config_hash')}, "
-                               f"job {want}); rerun the sweep"), None
+            return "corrupt", (f"stale: its results are for another configuration or another version of the model "
+                               f"(marker {info.get('config_hash')}, job {want}); rerun the sweep"), None
     try:
         rows = read_table(folder, table)
     except ResultsError as exc:

@@ -54,8 +54,13 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 
 def config_hash(cfg: Config) -> str:
-    """Hash of everything that changes what the replications compute (not the label or worker count)."""
+    """Hash of everything that changes what the replications compute (not the label or worker count): the
+    configuration and the model's sources (:data:`c2c_sim.compiled.SOURCES`), so a job run by another
+    version of the model is stale and a resumed sweep reruns it instead of reusing its results."""
+    from .compiled import SOURCES
+
     flat = {k: v for k, v in flatten(cfg).items() if k not in RUN_KEYS or k == "replications"}
+    flat["_model_sources"] = SOURCES
     return hashlib.sha256(json.dumps(flat, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

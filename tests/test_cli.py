@@ -154,6 +154,22 @@ def test_rerun_into_a_done_folder_skips(runs, tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+def test_a_job_of_another_model_version_is_stale(tmp_path, monkeypatch):
+    """A finished job records the model's sources in its configuration hash: after a change to the model
+    (here: another value of c2c_sim.compiled.SOURCES) the folder is no longer done, so a resumed sweep
+    reruns it instead of reusing results the old model computed."""
+    import c2c_sim.compiled as compiled
+    from c2c_sim.cli import run_job
+    from c2c_sim.storage import is_done
+
+    monkeypatch.setenv("C2C_SIM_JOB_FIGURE", "0")
+    cfg = make_config({**TINY_FLAT, "replications": 2})
+    run_job(cfg, tmp_path / "job", figure=False)
+    assert is_done(tmp_path / "job", cfg)
+    monkeypatch.setattr(compiled, "SOURCES", "another-model-version")
+    assert not is_done(tmp_path / "job", cfg)
+
+
 def test_rerun_with_another_config_does_not_skip(runs, tmp_path, monkeypatch):
     """The skip is not blind: a done folder of another configuration is recomputed (run_job, in-process)."""
     from omegaconf import OmegaConf
