@@ -57,10 +57,10 @@ def config_hash(cfg: Config) -> str:
     """Hash of everything that changes what the replications compute (not the label or worker count): the
     configuration and the model's sources (:data:`c2c_sim.compiled.SOURCES`), so a job run by another
     version of the model is stale and a resumed sweep reruns it instead of reusing its results."""
-    from .compiled import SOURCES
+    import importlib  # not "from .compiled import": storage is no model source (compiled.model_sources)
 
     flat = {k: v for k, v in flatten(cfg).items() if k not in RUN_KEYS or k == "replications"}
-    flat["_model_sources"] = SOURCES
+    flat["_model_sources"] = importlib.import_module(f"{__package__}.compiled").SOURCES
     return hashlib.sha256(json.dumps(flat, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

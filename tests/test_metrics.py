@@ -40,7 +40,7 @@ def by_hand(eng: Engine) -> dict[str, np.ndarray]:
         munis = w.muni_rep == r
         out["adopted"].append((w.adoption_month[munis] >= 0).sum())
         out["adopted_unpartnered"].append((w.adoption_month[munis & (w.muni_partnership < 0)] >= 0).sum())
-        in_use = enabled & (w.tie_rep == r)
+        in_use = enabled & (w.tie_rep == r) & (w.tie_programme < 0)  # country programme ties are left out
         out["trust"].append(w.trust[in_use].mean())
         out["trust_partnership"].append(w.trust[in_use & (w.tie_type == TieType.PARTNERSHIP)].mean())
         pm = munis & (w.muni_partnership >= 0)
