@@ -879,16 +879,12 @@ def country_programmes(pt, rep, month, prm, on) -> None:
     exchange among themselves and with their national association, and practices travel to its
     unpartnered municipalities. A twin without partnership activity has no exchanges, so no programme.
     Writes ``on`` (3,), indexed by country."""
-    for c in range(on.shape[0]):
-        on[c] = False
-    if prm.min_partnerships <= 0:
-        return
-    count = np.zeros(on.shape[0], np.int64)
-    for p in range(rep.p0, rep.p1):
-        if pt.last_exchange[p] > 0 and month - pt.last_exchange[p] < prm.active_window:
-            count[pt.country[p]] += 1
-    for c in range(on.shape[0]):
-        on[c] = count[c] >= prm.min_partnerships
+    for c in range(on.shape[0]):  # a few partnerships per country: counted country by country, no allocation
+        count = 0
+        for p in range(rep.p0, rep.p1):
+            if pt.country[p] == c and pt.last_exchange[p] > 0 and month - pt.last_exchange[p] < prm.active_window:
+                count += 1
+        on[c] = prm.min_partnerships > 0 and count >= prm.min_partnerships
 
 
 # ---------------------------------------------------------------- R5, R7: familiarity and support

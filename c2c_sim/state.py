@@ -381,8 +381,9 @@ on the ties of partner cities' CSOs; ``transnational``: routine contacts on migr
 transnational ties; ``local``: on local ties; ``multilevel``: on multilevel ties; ``internal``: colleagues
 and institutional memory within the municipality (Rule 5); ``turnover``: what leavers take with them
 (negative) and newcomers bring from memory; ``forgetting``: unused gains fading (negative); ``capped``:
-what the cap by the month's best source cut from the contacts' increments (negative; the contact
-channels hold what each contact offered, before that cap)."""
+what the month's limits cut from the contacts' increments, the monthly intake (``rules.absorbed``) and
+the cap by the best source (negative; the contact channels hold what each contact offered, before
+those limits)."""
 EXCHANGE, REMOTE, CSO_CSO, TRANSNATIONAL_CH, LOCAL_CH, MULTILEVEL_CH, INTERNAL, TURNOVER, FORGETTING, CAPPED = range(10)
 
 
