@@ -30,6 +30,7 @@ import numpy as np
 
 from .config import ConfigError, check_value, lookup_field, make_config
 from .metrics import OUTCOMES
+from .priors import UNCERTAIN
 from .runner import replication_seeds, run
 
 LEVERS: dict[str, tuple | None] = {
@@ -52,24 +53,9 @@ LEVERS: dict[str, tuple | None] = {
 }
 """Policy parameters (dotted keys) and their sampled range (None: the schema's whole range)."""
 
-UNCERTAINTIES: dict[str, tuple | None] = {
-    "trust.initial": None,
-    "trust.growth": None,
-    "trust.decay": (0.0, 0.2),
-    "trust.tacit_exponent": (1.0, 4.0),
-    "knowledge.explicit_rate": None,
-    "knowledge.tacit_rate": None,
-    "knowledge.absorptive_base": None,
-    "knowledge.forget_rate": (0.0, 0.1),
-    "knowledge.distance_north_south": None,
-    "dissemination.turnover_rate": (0.0, 0.05),
-    "dissemination.local_contact_rate": None,
-    "dissemination.remote_contact_rate": (0.0, 0.2),
-    "cso.start_rate": (0.0, 0.1),
-    "cso.volunteer_decay": (0.0, 0.2),
-    "cso.support_gain": None,
-}
-"""Behavioural parameters (dotted keys) and their sampled range (None: the schema's whole range)."""
+UNCERTAINTIES: dict[str, tuple | None] = UNCERTAIN
+"""Behavioural parameters (dotted keys) and their sampled range (None: the schema's whole range): the
+model's one list of uncertain parameters, :data:`c2c_sim.priors.UNCERTAIN`."""
 
 
 def flat_name(key: str) -> str:
