@@ -30,6 +30,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from .calendar import is_date, month_of, resolve_month
 from .resources import data_dir
 
 DOMAINS: tuple[str, ...] = (
@@ -62,9 +63,11 @@ class ConfigError(ValueError):
 
 
 def param(default: Any, lo: float | None = None, hi: float | None = None, *,
-          choices: tuple | None = None, help: str = "") -> Any:
-    """A schema field with its allowed range; lists/dicts get a default factory."""
-    meta = {"lo": lo, "hi": hi, "choices": choices, "help": help}
+          choices: tuple | None = None, help: str = "", dated: str | None = None) -> Any:
+    """A schema field with its allowed range; lists/dicts get a default factory. ``dated``: the field is a
+    month and also takes a date ``YYYY-MM`` (:mod:`c2c_sim.calendar`): ``"on"`` the month itself,
+    ``"after"`` the month before it (a programme that starts paying in that month)."""
+    meta = {"lo": lo, "hi": hi, "choices": choices, "help": help, "dated": dated}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
     return field(default=default, metadata=meta)
@@ -86,6 +89,10 @@ class WorldConfig:
     csos_per_municipality: int = param(2, 0, 1000, help="civil-society organisations per city")
     migrant_org_share: float = param(0.5, 0.0, 1.0, help="share of Dutch CSOs that are migrant organisations")
     migrants_per_city: int = param(30, 0, 100000, help="migrants in a partnered Dutch city with ties to its partner city")
+    large_communities: int = param(0, 0, 500, help="Dutch-Moroccan partnerships (the first ones) whose Dutch city "
+                                   "has a large community from its partner city, as Zeist (3,500 of 60,000 "
+                                   "inhabitants of Moroccan origin) with Berkane; their migrants take part at "
+                                   "migrants.community_involvement")
 
 
 @dataclass
@@ -110,7 +117,8 @@ class ProgrammeConfig:
     name: str = param("logo_south", help="label of the programme preset")
     budget_per_year: float = param(60.0, 0.0, 1e7, help="k EUR per partnership per year")
     cost_per_visit: float = param(10.0, 0.01, 1e6, help="k EUR per exchange visit or workshop")
-    start: int = param(0, 0, 100000, help="month the programme starts")
+    start: int = param(0, 0, 100000, help="month the programme starts: it pays from the next month on (a date "
+                       "YYYY-MM is the first paid month)", dated="after")
     duration: int = param(48, 0, 100000, help="months the programme runs")
     pattern: str = param("continuous", choices=PROGRAMME_PATTERNS, help="continuous or piecemeal bursts")
     burst_on: int = param(3, 1, 1000, help="months of activity per burst (pattern=bursts)")
@@ -124,6 +132,16 @@ class ProgrammeConfig:
                                   "contacts, as a share of its own (0: nothing flows South to North)")
     donor_agenda: float = param(1.0, 0.0, 1.0, help="donor mode: share of the agenda set on the South's deficits "
                                 "(where Dutch institutional memory exceeds the southern)")
+    successor_start: int = param(-1, -1, 100000, help="month after which a successor programme pays (a date YYYY-MM "
+                                 "is its first paid month; LOGO South's successor 2012-2016); -1: none",
+                                 dated="after")
+    successor_duration: int = param(0, 0, 100000, help="months the successor programme runs")
+    successor_budget: float = param(0.65, 0.0, 10.0, help="the successor's budget as a share of budget_per_year "
+                                    "(LOGO South's successor had 35 % less)")
+    successor_cofinancing: bool = param(False, help="the successor pays the Dutch side's part of an exchange; "
+                                        "false: it does not co-finance Dutch municipal initiatives, so a paid "
+                                        "exchange happens only if the Dutch side takes it up at its own cost "
+                                        "(rules.take_up of its proactivity)")
     learning_strategy: bool = param(False, help="clear learning objectives focus exchanges on wanted domains")
     strategy_focus: float = param(2.0, 1.0, 10.0, help="how sharply a learning strategy focuses the agenda")
 
@@ -274,6 +292,8 @@ class MigrantConfig:
     """Migrants' involvement and roles (recommendation 7)."""
 
     involvement: float = param(0.1, 0.0, 1.0, help="share of migrants taking part at the start")
+    community_involvement: float = param(0.5, 0.0, 1.0, help="share taking part at the start in a partnership "
+                                         "with a large community (world.large_communities)")
     outreach: float = param(0.0, 0.0, 1.0, help="monthly probability an uninvolved migrant is drawn in")
     employed_share: float = param(0.1, 0.0, 1.0, help="share of migrants employed by the municipality")
     facilitator: bool = param(True, help="involved migrants join exchanges as facilitators")
@@ -286,12 +306,15 @@ class MigrantConfig:
 class ShockConfig:
     """Scheduled shocks (month -1 means never): funding cuts, terminations, support cuts."""
 
-    funding_cut_month: int = param(-1, -1, 100000, help="programme funding is zero from this month on")
-    termination_month: int = param(-1, -1, 100000, help="partnerships are terminated at this month")
+    funding_cut_month: int = param(-1, -1, 100000, help="programme funding is zero from this month on",
+                                   dated="on")
+    termination_month: int = param(-1, -1, 100000, help="partnerships are terminated at this month",
+                                   dated="on")
     terminated_share: float = param(1.0, 0.0, 1.0, help="share of the targeted partnerships the termination ends")
     terminated_country: str = param("any", choices=("any", "morocco", "turkey"),
                                     help="whose partnerships the termination targets")
-    support_cut_month: int = param(-1, -1, 100000, help="local support to CSOs is cut from this month on")
+    support_cut_month: int = param(-1, -1, 100000, help="local support to CSOs is cut from this month on",
+                                   dated="on")
     support_cut_factor: float = param(0.0, 0.0, 1.0, help="share of CSO support left after the cut")
 
 
@@ -300,7 +323,8 @@ class Config:
     """The whole model configuration; one step is one month."""
 
     name: str = param("default", help="scenario label written into results")
-    months: int = param(120, 1, 100000, help="simulated months (one step is one month)")
+    months: int = param(120, 1, 100000, help="simulated months (one step is one month; month 1 is 2000-01, so a "
+                        "date YYYY-MM is the last month simulated)", dated="on")
     replications: int = param(20, 1, 1000000, help="independent replications per configuration")
     seed: int = param(20240601, 0, 2**63 - 1, help="base seed; replication seeds are spawned from it")
     workers: int = param(1, 1, 256, help="processes running replications of one job")
@@ -323,6 +347,10 @@ class Config:
 SECTIONS: dict[str, Any] = {f.name: f.default_factory for f in dataclasses.fields(Config)
             if f.default_factory is not dataclasses.MISSING}
 TOP_LEVEL = tuple(f.name for f in dataclasses.fields(Config) if f.name not in SECTIONS)
+DATED = {f"{s}.{f.name}" if s else f.name: f.metadata["dated"]
+         for s, cls in [("", None), *SECTIONS.items()]
+         for f in dataclasses.fields(cls or Config) if f.metadata.get("dated")}
+"""Month parameters that also take a date ``YYYY-MM`` (key -> "on" or "after", see :func:`param`)."""
 RUN_KEYS = ("replications", "workers", "name")
 """Keys that do not change what one replication computes."""
 
@@ -405,7 +433,7 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
         else:
             raise bad
     elif typ is int:
-        out = _whole(key, value, f, bad)
+        out = _dated(key, value, f) if m.get("dated") and is_date(value) else _whole(key, value, f, bad)
     elif typ is float:
         if isinstance(value, bool):
             raise bad
@@ -426,6 +454,15 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
     return out
 
 
+def _dated(key: str, value: str, f: dataclasses.Field) -> int:
+    """The month of a date ``YYYY-MM`` given for a month field (:mod:`c2c_sim.calendar`)."""
+    try:
+        month = month_of(value)
+    except ValueError as exc:
+        raise ConfigError(f"{key}={value!r}: {exc} ({_allowed(f)}, or a date YYYY-MM from 2000-01 on)") from None
+    return month - 1 if f.metadata["dated"] == "after" else month
+
+
 def _whole(key: str, value: Any, f: dataclasses.Field, bad: ConfigError) -> int:
     """An integer field's value: an int, a whole float (``48.0`` is 48, as samplers such as EMA Workbench's
     give them) or a string of either; ``48.5``, a non-number or a float too large to hold it exactly fail."""
@@ -441,6 +478,9 @@ def _whole(key: str, value: Any, f: dataclasses.Field, bad: ConfigError) -> int:
             try:
                 x = float(value)
             except ValueError:
+                if f.metadata.get("dated") and "-" in value.strip()[1:]:  # a date gone wrong, not a number
+                    raise ConfigError(f"{key}={value!r} is neither a whole number nor a date YYYY-MM "
+                                      f"({_allowed(f)}, or a date from 2000-01 on)") from None
                 raise bad from None
     if not isinstance(x, numbers.Real):
         raise bad
@@ -670,9 +710,12 @@ def budget_per_year_for_total(total: float, duration: int, pattern: str = "conti
 
 
 def register_resolvers() -> None:
-    """OmegaConf resolvers usable in configs: ``c2c.per_year`` (see :func:`budget_per_year_for_total`)."""
+    """OmegaConf resolvers usable in configs: ``c2c.per_year`` (see :func:`budget_per_year_for_total`) and
+    ``c2c.month`` (``${c2c.month:2011-01}`` is 133, :func:`c2c_sim.calendar.month_of`)."""
     if not OmegaConf.has_resolver("c2c.per_year"):
         OmegaConf.register_new_resolver("c2c.per_year", budget_per_year_for_total)
+    if not OmegaConf.has_resolver("c2c.month"):
+        OmegaConf.register_new_resolver("c2c.month", resolve_month)
 
 
 register_resolvers()

@@ -35,6 +35,7 @@ from .rules import (
     new_contacts,
     plan_exchanges,
     programme_budget,
+    programme_cofinanced,
     restart_ties,
     routine_contacts,
     staff_turnover,
@@ -89,6 +90,7 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
     participated, involved, alive = actors.participated, actors.involved, pt.alive
     leave, sharer = work.leave, work.sharer
     budget = programme_budget(prm, t)
+    cofinanced = programme_cofinanced(prm, t)
     support = local_support(prm, t)
     for r in range(state.layout.reps):
         rep = replication(state.layout, r)
@@ -99,7 +101,8 @@ def month(state: State, prm, gens, key_gens, t: int, n_stalled: int) -> int:
         if drawn_in or world_changed(involved, alive, work.seen_involved, work.seen_alive, rep):
             enable_ties(use, ties, involved, alive, rep.tie0, rep.tie1)
         # 3. exchanges
-        need = plan_exchanges(plan, pt, orgs, involved, ties.trust, use.staff_pair, draws.events, rep, prm, budget)
+        need = plan_exchanges(plan, pt, orgs, involved, ties.trust, use.staff_pair, draws.events, rep, prm, budget,
+                              cofinanced)
         contacts = work.contacts if need <= work.contacts.tie.shape[0] else new_contacts(need)
         n_events, events = hold_exchanges(pt, plan.n_events, participated, involved, ties, use.staff_pair, key_gens[r],
                                    work.event, contacts, rep, prm, t)

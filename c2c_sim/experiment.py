@@ -68,7 +68,7 @@ from .stats import KINDS, Estimate, Verdict
 from .storage import MARKER, TABLES, ResultsError, atomic_write_text, read_table
 
 EXPERIMENTS_DIR = data_dir("experiments")
-ORDER = ("r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover")
+ORDER = ("r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover", "timeline")
 """Experiments in the order of the recommendations (the index lists them so)."""
 QUICK_REPLICATIONS = 6
 QUICK_MONTHS = 36

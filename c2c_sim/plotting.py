@@ -476,3 +476,53 @@ def sensitivity_indices(indices: pd.DataFrame, method: str, path_stem: Path | st
         ax.set_visible(False)
     fig.tight_layout()
     return save(fig, path_stem)
+
+
+# ---------------------------------------------------------------- calibration posterior
+def posterior(prior: pd.DataFrame, accepted: pd.DataFrame, narrowing: pd.DataFrame, path_stem: Path | str,
+              pairs: int = 4) -> list[Path]:
+    """The calibration's posterior: (``path_stem``) one panel per parameter, the accepted points' histogram
+    over the prior sample's, in the order of ``narrowing`` (most narrowed first; its prior range on the
+    axis); and (``path_stem`` + ``_pairs``) the accepted points over the prior sample for each pair of
+    the ``pairs`` most narrowed parameters."""
+    keys = list(narrowing["parameter"])
+    ranges = {r["parameter"]: (r["prior_lo"], r["prior_hi"]) for r in narrowing.to_dict("records")}
+    ncols = min(6, len(keys))
+    fig, axes = panels(len(keys), ncols=ncols, height=1.25)
+    for ax, k in zip(axes, keys):
+        lo, hi = ranges[k]
+        bins = np.linspace(lo, hi, 13)
+        ax.hist(prior[k], bins=bins, density=True, color="0.85", label="prior sample")
+        ax.hist(accepted[k], bins=bins, density=True, histtype="step", color=PALETTE[0], linewidth=1.2,
+                label="accepted")
+        ax.axvline(float(np.median(accepted[k])), color=PALETTE[1], linewidth=0.9, label="posterior median")
+        ax.set_xlim(lo, hi)
+        ax.set_yticks([])
+        ax.set_title(k, fontsize=6)
+        ax.tick_params(labelsize=5)
+    legend_below(fig, axes[0], ncol=3)
+    out = save(fig, path_stem)
+    top = keys[:max(2, min(pairs, len(keys)))]
+    if len(top) >= 2:
+        n = len(top) - 1
+        fig, grid = plt.subplots(n, n, figsize=(DOUBLE_COLUMN * 0.75, DOUBLE_COLUMN * 0.75), squeeze=False,
+                                 layout="constrained")
+        for i in range(n):
+            for j in range(n):
+                ax = grid[i][j]
+                if j > i:
+                    ax.set_visible(False)
+                    continue
+                x, y = top[j], top[i + 1]
+                ax.scatter(prior[x], prior[y], s=3, color="0.8", linewidths=0, label="prior sample")
+                ax.scatter(accepted[x], accepted[y], s=6, color=PALETTE[0], linewidths=0, label="accepted")
+                ax.set_xlim(*ranges[x])
+                ax.set_ylim(*ranges[y])
+                ax.tick_params(labelsize=5)
+                if i == n - 1:
+                    ax.set_xlabel(x, fontsize=6)
+                if j == 0:
+                    ax.set_ylabel(y, fontsize=6)
+        legend_below(fig, grid[0][0], ncol=2)
+        out += save(fig, f"{path_stem}_pairs")
+    return out

@@ -17,7 +17,7 @@ not the whole state.)
 
 Rule index (the numbering of ``docs/odd.md``):
 
-1. Exchange activity ......... :func:`programme_budget`, :func:`exchange_intensity`,
+1. Exchange activity ......... :func:`programme_budget`, :func:`programme_cofinanced`, :func:`exchange_intensity`,
                                 :func:`exchange_agenda`, :func:`event_count`, :func:`plan_exchanges`,
                                 :func:`hold_exchanges`
 2. Knowledge transfer ........ :func:`transfer_knowledge`
@@ -139,20 +139,42 @@ def enable_ties(use, ties, involved, alive, e0, e1) -> None:
 def programme_budget(prm, month: int) -> float:
     """Programme money (k EUR) available to each partnership in ``month``.
 
-    Rule 1. Months are counted from 1 (the first step). The support programme pays
-    ``budget_per_year / 12`` in each of the ``duration`` months after month ``start`` (months
-    ``start + 1`` to ``start + duration``); with ``pattern="bursts"`` it pays only in the first
-    ``burst_on`` months of every ``burst_on + burst_off`` (piecemeal action, R5). A funding cut
-    (``shocks.funding_cut_month``, e.g. the 2011 parliamentary amendment that cut LOGO South to zero)
-    stops it from that month on.
+    Rule 1. Months are counted from 1 (the first step; month 1 is January 2000, :mod:`c2c_sim.calendar`).
+    The support programme pays ``budget_per_year / 12`` in each of the ``duration`` months after month
+    ``start`` (months ``start + 1`` to ``start + duration``); with ``pattern="bursts"`` it pays only in
+    the first ``burst_on`` months of every ``burst_on + burst_off`` (piecemeal action, R5). A funding
+    cut (``shocks.funding_cut_month``, e.g. the 2011 parliamentary amendment that cut LOGO South to
+    zero) stops it from that month on. A successor programme (``programme.successor_start``, LOGO
+    South's of 2012-2016) pays ``successor_budget`` times that monthly budget, continuously, in the
+    ``successor_duration`` months after ``successor_start``, whatever the cut (it is a new programme).
     """
-    if prm.budget_per_year <= 0 or not (prm.programme_start < month <= prm.programme_start + prm.programme_duration):
+    if prm.budget_per_year <= 0:
+        return 0.0
+    if in_successor(prm, month):
+        return prm.budget_per_year * prm.successor_budget / 12.0
+    if not (prm.programme_start < month <= prm.programme_start + prm.programme_duration):
         return 0.0
     if 0 <= prm.funding_cut_month <= month:
         return 0.0
     if prm.bursts and (month - prm.programme_start - 1) % (prm.burst_on + prm.burst_off) >= prm.burst_on:
         return 0.0
     return prm.budget_per_year / 12.0
+
+
+@inline_rule
+def in_successor(prm, month: int) -> bool:
+    """Whether ``month`` is paid by the successor programme (``programme.successor_start`` < month <=
+    ``successor_start + successor_duration``; never with ``successor_start = -1``)."""
+    return 0 <= prm.successor_start < month <= prm.successor_start + prm.successor_duration
+
+
+@inline_rule
+def programme_cofinanced(prm, month: int) -> bool:
+    """Whether the programme pays the Dutch side's part of an exchange in ``month`` (Rule 1). LOGO South
+    co-financed Dutch municipal initiatives; its successor did not (``programme.successor_cofinancing``
+    false): then a paid exchange happens only if the Dutch municipality takes it up at its own cost
+    (:func:`exchange_intensity`)."""
+    return prm.successor_cofinancing or not in_successor(prm, month)
 
 
 @inline_rule
@@ -179,11 +201,14 @@ def domestic_motive(prm, objectives_north, agenda) -> float:
 
 
 @inline_rule
-def exchange_intensity(prm, budget, trust, proactivity_north, proactivity_south, involved_share, motive, support):
+def exchange_intensity(prm, budget, trust, proactivity_north, proactivity_south, involved_share, motive, support,
+                       cofinanced):
     """Expected exchange events of a partnership this month: (paid by the programme, from own means,
     the share of the own-means events the Dutch side initiates).
 
-    Rule 1 and Rule 9. The programme pays ``budget / cost_per_visit`` visits. From their own means each
+    Rule 1 and Rule 9. The programme pays ``budget / cost_per_visit`` visits; where it does not
+    co-finance the Dutch side (``cofinanced`` false, :func:`programme_cofinanced`) only those the Dutch
+    municipality takes up at its own cost (:func:`take_up` of its proactivity). From their own means each
     side initiates in proportion to its own proactivity (R6: actors, not re-actors), the Dutch side also
     to its domestic motive (:func:`domestic_motive`, R1), and an initiative needs the other side to take
     it up (:func:`take_up`): a partnership lives on both sides' response, the weaker side limits it.
@@ -193,6 +218,8 @@ def exchange_intensity(prm, budget, trust, proactivity_north, proactivity_south,
     remains: ties live on where trust, proactivity and support carry them.
     """
     paid = budget / prm.cost_per_visit
+    if not cofinanced:
+        paid *= take_up(prm, proactivity_north)
     from_north = proactivity_north * motive * take_up(prm, proactivity_south)
     from_south = proactivity_south * take_up(prm, proactivity_north)
     own = (prm.own_activity_rate * trust * (0.5 * (from_north + from_south) + prm.initiator_boost * involved_share)
@@ -265,7 +292,7 @@ def event_count(u, rate) -> int:
 
 
 @rule
-def plan_exchanges(plan, pt, orgs, involved, trust, staff_pair, u, rep, prm, budget) -> int:
+def plan_exchanges(plan, pt, orgs, involved, trust, staff_pair, u, rep, prm, budget, cofinanced) -> int:
     """Rule 1 for every partnership of the replication: the Dutch motive from last month's agenda
     (:func:`domestic_motive`), intensity (:func:`exchange_intensity`, with the mean trust over the
     partnership's staff ties, the share of its migrants involved and its local support), agenda
@@ -297,7 +324,8 @@ def plan_exchanges(plan, pt, orgs, involved, trust, staff_pair, u, rep, prm, bud
         motives[p] = motive
         paid, own, north_share = exchange_intensity(prm, budget, trust_sum / max(n_staff_ties, 1),
                                                     proactivity[north], proactivity[south],
-                                                    involved_here / Mc if Mc > 0 else 0.0, motive, pt.support[p])
+                                                    involved_here / Mc if Mc > 0 else 0.0, motive, pt.support[p],
+                                                    cofinanced)
         rate = paid + own
         rates[p] = rate
         own_weight = 0.5 + prm.initiator_agenda * (north_share - 0.5)  # the initiating side's agenda (R6)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .calendar import dates
 from .config import DOMAINS, Config, counterfactual, make_config
 from .engine import Engine
 from .metrics import SERIES_ONLY, activity_after_programme, caused_outcomes, mean_initiative_months
@@ -25,6 +26,12 @@ from .world import Country
 
 BATCH_SIZE = 64
 """Replications stepped together by one engine (a speed setting only)."""
+
+
+def month_dates(T: int) -> np.ndarray:
+    """The ``date`` column of months ``0 .. T - 1``: the first day of each one's calendar month (month 1
+    is January 2000, :mod:`c2c_sim.calendar`)."""
+    return dates(np.arange(T)).values
 
 
 def replication_seeds(base_seed: int, n: int) -> list[int]:
@@ -92,7 +99,7 @@ def simulate(cfg: Config, seeds: list[int], first_replication: int = 0) -> RunRe
     reps = np.arange(first_replication, first_replication + R)
     cols = {k: v.T.ravel() for k, v in history.items() if k != "programme_budget"}  # (R, T) -> rep-major
     series = pd.DataFrame({"replication": np.repeat(reps, T), "seed": np.repeat(np.asarray(seeds, np.int64), T),
-                           "month": np.tile(np.arange(T), R), **cols,
+                           "month": np.tile(np.arange(T), R), "date": np.tile(month_dates(T), R), **cols,
                            "programme_budget": np.tile(history["programme_budget"][:, 0], R)})
     summary = pd.DataFrame({"replication": reps, "seed": np.asarray(seeds, np.int64), **final})
     inits = pd.DataFrame({"replication": reps[rec[:, 0]] if len(rec) else np.zeros(0, np.int64),
@@ -139,7 +146,8 @@ def place_tables(engine: Engine, reps: np.ndarray, seeds: list[int]) -> tuple[pd
     pt = pts.reshape(T, R, P, -1).transpose(1, 0, 2, 3)  # (R, T, P, k)
     n = R * T * P
     rows = {"replication": np.repeat(reps, T * P), "seed": np.repeat(seeds_a, T * P),
-            "month": np.tile(np.repeat(np.arange(T), P), R), "partnership": np.tile(np.arange(P), R * T),
+            "month": np.tile(np.repeat(np.arange(T), P), R), "date": np.tile(np.repeat(month_dates(T), P), R),
+            "partnership": np.tile(np.arange(P), R * T),
             "country": names.take(np.tile(w.muni_country[south], R * T)),
             "north": np.tile(north, R * T), "south": np.tile(south, R * T)}
     for k, name in enumerate(PARTNERSHIP_FIELDS):
@@ -157,7 +165,8 @@ def place_tables(engine: Engine, reps: np.ndarray, seeds: list[int]) -> tuple[pd
     count = member.sum(axis=0)
     G = len(used)
     cols = {"replication": np.repeat(reps, T * G), "seed": np.repeat(seeds_a, T * G),
-            "month": np.tile(np.repeat(np.arange(T), G), R), "country": names.take(np.tile(used // 2, R * T)),
+            "month": np.tile(np.repeat(np.arange(T), G), R), "date": np.tile(np.repeat(month_dates(T), G), R),
+            "country": names.take(np.tile(used // 2, R * T)),
             "partnered": np.tile((used % 2).astype(bool), R * T),
             "municipalities": np.tile(count.astype(np.int64), R * T)}
     for k, name in enumerate(MUNICIPALITY_FIELDS):

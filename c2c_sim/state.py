@@ -41,6 +41,10 @@ class Params(NamedTuple):
     learning_strategy: bool
     strategy_focus: float
     funding_cut_month: int
+    successor_start: int
+    successor_duration: int
+    successor_budget: float
+    successor_cofinancing: bool
     # municipalities (Rules 1, 9)
     own_activity_rate: float
     delegation_size: int
@@ -117,7 +121,9 @@ def params_from_config(cfg: Config) -> Params:
         burst_on=int(p.burst_on), burst_off=int(p.burst_off), coherence=float(p.coherence), donor=p.mode == "donor",
         matching=float(p.matching), donor_openness=float(p.donor_openness), donor_agenda=float(p.donor_agenda),
         learning_strategy=bool(p.learning_strategy), strategy_focus=float(p.strategy_focus),
-        funding_cut_month=int(sh.funding_cut_month),
+        funding_cut_month=int(sh.funding_cut_month), successor_start=int(p.successor_start),
+        successor_duration=int(p.successor_duration), successor_budget=float(p.successor_budget),
+        successor_cofinancing=bool(p.successor_cofinancing),
         own_activity_rate=float(mu.own_activity_rate), delegation_size=int(mu.delegation_size),
         dormancy_months=int(mu.dormancy_months),
         familiarity_growth=float(pa.familiarity_growth), familiarity_decay=float(pa.familiarity_decay),

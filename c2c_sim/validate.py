@@ -467,7 +467,8 @@ def decline(default: CondData, cut: CondData, uncut: CondData, twin: CondData | 
         "shared/domain.md, Patterns found in the field (fourth item); the 2011 LOGO South budget cut.",
         "Exchange events per partnership per month (the twin holds none, so they are caused as they are): in the "
         "default scenario, the programme's last year against the first year after it (paired within the "
-        "replication); and the `budget_cut_2011` scenario (96-month programme, money cut to zero at month 24) "
+        "replication); and the `budget_cut_2011` scenario (support planned 2000-01 to 2014-12, money cut to zero "
+        "from 2011-01, month 133) "
         "against the same scenario without the cut, over the months the cut took away (paired by replication).",
         "PASS when activity in the first year after the programme lies below its last year's by more than 0.05 "
         "events per partnership per month, and the cut scenario's activity over the months the cut took away "

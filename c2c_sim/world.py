@@ -301,7 +301,11 @@ def build_worlds(cfg: Config, rngs: list[np.random.Generator], skeleton: Skeleto
         rank = (stacked("priority") - mig_emp).argsort(axis=2).argsort(axis=2)  # employed first, then at random
         can = mig_emp if cfg.network.model == "classic" else np.ones_like(mig_emp)
         employed[:, mig_start:mig_start + n_mig] = mig_emp.reshape(R, n_mig)
-        n_inv = int(round(cfg.migrants.involvement * Mc))
+        # the first world.large_communities Dutch-Moroccan partnerships (a large community from the partner
+        # city at home, as Zeist's with Berkane) start with migrants.community_involvement of their migrants
+        share = np.full(len(sk.p_north), cfg.migrants.involvement)
+        share[:min(cfg.world.large_communities, cfg.world.partnerships_morocco)] = cfg.migrants.community_involvement
+        n_inv = np.rint(share * Mc).astype(np.int64)[None, :, None]  # (1, P, 1)
         involved[:, mig_start:mig_start + n_mig] = ((rank < n_inv) & can).reshape(R, n_mig)
     migrant_org = np.zeros((R, A), bool)
     if n_cso:

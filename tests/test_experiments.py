@@ -18,7 +18,7 @@ from c2c_sim import experiment as X
 from c2c_sim.config import CONFIG_DIR, ProgrammeConfig, ShockConfig, make_config, validate
 from c2c_sim.storage import MARKER, read_table, write_job
 
-IDS = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover"]
+IDS = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "spillover", "timeline"]
 WORDS = ("supported", "not supported", "assumed, not tested", "not testable here")
 
 
@@ -47,7 +47,7 @@ def test_every_experiment_is_registered():
         assert m.__doc__ and "Design" in m.__doc__, exp_id  # the module docstring explains the design
         assert isinstance(m.TITLE, str) and m.TITLE
         assert callable(m.analyse) and callable(m.figure)
-        assert set(exp.tables) <= {"summary", "series", "initiatives"}
+        assert set(exp.tables) <= {"summary", "series", "initiatives", "partnerships"}
     with pytest.raises(X.ExperimentError, match="unknown experiment"):
         X.load("r9")
 

@@ -102,26 +102,26 @@ def test_familiarity_lowers_the_distance_on_the_partnerships_contacts():
 # ------------------------------------------------------------------ R6: each side acts or re-acts
 def test_each_side_initiates_and_the_other_must_take_up():
     p = prm(own_activity_rate=1.0, response_base=0.5, support_activity=0.0, initiator_boost=0.0)
-    _, own_np, share_np = rules.exchange_intensity(p, 0.0, 1.0, 0.8, 0.1, 0.0, 1.0, 0.0)
-    _, own_sp, share_sp = rules.exchange_intensity(p, 0.0, 1.0, 0.1, 0.8, 0.0, 1.0, 0.0)
+    _, own_np, share_np = rules.exchange_intensity(p, 0.0, 1.0, 0.8, 0.1, 0.0, 1.0, 0.0, True)
+    _, own_sp, share_sp = rules.exchange_intensity(p, 0.0, 1.0, 0.1, 0.8, 0.0, 1.0, 0.0, True)
     assert own_np == pytest.approx(own_sp)  # as much activity either way round...
     assert share_np > 0.5 > share_sp and share_np == pytest.approx(1 - share_sp)  # ...but another side leads
     assert own_np == pytest.approx(0.5 * (0.8 * 0.55 + 0.1 * 0.9))
     # the weaker side limits: one keen side and one that never acts do less than two moderate ones
-    assert rules.exchange_intensity(p, 0.0, 1.0, 0.9, 0.0, 0.0, 1.0, 0.0)[1] < \
-        rules.exchange_intensity(p, 0.0, 1.0, 0.45, 0.45, 0.0, 1.0, 0.0)[1]
+    assert rules.exchange_intensity(p, 0.0, 1.0, 0.9, 0.0, 0.0, 1.0, 0.0, True)[1] < \
+        rules.exchange_intensity(p, 0.0, 1.0, 0.45, 0.45, 0.0, 1.0, 0.0, True)[1]
     # off (every initiative taken up): the mean of the pair's proactivity, as before
     off = p._replace(response_base=1.0)
-    assert rules.exchange_intensity(off, 0.0, 1.0, 0.8, 0.1, 0.0, 1.0, 0.0)[1] == pytest.approx(0.45)
+    assert rules.exchange_intensity(off, 0.0, 1.0, 0.8, 0.1, 0.0, 1.0, 0.0, True)[1] == pytest.approx(0.45)
 
 
 @settings(max_examples=100, deadline=None)
 @given(pn=st.floats(0, 1), ps=st.floats(0, 1), base=st.floats(0, 1), trust=st.floats(0, 1))
 def test_own_activity_is_symmetric_and_never_exceeds_full_take_up(pn, ps, base, trust):
     p = prm(response_base=base, support_activity=0.0)
-    a = rules.exchange_intensity(p, 0.0, trust, pn, ps, 0.0, 1.0, 0.0)
-    b = rules.exchange_intensity(p, 0.0, trust, ps, pn, 0.0, 1.0, 0.0)
-    full = rules.exchange_intensity(p._replace(response_base=1.0), 0.0, trust, pn, ps, 0.0, 1.0, 0.0)
+    a = rules.exchange_intensity(p, 0.0, trust, pn, ps, 0.0, 1.0, 0.0, True)
+    b = rules.exchange_intensity(p, 0.0, trust, ps, pn, 0.0, 1.0, 0.0, True)
+    full = rules.exchange_intensity(p._replace(response_base=1.0), 0.0, trust, pn, ps, 0.0, 1.0, 0.0, True)
     assert a[1] == pytest.approx(b[1]) and a[1] <= full[1] + 1e-12 and 0.0 <= a[2] <= 1.0
 
 

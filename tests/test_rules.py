@@ -639,12 +639,12 @@ def test_funding_cut_stops_the_programme_for_good():
 def test_exchange_intensity_paid_and_own_activity():
     p = prm(cost_per_visit=10.0, own_activity_rate=0.6, initiator_boost=1.0)
     p = p._replace(response_base=1.0, support_activity=0.0)  # every initiative taken up; support off
-    paid, own, share = rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.3, 0.0, 1.0, 0.0)
+    paid, own, share = rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.3, 0.0, 1.0, 0.0, True)
     assert paid == pytest.approx(0.5) and own == pytest.approx(0.6 * 0.5 * 0.3) and share == 0.5
-    assert rules.exchange_intensity(p, 5.0, 0.5, 0.6, 0.6, 0.0, 1.0, 0.0)[1] > own  # proactivity
-    assert rules.exchange_intensity(p, 5.0, 0.9, 0.3, 0.3, 0.0, 1.0, 0.0)[1] > own  # trust
-    assert rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.3, 0.5, 1.0, 0.0)[1] == pytest.approx(0.6 * 0.5 * 0.8)  # migrants
-    assert rules.exchange_intensity(p, 0.0, 0.0, 0.3, 0.3, 1.0, 1.0, 0.0)[:2] == (0.0, 0.0)  # no money, no trust
+    assert rules.exchange_intensity(p, 5.0, 0.5, 0.6, 0.6, 0.0, 1.0, 0.0, True)[1] > own  # proactivity
+    assert rules.exchange_intensity(p, 5.0, 0.9, 0.3, 0.3, 0.0, 1.0, 0.0, True)[1] > own  # trust
+    assert rules.exchange_intensity(p, 5.0, 0.5, 0.3, 0.3, 0.5, 1.0, 0.0, True)[1] == pytest.approx(0.6 * 0.5 * 0.8)  # migrants
+    assert rules.exchange_intensity(p, 0.0, 0.0, 0.3, 0.3, 1.0, 1.0, 0.0, True)[:2] == (0.0, 0.0)  # no money, no trust
 
 
 def test_event_counts_are_poisson(rng):

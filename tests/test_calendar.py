@@ -1,0 +1,138 @@
+"""The calendar (month 1 = January 2000), dates for month parameters, and the 2000-2017 timeline presets."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from c2c_sim import calendar, rules
+from c2c_sim.config import DATED, Config, ConfigError, flatten, make_config
+from c2c_sim.runner import run_replications
+from c2c_sim.state import params_from_config
+from c2c_sim.world import Kind, build_world
+
+
+def test_months_and_dates_map_both_ways():
+    assert calendar.month_of("2000-01") == 1
+    assert calendar.month_of("1999-12") == 0
+    assert calendar.month_of("2011-01") == 133
+    assert calendar.month_of("2017-03") == 207
+    assert calendar.month_of(pd.Period("2017-12", "M")) == 216
+    assert calendar.label(133) == "2011-01" and calendar.label(0) == "1999-12" and calendar.label(12) == "2000-12"
+    assert calendar.dates(1) == pd.Timestamp("2000-01-01")
+    assert list(calendar.dates([0, 13])) == [pd.Timestamp("1999-12-01"), pd.Timestamp("2001-01-01")]
+    for bad in ("2011-13", "2011", "11-2011", "1998-06"):
+        with pytest.raises(ValueError):
+            calendar.month_of(bad)
+
+
+@given(st.integers(0, 5000))
+def test_label_and_month_of_are_inverse(month):
+    assert calendar.month_of(calendar.label(month)) == month
+    assert calendar.dates(month).strftime("%Y-%m") == calendar.label(month)
+
+
+def test_month_parameters_take_dates():
+    cfg = make_config({"shocks.funding_cut_month": "2011-01", "shocks.termination_month": "2017-03",
+                       "programme.start": "2000-01", "programme.successor_start": "2012-01", "months": "2017-12"})
+    assert (cfg.shocks.funding_cut_month, cfg.shocks.termination_month) == (133, 207)
+    # a programme "starting" in a month pays from that month: start is the month before
+    assert cfg.programme.start == 0 and cfg.programme.successor_start == 144 and cfg.months == 216
+    assert set(DATED) == {"months", "programme.start", "programme.successor_start", "shocks.funding_cut_month",
+                          "shocks.termination_month", "shocks.support_cut_month"}
+    with pytest.raises(ConfigError, match=r"shocks.funding_cut_month='2011-13'.*YYYY-MM"):
+        make_config({"shocks.funding_cut_month": "2011-13"})
+    with pytest.raises(ConfigError, match="before the calendar"):
+        make_config({"shocks.termination_month": "1990-01"})
+    with pytest.raises(ConfigError, match="wrong type"):
+        make_config({"trust.initial": "2011-01"})  # only month parameters take dates
+    with pytest.raises(ConfigError, match="wrong type"):
+        make_config({"world.staff_per_municipality": "2011-01"})
+
+
+def test_command_line_writes_a_date_as_its_month(tmp_path):
+    out = tmp_path / "run"
+    res = subprocess.run(["c2c-sim", "months=2000-06", "replications=1", "world.staff_per_municipality=2",
+                          "shocks.funding_cut_month=2000-03", f"hydra.run.dir={out}"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    saved = (out / "config.yaml").read_text()
+    assert "months: 6\n" in saved and "funding_cut_month: 3\n" in saved
+    bad = subprocess.run(["c2c-sim", "shocks.funding_cut_month=2011-13"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert bad.returncode != 0 and "2011-13" in bad.stderr and "YYYY-MM" in bad.stderr
+
+
+def test_timeline_has_the_events_on_their_dates():
+    cfg = make_config(scenario="timeline")
+    assert cfg.months == calendar.month_of("2017-12")
+    assert cfg.programme.start == 0 and cfg.programme.duration == calendar.month_of("2016-12")
+    assert cfg.shocks.funding_cut_month == calendar.month_of("2011-01")
+    assert cfg.programme.successor_start + 1 == calendar.month_of("2012-01")
+    assert cfg.programme.successor_start + cfg.programme.successor_duration == calendar.month_of("2016-12")
+    assert cfg.programme.successor_budget == pytest.approx(0.65) and not cfg.programme.successor_cofinancing
+    assert cfg.shocks.termination_month == calendar.month_of("2017-03") and cfg.shocks.terminated_country == "turkey"
+    assert cfg.world.large_communities == 1
+    prm = params_from_config(cfg)
+    paid = {calendar.label(t): rules.programme_budget(prm, t) for t in range(1, cfg.months + 1)}
+    full = cfg.programme.budget_per_year / 12
+    assert paid["2000-01"] == paid["2010-12"] == pytest.approx(full)
+    assert all(v == 0 for k, v in paid.items() if k.startswith("2011"))  # cut to zero
+    assert paid["2012-01"] == paid["2016-12"] == pytest.approx(0.65 * full)  # the successor, 35 % less
+    assert all(v == 0 for k, v in paid.items() if k >= "2017-01")
+    assert rules.programme_cofinanced(prm, calendar.month_of("2010-06"))
+    assert not rules.programme_cofinanced(prm, calendar.month_of("2013-06"))  # no co-financing in the successor
+    # the other calendar presets: the 2011 cut in 2011, March 2017 in 2017
+    assert make_config(scenario="budget_cut_2011").shocks.funding_cut_month == 133
+    assert make_config(scenario="diplomatic_shock").shocks.termination_month == 207
+
+
+COUNTERFACTUAL_CHANGES = {
+    "timeline_no_cut": {"name", "shocks.funding_cut_month", "programme.successor_start", "programme.successor_duration"},
+    "timeline_long_term": {"name", "shocks.funding_cut_month", "programme.successor_start", "programme.successor_duration",
+                           "programme.duration",
+                           "programme.coherence", "programme.learning_strategy"},
+    "timeline_migrants": {"name", "migrants.involvement", "migrants.outreach"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(COUNTERFACTUAL_CHANGES))
+def test_counterfactuals_change_only_what_they_say(name):
+    base, other = flatten(make_config(scenario="timeline")), flatten(make_config(scenario=name))
+    assert {k for k in base if base[k] != other[k]} == COUNTERFACTUAL_CHANGES[name]  # no successor: its duration 0
+
+
+def test_successor_without_cofinancing_needs_the_dutch_take_up():
+    prm = params_from_config(Config())._replace(response_base=0.2)
+    with_cf = rules.exchange_intensity(prm, 5.0, 0.5, 0.1, 0.3, 0.0, 1.0, 0.0, True)[0]
+    without = rules.exchange_intensity(prm, 5.0, 0.5, 0.1, 0.3, 0.0, 1.0, 0.0, False)[0]
+    assert with_cf == pytest.approx(5.0 / prm.cost_per_visit)
+    assert without == pytest.approx(with_cf * rules.take_up(prm, 0.1))  # the Dutch side pays its own part
+
+
+def test_a_large_community_involves_more_of_its_migrants():
+    cfg = make_config({"world.large_communities": 1, "migrants.community_involvement": 0.8,
+                       "migrants.involvement": 0.1, "world.migrants_per_city": 20, "network.model": "multi_actor"})
+    w = build_world(cfg, np.random.default_rng(1))
+    mig = np.flatnonzero(w.kind == Kind.MIGRANT)
+    share = [w.involved[mig[w.partnership[mig] == p]].mean() for p in range(5)]
+    assert share[0] == pytest.approx(0.8)  # the Zeist-Berkane-like pair
+    assert share[1:] == pytest.approx([0.1] * 4)
+    # a Dutch-Turkish partnership is never the large Moroccan community
+    cfg2 = make_config({"world.large_communities": 9, "migrants.community_involvement": 0.8,
+                        "world.migrants_per_city": 20})
+    w2 = build_world(cfg2, np.random.default_rng(1))
+    mig2 = np.flatnonzero(w2.kind == Kind.MIGRANT)
+    assert [w2.involved[mig2[w2.partnership[mig2] == p]].mean() for p in range(5)] == pytest.approx([0.8] * 3 + [0.1] * 2)
+
+
+def test_tables_carry_dates():
+    res = run_replications(make_config(months=14, world_staff_per_municipality=2), replications=2)
+    for table in (res.series, res.partnerships, res.countries):
+        assert (table["date"] == calendar.dates(table["month"].to_numpy())).all()
+    assert res.series.loc[res.series.month == 13, "date"].iloc[0] == pd.Timestamp("2001-01-01")

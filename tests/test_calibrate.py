@@ -1,0 +1,107 @@
+"""c2c-sim-calibrate: ABC rejection recovers a known parameter, resumes, is worker-independent, refuses bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from c2c_sim import calibrate as C
+from c2c_sim import priors
+from c2c_sim.config import make_config
+
+SMALL = (("world.staff_per_municipality", 4), ("world.migrants_per_city", 10))
+KEY = "municipality.own_activity_rate"
+
+
+def recovery_settings(**kw) -> C.Settings:
+    return C.Settings(**{"samples": 32, "replications": 4, "accept": 0.2, "params": (KEY,),
+                         "targets": ("activity_after_cut",), "overrides": SMALL, "synthetic": ((KEY, 0.6),), **kw})
+
+
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cal") / "recovery"
+    summary = C.run(recovery_settings(), out, workers=1, progress=False, log=lambda s: None)
+    return out, summary
+
+
+def test_recovers_a_known_parameter_from_a_synthetic_target(recovered):
+    """Targets made by the model at own_activity_rate = 0.6: the posterior sits around 0.6 and is much
+    narrower than the prior [0, 2] (ABC rejection on the Sobol' sample suffices for this)."""
+    out, summary = recovered
+    acc = pd.read_parquet(out / "accepted.parquet")
+    x = acc[KEY].to_numpy()
+    assert abs(np.median(x) - 0.6) < 0.15, x
+    lo, hi = priors.bounds(KEY)
+    assert (x.max() - x.min()) < 0.3 * (hi - lo)
+    assert summary["accepted"] == len(acc) >= 6
+    # every output is there and readable
+    for name in ("samples.parquet", "targets.csv", "posterior.csv", "posterior.png", "posterior.pdf",
+                 "calibrated.yaml", "report.md", C.MARKER):
+        assert (out / name).is_file(), name
+    samples = pd.read_parquet(out / "samples.parquet")
+    assert len(samples) == 32 and {KEY, "distance", *C.TARGET_NAMES} <= set(samples.columns)
+    assert (acc["distance"] <= samples["distance"].quantile(0.25)).all()
+
+
+def test_calibrated_preset_is_the_timeline_with_the_medians(recovered):
+    import yaml
+    from omegaconf import OmegaConf
+
+    from c2c_sim.config import validate
+
+    out, summary = recovered
+
+    data = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert data["name"] == "calibrated"
+    assert data["municipality"]["own_activity_rate"] == pytest.approx(summary["medians"][KEY], abs=1e-6)
+    timeline = make_config(scenario="timeline")
+    cfg = validate(OmegaConf.to_container(OmegaConf.create(data), resolve=True))  # it stands alone
+    assert cfg.municipality.own_activity_rate == pytest.approx(summary["medians"][KEY], abs=1e-6)
+    assert (cfg.months, cfg.shocks.funding_cut_month, cfg.programme.successor_start) == \
+        (timeline.months, timeline.shocks.funding_cut_month, timeline.programme.successor_start)
+
+
+def test_resumes_only_missing_chunks_and_workers_do_not_matter(recovered, tmp_path):
+    out, _ = recovered
+    again = tmp_path / "again"
+    shutil.copytree(out, again)
+    (again / "chunks" / "chunk-0001.parquet").unlink()  # an interrupted run: one chunk missing
+    logs = []
+    C.run(recovery_settings(), again, workers=2, progress=False, log=logs.append)
+    assert any("resuming: 1 of 2 chunks" in line for line in logs)
+    a = pd.read_parquet(out / "samples.parquet")
+    b = pd.read_parquet(again / "samples.parquet")
+    pd.testing.assert_frame_equal(a, b)  # the rerun chunk (2 workers) equals the first run's (1 worker)
+
+
+def test_refuses_a_folder_of_another_calibration_and_bad_settings(recovered, tmp_path, capsys):
+    out, _ = recovered
+    with pytest.raises(C.CalibrationError, match=r"other settings \(samples\)"):
+        C.run(recovery_settings(samples=40), out, progress=False)
+    assert (out / C.MARKER).is_file()  # nothing of the finished calibration was touched
+    for argv, msg in ((["--samples", "2"], "at least 4"), (["--target", "nope"], "unknown target 'nope'"),
+                      (["--param", "trust.nope"], "unknown parameter 'trust.nope'"),
+                      (["--param", "network.model"], "cannot sample 'network.model'"),
+                      (["--accept", "0"], "share in"), (["--set", "months"], "KEY=VALUE")):
+        assert C.main([*argv, "--out", str(tmp_path / "bad")]) == 2
+        assert msg in capsys.readouterr().err
+    assert not (tmp_path / "bad" / "samples.parquet").exists()
+    (tmp_path / "corrupt").mkdir()
+    (tmp_path / "corrupt" / "calibration.json").write_text("{")
+    with pytest.raises(C.CalibrationError, match="corrupt"):
+        C.run(recovery_settings(), tmp_path / "corrupt", progress=False)
+
+
+def test_distance_counts_only_what_lies_outside_the_targets():
+    t = C.TARGETS[0]
+    inside = {n: 0.0 for n in C.TARGET_NAMES} | {t.name: (t.lo + t.hi) / 2}
+    assert C.distance(inside, [t]) == 0
+    above = dict(inside) | {t.name: t.hi + 2 * t.scale}
+    assert C.distance(above, [t]) == pytest.approx(2.0)
+    assert C.distance(dict(inside) | {t.name: float("nan")}, [t]) == 10.0
+    assert json.dumps([c.name for c in C.TARGETS]) and len(set(C.TARGET_NAMES)) == len(C.TARGETS)
