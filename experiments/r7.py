@@ -8,7 +8,7 @@ Design. Two factors, crossed (10 cells, 100 replications each, 120 months):
 ties to its partner city who take part (0, 0.1 as today, 0.3, 0.6, 1.0), and
 ``migrants.facilitator``, whether involved migrants join exchanges as
 facilitators who bridge language and culture (on, off). In every cell a
-political crisis ends the Turkish partnerships in month 96, as in March 2017
+political crisis like March 2017's ends the Turkish partnerships in month 96 (2007-12)
 (``shocks.termination_month``), except those their local support shields
 (``partnership.support_shield``; R7: outreach builds support at home,
 ``rules.update_support``). Everything else stays at the default scenario

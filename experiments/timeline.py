@@ -139,8 +139,8 @@ def analyse(data: Data) -> Analysis:
     notes = [f"Outcomes read in {end} (month {data.months}); month 1 is {calendar.label(1)}. Events: "
              + "; ".join(f"{d} (month {calendar.month_of(d)}) {what}" for d, what in EVENTS.items()) + ".",
              "The Zeist-Berkane-like pair (partnership 0, a large community from its partner city) lived ten "
-             "years or more in " + ", ".join(f"{lived.get(k, float('nan')):.0%} of the replications {v}"
-                                             for k, v in LABELS.items()) + "."]
+             "years or more in this share of the replications: " + ", ".join(
+                 f"{lived.get(k, float('nan')):.0%} ({v})" for k, v in LABELS.items()) + "."]
     return Analysis(verdicts, effects_table(rows), cells, notes, extra={"pair": lived.to_dict()}, table=table)
 
 

@@ -40,12 +40,14 @@ def test_recovers_a_known_parameter_from_a_synthetic_target(recovered):
     assert (x.max() - x.min()) < 0.3 * (hi - lo)
     assert summary["accepted"] == len(acc) >= 6
     # every output is there and readable
-    for name in ("samples.parquet", "targets.csv", "posterior.csv", "posterior.png", "posterior.pdf",
+    for name in ("samples.parquet", "defaults.parquet", "targets.csv", "posterior.csv", "posterior.png", "posterior.pdf",
                  "calibrated.yaml", "report.md", C.MARKER):
         assert (out / name).is_file(), name
     samples = pd.read_parquet(out / "samples.parquet")
     assert len(samples) == 32 and {KEY, "distance", *C.TARGET_NAMES} <= set(samples.columns)
     assert (acc["distance"] <= samples["distance"].quantile(0.25)).all()
+    # the defaults are the synthetic truth here: their point reproduces the targets exactly
+    assert summary["defaults_distance"] == 0 and "The defaults lie at distance 0 " in (out / "report.md").read_text()
 
 
 def test_calibrated_preset_is_the_timeline_with_the_medians(recovered):
