@@ -59,10 +59,10 @@ from types import ModuleType
 import pandas as pd
 import yaml
 
-from . import stats
+from . import robustness, stats
 from .cli import JOB_FIGURE_ENV, composing
 from .collect import Collection, collect
-from .config import CONFIG_DIR
+from .config import CONFIG_DIR, Config
 from .resources import data_dir
 from .stats import KINDS, Estimate, Verdict
 from .storage import MARKER, TABLES, ResultsError, atomic_write_text, read_table
@@ -332,6 +332,19 @@ def design_cells(exp_id: str, overrides: list[str] | tuple[str, ...] = ()) -> tu
     return list(swept), cells, fixed
 
 
+def cell_config(exp_id: str, overrides: list[str] | tuple[str, ...] = ()) -> tuple[dict, Config]:
+    """One cell of the experiment's design: (its plain resolved config as config.yaml holds it, the
+    validated ``Config``) under Hydra ``overrides`` (levels of the swept keys, fixed values)."""
+    from omegaconf import OmegaConf
+
+    from .config import register_resolvers, validate
+
+    register_resolvers()
+    cfg = compose_preset(exp_id, overrides)
+    plain = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
+    return plain, validate(plain)
+
+
 def run_in_process(exp_id: str, overrides: list[str] | tuple[str, ...] = (), *, quick: bool = False,
                    replications: int | None = None, months: int | None = None, seed: int | None = None) -> Data:
     """The experiment's design run in this process (no Hydra sweep, nothing written): its ``Data``.
@@ -341,13 +354,9 @@ def run_in_process(exp_id: str, overrides: list[str] | tuple[str, ...] = (), *, 
     The same seeds and tables as the sweep give (common random numbers across cells); meant for tests and
     for checking a setting before a full sweep.
     """
-    from omegaconf import OmegaConf
-
     from .collect import param_values
-    from .config import register_resolvers, validate
     from .runner import run_replications
 
-    register_resolvers()
     exp = load(exp_id)
     extra = [*(exp.quick_overrides() if quick else []), *overrides]
     for key, value in (("replications", replications), ("months", months), ("seed", seed)):
@@ -357,9 +366,7 @@ def run_in_process(exp_id: str, overrides: list[str] | tuple[str, ...] = (), *, 
     tables: dict[str, list[pd.DataFrame]] = {name: [] for name in dict.fromkeys(("summary", *exp.tables))}
     first = None
     for cell in cells:
-        cfg = compose_preset(exp_id, [*fixed, *cell])
-        plain = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
-        config = validate(plain)
+        plain, config = cell_config(exp_id, [*fixed, *cell])
         first = first or plain
         res = run_replications(config)
         values = param_values(cell)
@@ -490,7 +497,11 @@ def write_report(exp: Experiment, data: Data, col: Collection, analysis: Analysi
         parts += [f"![{p.stem}]({p.name})", "", f"Vector version: [{p.stem}.pdf]({p.stem}.pdf)", ""]
     if analysis.notes:
         parts += ["## Notes", ""] + [f"- {n}" for n in analysis.notes] + [""]
-    report = atomic_write_text(out / "report.md", "\n".join(parts))
+    text = "\n".join(parts)
+    rob = robustness.read_summary(out / "robustness")  # c2c-sim-robustness's map, when it has been run
+    if rob is not None:
+        text = robustness.with_section(text, rob, "robustness/report.md")
+    report = atomic_write_text(out / "report.md", text)
     atomic_write_text(out / "effects.csv", analysis.effects.to_csv(index=False))
     agree = {} if seeds is None else dict(zip(seeds["question"], seeds["agreement"]))
     atomic_write_text(out / "verdicts.json", json.dumps({
@@ -511,14 +522,19 @@ def write_index(root: Path) -> Path:
         if not f.is_file():
             continue
         info = json.loads(f.read_text())
+        rob = robustness.read_summary(root / exp_id / "robustness")
         for v in info["verdicts"]:
+            where = (f"{rob['headline']} ([map]({exp_id}/robustness/report.md))"
+                     if rob is not None and rob.get("question") == v["question"] else "")
             rows.append((f"[{exp_id}]({exp_id}/report.md)", info["title"], v["question"], f"**{v['word']}**",
-                         v.get("agreement", "") or "one seed"))
+                         v.get("agreement", "") or "one seed", where))
     lines = ["# Verdicts of all experiments", "",
              "Each verdict holds under the model's assumptions; see each report for the design, effects and figure. "
-             "Base seeds: whether the verdict is the same on every base seed it was recomputed on.",
-             "", "| Experiment | Title | Question | Verdict | Base seeds |", "|---|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+             "Base seeds: whether the verdict is the same on every base seed it was recomputed on. Robustness: for "
+             "each experiment's main verdict, the share of plausible worlds in which its contrast holds and where "
+             "it fails (`c2c-sim-robustness <experiment>`; empty where it has not been run).",
+             "", "| Experiment | Title | Question | Verdict | Base seeds | Robustness |", "|---|---|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} | {g} |" for a, b, c, d, e, g in rows]
     return atomic_write_text(root / "index.md", "\n".join(lines) + "\n")
 
 

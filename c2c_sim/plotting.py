@@ -527,3 +527,51 @@ def posterior(prior: pd.DataFrame, accepted: pd.DataFrame, narrowing: pd.DataFra
         legend_below(fig, grid[0][0], ncol=2)
         out += save(fig, f"{path_stem}_pairs")
     return out
+
+
+def robustness(worlds: pd.DataFrame, top: Sequence[str], limits: dict, path_stem: Path | str, *,
+               title: str | None = None) -> list[Path]:
+    """A robustness map: (a) the effect in units of its bar in each world (``size``; 1 is the bar),
+    worlds where the claim holds and where it fails; (b) the worlds over the two parameters in ``top``
+    (the most influential), holding and failing, with the PRIM box's limits on those two (``limits``:
+    parameter -> (lo or None, hi or None))."""
+    fig, axes = panels(2, ncols=2, height=2.3)
+    size = worlds["size"].to_numpy(float)
+    ok = worlds["holds"].to_numpy(bool)
+    finite = size[np.isfinite(size)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 2.0)
+    bins = np.linspace(min(lo, 0.0), max(hi, 2.0), 25)
+    ax = axes[0]
+    ax.hist([size[ok & np.isfinite(size)], size[~ok & np.isfinite(size)]], bins=bins, stacked=True,
+            color=[PALETTE[0], PALETTE[1]], label=["holds", "fails"])
+    ax.axvline(1.0, color="0.3", linewidth=0.8, linestyle="--", label="the bar")
+    ax.axvline(0.0, color="0.6", linewidth=0.6)
+    ax.set_xlabel("effect in units of its smallest effect of interest")
+    ax.set_ylabel("worlds")
+    ax.legend(fontsize=6)
+    panel_label(ax, "a")
+    ax = axes[1]
+    if len(top) >= 2:
+        x, y = top[0], top[1]
+        ax.scatter(worlds.loc[ok, x], worlds.loc[ok, y], s=7, color=PALETTE[0], linewidths=0, label="holds")
+        ax.scatter(worlds.loc[~ok, x], worlds.loc[~ok, y], s=9, color=PALETTE[1], marker="x", linewidths=0.8,
+                   label="fails")
+        xlo, xhi = limits.get(x, (None, None))
+        ylo, yhi = limits.get(y, (None, None))
+        if x in limits or y in limits:
+            X0, X1 = worlds[x].min(), worlds[x].max()
+            Y0, Y1 = worlds[y].min(), worlds[y].max()
+            rect = plt.Rectangle((xlo if xlo is not None else X0, ylo if ylo is not None else Y0),
+                                 (xhi if xhi is not None else X1) - (xlo if xlo is not None else X0),
+                                 (yhi if yhi is not None else Y1) - (ylo if ylo is not None else Y0),
+                                 fill=False, edgecolor="0.2", linewidth=0.9, linestyle="--", label="PRIM box")
+            ax.add_patch(rect)
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.legend(fontsize=6)
+    else:
+        ax.set_axis_off()
+    panel_label(ax, "b")
+    if title:
+        fig.suptitle(title, fontsize=8)
+    return save(fig, path_stem)

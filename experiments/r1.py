@@ -114,3 +114,8 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
     return plotting.outcome_panels(analysis.cells, OUTCOMES, OPEN, COH, stem, xlabel="Dutch openness to learn",
                                    labels={0.0: "South's objectives only (0)", 1.0: "both sides' (1)"},
                                    legend={"title": "policy coherence", "title_fontsize": 7})
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {COH: 1.0}, "control": {COH: 0.0},
+              "outcomes": ["learning_on_objectives_caused_north"]}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness r1`` (openness at its default)."""

@@ -157,3 +157,9 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
         plotting.panel_label(ax, letter)
     plotting.legend_below(fig, axes[0], ncol=2)
     return plotting.save(fig, stem)
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {"network": "multi_actor"}, "control": {"network": "classic"},
+              "outcomes": ["circulation_caused"]}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness r2`` (the multi-actor against the
+classic network, both dissemination rates at their defaults)."""

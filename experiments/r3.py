@@ -99,3 +99,8 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
     return plotting.outcome_panels(analysis.cells, {k: label for k, (label, _) in OUTCOMES.items()}, OPEN, MODE,
                                    stem, xlabel="Dutch openness to learn", order=["peer", "donor"],
                                    labels={"peer": "peer to peer", "donor": "donor to recipient"})
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {MODE: "peer"}, "control": {MODE: "donor"},
+              "outcomes": ["learning_caused_north"]}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness r3`` (openness at its default)."""

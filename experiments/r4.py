@@ -169,3 +169,9 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
         plotting.panel_label(ax, letter)
     axes[0].legend(loc="upper right")
     return plotting.save(fig, stem)
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {SUP: 0.3, CUT: -1}, "control": {SUP: 0.0, CUT: -1},
+              "outcomes": ["rmst"], "table": survival, "tables": ["initiatives"]}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness r4`` (basic support against none,
+no budget cut; restricted mean survival of the initiatives)."""

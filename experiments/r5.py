@@ -222,3 +222,11 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
     fig.suptitle(f"Outcomes {window(data)} months after the programme ends (mean and 95 % CI over "
                  f"{data.replications} replications; dashed: 90 % saturation)", fontsize=7)
     return plotting.save(fig, stem)
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {"programme": "logo_south", "programme.pattern": "continuous",
+                                            "programme.duration": 120},
+              "control": {"programme": "logo_south", "programme.pattern": "continuous", "programme.duration": 3},
+              "outcomes": ["learning"], "table": outcomes, "tables": ["series"]}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness r5`` (120 against 3 months at the
+equal monthly budget, continuous; learning read the same window after each programme ended)."""

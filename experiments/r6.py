@@ -156,3 +156,9 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
     axes[1].legend(loc="best")
     plotting.panel_label(axes[1], "b")
     return plotting.save(fig, stem)
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {NORTH: 0.7, SOUTH: 0.7}, "control": {NORTH: 0.1, SOUTH: 0.1},
+              "outcomes": ["partnerships_alive"]}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness r6`` (both sides proactive against
+both re-active)."""

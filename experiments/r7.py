@@ -177,3 +177,9 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
         plotting.panel_label(ax, letter)
     axes[0].legend(loc="best")
     return plotting.save(fig, stem)
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {INV: 1.0, FAC: True}, "control": {INV: 0.0, FAC: True},
+              "outcomes": ["learning_cultural_diversity"], "table": outcomes}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness r7`` (every migrant involved, as
+facilitators, against none)."""

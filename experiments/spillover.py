@@ -169,3 +169,9 @@ def snapshot(data: Data, stem: Path) -> list[Path]:
     model = C2CModel(network="multilevel_hybrid", months=data.months, seed=int(data.config.get("seed", 0))).run()
     return plotting.network_snapshot(model.network(), stem,
                                      title=f"Multilevel hybrid network after {data.months} months (one replication)")
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {"network": "multilevel_hybrid"}, "control": {"network": "classic"},
+              "outcomes": ["circulation_caused"]}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness spillover`` (the multilevel against
+the classic network, three Moroccan partnerships)."""

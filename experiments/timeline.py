@@ -174,3 +174,9 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
     title = ("dotted lines: " + "; ".join(marks)) if marks else None
     plotting.legend_below(fig, axes[0], ncol=len(order), title=title, title_fontsize=7)
     return plotting.save(fig, stem)
+
+
+ROBUSTNESS = {"question": MAIN, "treatment": {"scenario": "timeline_no_cut"}, "control": {"scenario": HISTORY},
+              "outcomes": list(LEARNING)}
+"""The main contrast recomputed in many worlds by ``c2c-sim-robustness timeline`` (no 2011 cut against the
+history as it happened, both sides' caused learning in 2017-12)."""

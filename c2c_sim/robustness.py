@@ -1,0 +1,638 @@
+"""Robustness of each experiment's main verdict (``c2c-sim-robustness <experiment>``): in how many
+plausible worlds it holds, and where it flips.
+
+A verdict of an experiment is read at one parameter point: the default scenario with the experiment's
+levels. Here the same contrast is recomputed in many *worlds*, each a set of values of the uncertain
+parameters (:data:`c2c_sim.priors.UNCERTAIN`):
+
+1. **Worlds.** ``--worlds calibrated``: the accepted parameter sets of a calibration
+   (``results/calibration/accepted.parquet``, ``c2c-sim-calibrate``), the worlds consistent with the
+   field's patterns; ``--worlds prior``: a scrambled Sobol' sample over the priors' ranges; ``auto``
+   (the default): calibrated when a calibration is found, else prior, and the report says which.
+   Parameters the contrast itself sets (its levels, and anything that differs between its two cells)
+   are not sampled.
+2. **The paired effect in each world.** The experiment's main contrast (``ROBUSTNESS`` in its module:
+   the question, the treatment and control cells, the outcomes and the expected direction) is run in
+   every world for ``--replications`` replications, both cells with the same seeds (common random
+   numbers) and every world with the same seeds, so worlds differ by their parameters, not their luck.
+   The effect on each outcome is the mean paired difference, and its *size in bars* is
+   ``expected * effect / bar`` with the outcome's smallest effect of interest
+   (:func:`c2c_sim.stats.sesoi`, the experiments' verdict rule). The claim **holds in a world** when
+   every outcome's effect is beyond its bar in the expected direction (size in bars above 1); the
+   world's bootstrap interval also says whether it holds *clearly* (the interval beyond the bar).
+3. **Share of worlds.** The share where the claim holds, with a Wilson 95 % interval
+   (``scipy.stats.binomtest``); the share where it holds clearly and where the effect is reversed.
+4. **Where it flips.** PRIM (``ema_workbench.analysis.prim``) on the worlds where the claim fails: the
+   box of parameter ranges that holds most of them (coverage: the share of failing worlds inside; density:
+   the share of worlds inside that fail).
+5. **What decides the effect.** PAWN indices (``SALib.analyze.pawn``, moment-independent, computed on
+   any sample) of the effect's size in bars on each sampled parameter. With calibrated worlds the
+   parameters are correlated (the posterior ties them), so an index says how much the effect changes
+   along a parameter in these worlds, not its effect alone.
+
+Outputs under ``<results>/<experiment>/robustness`` (``--out``): ``worlds.parquet`` (one row per
+world: its parameters, effects, bars, sizes in bars, holds), ``prim.csv`` (the box), ``pawn.csv``,
+``robustness.pdf/png``, ``report.md`` and ``DONE.json`` last. The experiment's own report and
+``results/index.md`` gain a robustness section and column when they are (re)written. Finished chunks
+of worlds are kept under ``chunks/``, so an interrupted run resumes; a folder holding another run
+(other settings, another calibration, another version of the model) is refused with a message
+naming what differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import inspect
+import json
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import priors, stats
+from .config import Config, ConfigError, flatten, make_config
+from .storage import MARKER, atomic_write, atomic_write_text, provenance
+
+DEFAULT_SAMPLES = 256
+DEFAULT_REPLICATIONS = 20
+DEFAULT_CALIBRATION = Path("results") / "calibration"
+WORLDS = ("auto", "calibrated", "prior")
+CHUNK = 8
+"""Worlds per chunk file: the unit of resumption."""
+QUICK = {"samples": 16, "replications": 3}
+QUICK_OVERRIDES = ("world.staff_per_municipality=4", "world.migrants_per_city=10")
+DENSITY = 0.8
+"""PRIM: the box reported is, on the peeling trajectory, the one with the best balance of coverage and
+density (their harmonic mean) among those whose density (the share of its worlds where the claim fails)
+reaches this; when none does, the best balanced of all."""
+BOOTSTRAP = {"method": "percentile", "n_resamples": 999, "seed": 0}
+"""Each world's interval (only to say whether it holds clearly): a percentile bootstrap, seeded."""
+
+
+class RobustnessError(RuntimeError):
+    """Bad settings, an experiment without a main contrast, or a results folder that holds another run."""
+
+
+# ---------------------------------------------------------------- the contrast an experiment declares
+@dataclass(frozen=True)
+class Contrast:
+    """An experiment's main contrast (its module's ``ROBUSTNESS``)."""
+
+    question: str
+    treatment: dict  # swept key -> level of the treatment cell
+    control: dict  # swept key -> level of the control cell
+    outcomes: tuple[str, ...]  # every one must clear its bar for the claim to hold
+    expected: int = 1  # +1: the claim expects an increase, -1 a decrease
+    fixed: dict = field(default_factory=dict)  # other swept keys' levels (default: the preset's value)
+    table: Callable | None = None  # Data -> per-replication table of the outcomes (default: the summary)
+    tables: tuple[str, ...] = ("summary",)  # tables the runs must keep for ``table``
+
+    def cells(self) -> dict[str, list[str]]:
+        """Hydra overrides of each cell."""
+        fixed = [f"{k}={v}" for k, v in self.fixed.items()]
+        return {name: [*fixed, *(f"{k}={_hydra(v)}" for k, v in cell.items())]
+                for name, cell in (("treatment", self.treatment), ("control", self.control))}
+
+    def describe(self) -> str:
+        def cell(d):
+            return ", ".join(f"{k}={v}" for k, v in d.items())
+        fixed = f"; {cell(self.fixed)} in both" if self.fixed else ""
+        return f"{cell(self.treatment)} against {cell(self.control)}{fixed}"
+
+
+def _hydra(v) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    return str(v)
+
+
+def contrast_of(exp) -> Contrast:
+    """The main contrast declared by an experiment's module (``ROBUSTNESS``)."""
+    spec = getattr(exp.module, "ROBUSTNESS", None)
+    if not spec:
+        raise RobustnessError(f"experiment '{exp.id}' declares no main contrast (ROBUSTNESS in "
+                              f"experiments/{exp.id}.py)")
+    spec = dict(spec)
+    spec["outcomes"] = tuple(spec["outcomes"])
+    spec["tables"] = tuple(dict.fromkeys(("summary", *spec.get("tables", ()))))
+    return Contrast(**spec)
+
+
+# ---------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class Settings:
+    experiment: str
+    worlds: str = "auto"
+    samples: int = DEFAULT_SAMPLES
+    replications: int = DEFAULT_REPLICATIONS
+    seed: int = 1  # the Sobol' sample's seed (prior) or the subsample's (calibrated)
+    overrides: tuple[str, ...] = ()  # Hydra overrides fixed in both cells (e.g. a smaller world)
+    calibration: str = str(DEFAULT_CALIBRATION)
+
+    def resolved(self) -> Settings:
+        """``worlds=auto`` made definite: calibrated when the calibration's accepted sets exist."""
+        if self.worlds != "auto":
+            return self
+        found = (Path(self.calibration) / "accepted.parquet").is_file()
+        return dataclasses.replace(self, worlds="calibrated" if found else "prior")
+
+    def key(self, extra: dict) -> str:
+        d = {**dataclasses.asdict(self), **extra}
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def check(settings: Settings) -> Settings:
+    from .experiment import ExperimentError, available
+
+    if settings.experiment not in available():
+        raise RobustnessError(f"unknown experiment '{settings.experiment}': available {', '.join(available())}")
+    if settings.worlds not in WORLDS:
+        raise RobustnessError(f"--worlds {settings.worlds}: allowed {', '.join(WORLDS)}")
+    if settings.samples < 4:
+        raise RobustnessError(f"--samples {settings.samples}: at least 4 worlds are needed")
+    if settings.replications < 2:
+        raise RobustnessError(f"--replications {settings.replications}: at least 2 (a world's interval needs two)")
+    settings = settings.resolved()
+    if settings.worlds == "calibrated" and not (Path(settings.calibration) / "accepted.parquet").is_file():
+        raise RobustnessError(f"--worlds calibrated: no accepted parameter sets in '{settings.calibration}' "
+                              f"(run c2c-sim-calibrate, pass --calibration FOLDER, or use --worlds prior)")
+    try:
+        from .experiment import load
+
+        contrast_of(load(settings.experiment))
+    except ExperimentError as exc:
+        raise RobustnessError(str(exc)) from None
+    return settings
+
+
+# ---------------------------------------------------------------- worlds
+def cell_configs(settings: Settings, contrast: Contrast) -> dict[str, tuple[dict, Config]]:
+    """Each cell's (plain config, Config) on the experiment's preset under the fixed overrides."""
+    from hydra.errors import HydraException
+
+    from .experiment import cell_config
+
+    out = {}
+    for name, cell in contrast.cells().items():
+        try:
+            out[name] = cell_config(settings.experiment, [*settings.overrides, *cell])
+        except (HydraException, ConfigError) as exc:
+            raise RobustnessError(f"{settings.experiment}: the {name} cell ({', '.join(cell)}) under "
+                                  f"{', '.join(settings.overrides) or 'no overrides'}: {exc}") from None
+    return out
+
+
+def sampled_keys(configs: dict[str, tuple[dict, Config]], contrast: Contrast) -> list[str]:
+    """The uncertain parameters the worlds vary: all of :data:`priors.UNCERTAIN` but those the contrast
+    sets (its levels, and any parameter that differs between its two cells)."""
+    t, c = (flatten(configs[n][1]) for n in ("treatment", "control"))
+    set_by_contrast = {*contrast.treatment, *contrast.control, *contrast.fixed} | {k for k in t if t[k] != c.get(k)}
+    return [k for k in priors.UNCERTAIN if k not in set_by_contrast]
+
+
+def worlds_table(settings: Settings, keys: Sequence[str]) -> pd.DataFrame:
+    """One row per world: ``world`` (its number), ``source`` (``point`` of the calibration, or the Sobol'
+    index) and the sampled parameters."""
+    if settings.worlds == "prior":
+        table = priors.sample(settings.samples, settings.seed, list(keys))
+        table.insert(0, "source", np.arange(len(table)))
+    else:
+        acc = pd.read_parquet(Path(settings.calibration) / "accepted.parquet")
+        missing = [k for k in keys if k not in acc.columns]
+        if missing:  # a calibration over fewer parameters: the others at their defaults
+            raise RobustnessError(f"the calibration in '{settings.calibration}' did not vary {', '.join(missing)}; "
+                                  f"use --worlds prior, or calibrate every parameter of c2c_sim.priors.UNCERTAIN")
+        if settings.samples < len(acc):
+            acc = acc.sample(n=settings.samples, random_state=settings.seed).sort_values("point", kind="stable")
+        table = acc[["point", *keys]].rename(columns={"point": "source"}).reset_index(drop=True)
+        for k in keys:  # the accepted sets' values, checked against the schema as any value is
+            table[k] = [priors.values({k: v})[k] for v in table[k]]
+    table.insert(0, "world", np.arange(len(table)))
+    return table
+
+
+def evaluate(exp_id: str, contrast: Contrast, configs: dict[str, tuple[dict, Config]], keys: Sequence[str],
+             rows: list[dict], replications: int) -> list[dict]:
+    """The contrast's effects in each world of ``rows`` (one dict per world: its sampled values)."""
+    from .experiment import Data
+    from .runner import run_replications
+
+    params = list(dict.fromkeys([*contrast.treatment, *contrast.control]))
+    out = []
+    for row in rows:
+        t0 = time.perf_counter()
+        values = priors.values({k: row[k] for k in keys})
+        tables: dict[str, list[pd.DataFrame]] = {n: [] for n in contrast.tables}
+        for name, cell in (("treatment", contrast.treatment), ("control", contrast.control)):
+            cfg = make_config(values, base=configs[name][1])
+            res = run_replications(cfg, replications=replications, workers=1)  # the preset's seed in every world
+            for n in tables:
+                t = getattr(res, n).copy()
+                for i, k in enumerate(params):
+                    t.insert(i, k, [cell.get(k, contrast.control.get(k))] * len(t))
+                tables[n].append(t)
+        data = Data(tables={n: pd.concat(v, ignore_index=True) for n, v in tables.items()}, params=params,
+                    config=configs["control"][0])
+        table = contrast.table(data) if contrast.table is not None else data.summary
+        rec = {"world": row["world"]}
+        for o in contrast.outcomes:
+            e = stats.contrast(table, o, contrast.treatment, contrast.control, **BOOTSTRAP)
+            bar = stats.sesoi(e)
+            rec.update({f"effect:{o}": e.estimate, f"lo:{o}": e.lo, f"hi:{o}": e.hi, f"bar:{o}": bar,
+                        f"reference:{o}": e.reference, f"bars:{o}": contrast.expected * e.estimate / bar})
+        rec["seconds"] = time.perf_counter() - t0
+        out.append(rec)
+    return out
+
+
+def judge(table: pd.DataFrame, outcomes: Sequence[str], expected: int = 1) -> pd.DataFrame:
+    """Adds ``size`` (the smallest size in bars over the outcomes), ``holds`` (every outcome beyond its bar),
+    ``clearly`` (every outcome's interval beyond its bar) and ``reversed`` (some outcome's effect beyond its
+    bar the other way) to a table of world effects."""
+    t = table.copy()
+    sizes = np.column_stack([t[f"bars:{o}"].to_numpy(float) for o in outcomes])
+    t["size"] = np.min(sizes, axis=1)
+    t["holds"] = np.all(sizes > 1, axis=1)
+    near = np.column_stack([(t[f"lo:{o}"] if expected > 0 else -t[f"hi:{o}"]).to_numpy(float)
+                            > t[f"bar:{o}"].to_numpy(float) for o in outcomes])
+    t["clearly"] = np.all(near, axis=1)
+    t["reversed"] = np.any(sizes < -1, axis=1)
+    return t
+
+
+# ---------------------------------------------------------------- analysis
+def share(k: int, n: int) -> tuple[float, float, float]:
+    """``k / n`` with its Wilson 95 % interval."""
+    from scipy.stats import binomtest
+
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
+    return k / n, float(ci.low), float(ci.high)
+
+
+def flip_box(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> dict | None:
+    """PRIM's box around the worlds where the claim fails (None when it fails nowhere or everywhere):
+    ``limits`` (parameter -> (lo, hi), only the restricted ones, with ``None`` for an unrestricted side),
+    ``coverage``, ``density``, ``mass`` and ``worlds`` inside."""
+    fails = np.asarray(fails, bool)
+    if fails.sum() == 0 or fails.all() or len(x.columns) == 0:
+        return None
+    from ema_workbench.analysis import prim
+
+    xf = x.astype(float).reset_index(drop=True)
+    kw = {"threshold": density} if "threshold" in inspect.signature(prim.Prim.__init__).parameters else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = prim.Prim(xf, fails, **kw).find_box()
+        traj = box.peeling_trajectory.copy()
+        traj["balance"] = 2 * traj["coverage"] * traj["density"] / (traj["coverage"] + traj["density"])
+        good = traj[traj["density"] >= density]
+        pick = (good if len(good) else traj).sort_values(["balance", "coverage", "id"],
+                                                         ascending=[False, False, True]).iloc[0]
+        box.select(int(pick["id"]))
+        lim = box.box_lim
+    limits = {}
+    for k in xf.columns:
+        lo, hi = float(lim[k].iloc[0]), float(lim[k].iloc[1])
+        lo_r, hi_r = lo > float(xf[k].min()), hi < float(xf[k].max())
+        if lo_r or hi_r:
+            limits[k] = (lo if lo_r else None, hi if hi_r else None)
+    inside = np.ones(len(xf), bool)
+    for k, (lo, hi) in limits.items():
+        inside &= (xf[k] >= lo).to_numpy() if lo is not None else True
+        inside &= (xf[k] <= hi).to_numpy() if hi is not None else True
+    return {"limits": limits, "coverage": float(pick["coverage"]), "density": float(pick["density"]),
+            "mass": float(pick["mass"]), "worlds": int(inside.sum())}
+
+
+def box_text(box: dict | None, digits: int = 3) -> str:
+    """``trust.decay > 0.08 and cso.start_rate < 0.03``."""
+    if not box or not box["limits"]:
+        return ""
+    parts = []
+    for k, (lo, hi) in box["limits"].items():
+        if lo is not None and hi is not None:
+            parts.append(f"{lo:.{digits}g} <= {k} <= {hi:.{digits}g}")
+        elif lo is not None:
+            parts.append(f"{k} >= {lo:.{digits}g}")
+        else:
+            parts.append(f"{k} <= {hi:.{digits}g}")
+    return " and ".join(parts)
+
+
+def pawn(x: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
+    """PAWN indices (SALib) of ``y`` on each column of ``x``, sorted (largest first); empty when too few
+    worlds (under 20) or no variation."""
+    from SALib.analyze import pawn as salib_pawn
+
+    y = np.asarray(y, float)
+    ok = np.isfinite(y)
+    cols = [c for c in x.columns if x[c].nunique() > 1]
+    if ok.sum() < 20 or not cols or np.nanstd(y[ok]) == 0:
+        return pd.DataFrame(columns=["parameter", "median", "minimum", "maximum", "CV"])
+    X = x.loc[ok, cols].to_numpy(float)
+    problem = {"num_vars": len(cols), "names": cols,
+               "bounds": [[float(X[:, i].min()), float(X[:, i].max())] for i in range(len(cols))]}
+    slices = 10 if ok.sum() >= 200 else max(3, int(ok.sum()) // 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = salib_pawn.analyze(problem, X, y[ok], S=slices, seed=1)
+    df = res.to_df().reset_index().rename(columns={"index": "parameter"})
+    return df[["parameter", "median", "minimum", "maximum", "CV"]].sort_values(
+        ["median", "parameter"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def summarise(table: pd.DataFrame, keys: Sequence[str]) -> dict:
+    """Shares, the PRIM box and the PAWN indices of a judged table of worlds."""
+    n = len(table)
+    k = int(table["holds"].sum())
+    p, lo, hi = share(k, n)
+    x = table[list(keys)]
+    box = flip_box(x, ~table["holds"].to_numpy(bool))
+    ind = pawn(x, table["size"].to_numpy(float))
+    return {"worlds": n, "holds": k, "share": p, "lo": lo, "hi": hi,
+            "clearly": float(table["clearly"].mean()), "reversed": float(table["reversed"].mean()),
+            "median_size": float(np.nanmedian(table["size"])), "box": box, "box_text": box_text(box),
+            "pawn": ind.head(8).to_dict("records")}
+
+
+def headline(summary: dict, worlds: str) -> str:
+    """``holds in 83 % [78, 88] of 256 calibrated worlds; fails when trust.decay >= 0.08 and ...``."""
+    what = "calibrated worlds" if worlds == "calibrated" else "worlds of the prior ranges"
+    s = (f"holds in {summary['share']:.0%} [{summary['lo']:.0%}, {summary['hi']:.0%}] of {summary['worlds']} "
+         f"{what}")
+    if summary["holds"] == summary["worlds"]:
+        return s + "; fails in none"
+    if summary["holds"] == 0:
+        return s
+    if summary["box_text"]:
+        b = summary["box"]
+        return s + f"; fails mostly when {summary['box_text']} ({b['density']:.0%} of the worlds there fail)"
+    return s
+
+
+# ---------------------------------------------------------------- running
+def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progress: bool = True,
+        log: Callable[[str], None] = print) -> dict:
+    """Run (or resume) the robustness map of one experiment into ``out``; returns the summary (DONE.json)."""
+    from . import compiled
+    from .experiment import load, results_root
+
+    t0 = time.perf_counter()
+    settings = check(settings)
+    exp = load(settings.experiment)
+    contrast = contrast_of(exp)
+    out = Path(out) if out is not None else results_root() / settings.experiment / "robustness"
+    configs = cell_configs(settings, contrast)
+    keys = sampled_keys(configs, contrast)
+    worlds = worlds_table(settings, keys)
+    extra = {"sources": compiled.SOURCES, "cells": {n: flatten(c[1]) for n, c in configs.items()},
+             "contrast": contrast.describe(), "outcomes": contrast.outcomes, "keys": keys,
+             "module": hashlib.sha256(Path(exp.module.__file__).read_bytes()).hexdigest()[:16],
+             "robustness": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
+             "worlds_hash": hashlib.sha256(pd.util.hash_pandas_object(worlds, index=False).values.tobytes())
+             .hexdigest()[:16]}
+    key = settings.key(extra)
+    meta_path = out / "robustness.json"
+    if meta_path.is_file():
+        try:
+            old = json.loads(meta_path.read_text())
+        except json.JSONDecodeError:
+            raise RobustnessError(f"'{meta_path}' is corrupt: delete the folder {out} or use another --out") from None
+        if old.get("key") != key:
+            mine = {**dataclasses.asdict(settings), **extra}
+            diff = [k for k, v in mine.items() if json.dumps(old.get("settings", {}).get(k), default=str)
+                    != json.dumps(v, default=str)]
+            raise RobustnessError(f"'{out}' holds another robustness run (differs in: {', '.join(diff) or 'key'}): "
+                                  f"use another --out, or delete it to start again")
+    else:
+        atomic_write_text(meta_path, json.dumps({"key": key, "settings": {**dataclasses.asdict(settings), **extra}},
+                                                indent=1, default=str))
+    (out / MARKER).unlink(missing_ok=True)
+    chunks = out / "chunks"
+    n_chunks = math.ceil(len(worlds) / CHUNK)
+    todo = [(chunks / f"chunk-{i:04d}.parquet", worlds.iloc[i * CHUNK:(i + 1) * CHUNK].to_dict("records"))
+            for i in range(n_chunks) if not (chunks / f"chunk-{i:04d}.parquet").is_file()]
+    if len(todo) < n_chunks:
+        log(f"c2c-sim-robustness: resuming: {n_chunks - len(todo)} of {n_chunks} chunks already done")
+    if todo:
+        if workers > 1:
+            from joblib import Parallel, delayed
+
+            it = Parallel(n_jobs=workers, return_as="generator")(
+                delayed(_evaluate_in_worker)(settings.experiment, configs, keys, rows, settings.replications)
+                for _, rows in todo)
+        else:
+            it = (evaluate(settings.experiment, contrast, configs, keys, rows, settings.replications)
+                  for _, rows in todo)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=sum(len(r) for _, r in todo), desc=f"{settings.experiment} robustness: worlds",
+                       unit="world")
+        for (path, rows), result in zip(todo, it):
+            atomic_write(path, lambda p, res=result: pd.DataFrame(res).to_parquet(p, index=False))
+            if bar is not None:
+                bar.update(len(rows))
+        if bar is not None:
+            bar.close()
+    effects = pd.concat([pd.read_parquet(chunks / f"chunk-{i:04d}.parquet") for i in range(n_chunks)],
+                        ignore_index=True)
+    table = judge(worlds.merge(effects, on="world", how="left", validate="one_to_one"), contrast.outcomes,
+                  contrast.expected)
+    summary = summarise(table, keys)
+    summary.update({"experiment": settings.experiment, "question": contrast.question, "worlds_from": settings.worlds,
+                    "contrast": contrast.describe(), "outcomes": list(contrast.outcomes),
+                    "expected": contrast.expected, "replications": settings.replications,
+                    "compute_seconds": round(float(table["seconds"].sum()), 1),
+                    "wall_seconds": round(time.perf_counter() - t0, 1), "workers": workers,
+                    "headline": headline(summary, settings.worlds), "overrides": list(settings.overrides),
+                    "calibration": settings.calibration if settings.worlds == "calibrated" else None})
+    write_outputs(out, table, summary, keys)
+    summary["provenance"] = provenance()
+    summary["key"] = key
+    atomic_write_text(out / MARKER, json.dumps(summary, indent=1, default=str))
+    _update_experiment_report(out, summary)
+    return summary
+
+
+def _evaluate_in_worker(exp_id, configs, keys, rows, replications):
+    """``evaluate`` in a joblib worker: experiment modules are loaded from their files, so the contrast
+    (and its ``table`` function) is read again there rather than sent."""
+    from .experiment import load
+
+    return evaluate(exp_id, contrast_of(load(exp_id)), configs, keys, rows, replications)
+
+
+# ---------------------------------------------------------------- outputs
+def section(summary: dict, link: str = "") -> list[str]:
+    """The robustness section of a report (markdown lines) from a run's summary."""
+    src = ("the accepted parameter sets of the calibration (`c2c-sim-calibrate`: worlds consistent with the "
+           "field patterns)" if summary["worlds_from"] == "calibrated" else
+           "a Sobol' sample over the priors' ranges (`c2c_sim.priors.UNCERTAIN`; no calibration used)")
+    lines = ["## Robustness of the main verdict", "",
+             f"**{summary['question']}** {summary['headline']}.", "",
+             f"The contrast {summary['contrast']} on {', '.join(f'`{o}`' for o in summary['outcomes'])}, "
+             f"recomputed in {summary['worlds']} worlds drawn from {src}, {summary['replications']} replications "
+             f"per world with common seeds. The claim holds in a world when its mean paired effect clears the "
+             f"smallest effect of interest (the verdict rule's bar) in the expected direction on every outcome; "
+             f"it holds clearly (its bootstrap interval beyond the bar) in {summary['clearly']:.0%} of the worlds, "
+             f"and the effect is reversed (beyond the bar the other way) in {summary['reversed']:.0%}. The median "
+             f"effect is {summary['median_size']:.2g} bars."]
+    b = summary.get("box")
+    if b:
+        lines += ["", f"Where it fails (PRIM on the failing worlds): {summary['box_text'] or 'no restriction'}: "
+                  f"coverage {b['coverage']:.0%} (of the failing worlds inside the box), density {b['density']:.0%} "
+                  f"(of the {b['worlds']} worlds inside that fail)."]
+    if summary.get("pawn"):
+        lines += ["", "What decides the effect (PAWN index of the effect in bars, SALib; median over slices, "
+                  "0: no influence):", "", "| parameter | PAWN (median) | min | max |", "|---|---|---|---|"]
+        lines += [f"| `{r['parameter']}` | {r['median']:.3f} | {r['minimum']:.3f} | {r['maximum']:.3f} |"
+                  for r in summary["pawn"][:5]]
+    if link:
+        lines += ["", f"Details, figure and the worlds' table: [{link}]({link})."]
+    return lines
+
+
+def write_outputs(out: Path, table: pd.DataFrame, summary: dict, keys: Sequence[str]) -> None:
+    from . import plotting
+
+    atomic_write(out / "worlds.parquet", lambda p: table.to_parquet(p, index=False))
+    box = summary.get("box") or {"limits": {}}
+    atomic_write_text(out / "prim.csv", pd.DataFrame(
+        [{"parameter": k, "lo": lo, "hi": hi} for k, (lo, hi) in box["limits"].items()],
+        columns=["parameter", "lo", "hi"]).to_csv(index=False))
+    atomic_write_text(out / "pawn.csv", pd.DataFrame(summary["pawn"]).to_csv(index=False))
+    top = [r["parameter"] for r in summary["pawn"][:2]] or list(keys)[:2]
+    figures = plotting.robustness(table, top, box["limits"], out / "robustness",
+                                  title=summary["question"])
+    lines = [f"# Robustness: {summary['experiment']}", "", *section(summary), "",
+             f"![robustness]({figures[-1].name})", "",
+             f"{summary['compute_seconds']:.0f} s of compute ({summary['wall_seconds']:.0f} s wall time of the last "
+             f"invocation on {summary['workers']} worker(s))."
+             + (f" Fixed in both cells: {', '.join(f'`{o}`' for o in summary['overrides'])}."
+                if summary["overrides"] else ""), ""]
+    atomic_write_text(out / "report.md", "\n".join(lines))
+
+
+BEGIN, END = "<!-- robustness -->", "<!-- /robustness -->"
+
+
+def _update_experiment_report(out: Path, summary: dict) -> None:
+    """Put (or replace) the robustness section in the experiment's report next to this folder, and the
+    column in the index of the results root, when they exist."""
+    from .experiment import write_index
+
+    report = out.parent / "report.md"
+    if report.is_file():
+        atomic_write_text(report, with_section(report.read_text(), summary, f"{out.name}/report.md"))
+    if (out.parent / "verdicts.json").is_file():
+        write_index(out.parent.parent)
+
+
+def with_section(text: str, summary: dict, link: str) -> str:
+    block = "\n".join([BEGIN, *section(summary, link), END])
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        return head + block + rest.split(END, 1)[1]
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def read_summary(folder: Path) -> dict | None:
+    """The summary of a finished robustness run in ``folder`` (None when there is none)."""
+    f = Path(folder) / MARKER
+    if not f.is_file():
+        return None
+    try:
+        return json.loads(f.read_text())
+    except json.JSONDecodeError:
+        return None
+
+
+# ---------------------------------------------------------------- command line
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="c2c-sim-robustness", description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("experiment", help="experiment id (c2c-sim-experiment's), or all")
+    ap.add_argument("--worlds", default="auto", help=f"where the worlds come from: {', '.join(WORLDS)} "
+                    "(auto: calibrated when a calibration is found, else prior)")
+    ap.add_argument("--samples", type=int, default=None, help=f"worlds (default {DEFAULT_SAMPLES}; "
+                    "calibrated: at most the accepted sets)")
+    ap.add_argument("--replications", type=int, default=None, help=f"replications per world and cell "
+                    f"(default {DEFAULT_REPLICATIONS})")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the prior sample or the calibrated subsample")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a Hydra override fixed in both cells (repeat), e.g. world.staff_per_municipality=4")
+    ap.add_argument("--calibration", type=Path, default=DEFAULT_CALIBRATION,
+                    help="folder of a calibration (its accepted.parquet)")
+    ap.add_argument("--results-dir", type=Path, default=None, help="results root (default $C2C_SIM_RESULTS or "
+                    "./results); the output goes to <root>/<experiment>/robustness")
+    ap.add_argument("--out", type=Path, default=None, help="output folder (overrides --results-dir; one experiment)")
+    ap.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    ap.add_argument("--quick", action="store_true", help=f"a small run for tests ({QUICK['samples']} worlds, "
+                    f"{QUICK['replications']} replications, a small world) under <root>/quick/")
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .experiment import EXIT_BAD_INPUT, EXIT_FAILED, available, default_workers, results_root
+
+    args = parse_args(argv)
+    ids = available() if args.experiment == "all" else [args.experiment]
+    if args.out is not None and len(ids) > 1:
+        print("c2c-sim-robustness: error: --out names one folder: give one experiment", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers < 1:
+        print(f"c2c-sim-robustness: error: --workers {workers} must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    root = results_root(args.results_dir)
+    root = root / "quick" if args.quick else root
+    samples = args.samples if args.samples is not None else (QUICK["samples"] if args.quick else DEFAULT_SAMPLES)
+    reps = args.replications if args.replications is not None else (
+        QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS)
+    overrides = (*(QUICK_OVERRIDES if args.quick else ()), *args.set)
+    for o in overrides:
+        if "=" not in o or o.startswith("="):
+            print(f"c2c-sim-robustness: error: --set '{o}' must be KEY=VALUE", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    failed = []
+    for exp_id in ids:
+        settings = Settings(experiment=exp_id, worlds=args.worlds, samples=samples, replications=reps,
+                            seed=args.seed, overrides=tuple(overrides), calibration=str(args.calibration))
+        out = args.out or root / exp_id / "robustness"
+        try:
+            summary = run(settings, out, workers=workers)
+        except (RobustnessError, ConfigError) as exc:
+            print(f"c2c-sim-robustness: error: {exc}", file=sys.stderr)
+            if len(ids) == 1:
+                return EXIT_BAD_INPUT
+            failed.append(exp_id)
+            continue
+        print(f"c2c-sim-robustness: {exp_id}: '{summary['question']}' {summary['headline']} "
+              f"({summary['compute_seconds']:.0f} s of compute) -> {out / 'report.md'}", flush=True)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def console() -> None:
+    sys.exit(main())
+
+
+
+if __name__ == "__main__":  # run as the package module, so experiments share its classes
+    from c2c_sim.robustness import console as _console
+
+    _console()
