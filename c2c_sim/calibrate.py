@@ -40,6 +40,7 @@ model version) is refused with a message naming what differs.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import hashlib
 import json
@@ -364,10 +365,21 @@ def preset_text(settings: Settings, medians: dict[str, float]) -> str:
     posterior medians."""
     from omegaconf import OmegaConf
 
-    from .config import CONFIG_DIR
+    from .config import CONFIG_DIR, _deep_merge, _set, flatten, load_preset
 
     tree = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "scenario" / "timeline.yaml"), resolve=False)
     tree["name"] = "calibrated"
+    # the values the calibration ran with (--set, --quick's small world), as the validated config holds them
+    # (a date given to --set is its month number): the preset reproduces the calibrated world
+    base, fixed = flatten(settings.base()), []
+    for k, v in settings.overrides:
+        if k in ("network", "programme"):  # a preset of a group: its values
+            _deep_merge(tree, {k: copy.deepcopy(load_preset(k, str(v)))})
+        elif k in base:
+            _set(tree, k, base[k])
+        else:  # a whole domain profile (municipality.objectives_north)
+            _set(tree, k, dict(v))
+        fixed.append(f"{k}={v}")
     for k, v in priors.values(medians).items():
         sec, name = k.split(".")
         tree.setdefault(sec, {})[name] = round(v, 6) if isinstance(v, float) else v
@@ -376,6 +388,8 @@ def preset_text(settings: Settings, medians: dict[str, float]) -> str:
             "# c2c-sim-calibrate (ABC rejection against the field patterns; its report.md says how wide the\n"
             f"# posterior is). Written by c2c-sim-calibrate ({settings.samples} points, {settings.replications} "
             f"replications, accept {settings.accept:g}, seed {settings.seed}).\n")
+    if fixed:
+        head += f"# Fixed on the timeline for every point (--set / --quick), kept here: {', '.join(fixed)}.\n"
     return head + yaml.safe_dump({"name": "calibrated", **{k: v for k, v in tree.items() if k != "name"}},
                                  sort_keys=False)
 

@@ -66,6 +66,25 @@ def test_calibrated_preset_is_the_timeline_with_the_medians(recovered):
     assert cfg.municipality.own_activity_rate == pytest.approx(summary["medians"][KEY], abs=1e-6)
     assert (cfg.months, cfg.shocks.funding_cut_month, cfg.programme.successor_start) == \
         (timeline.months, timeline.shocks.funding_cut_month, timeline.programme.successor_start)
+    # the world the calibration ran in (its --set overrides, here the small world), not the timeline's
+    assert (cfg.world.staff_per_municipality, cfg.world.migrants_per_city) == (4, 10) != \
+        (timeline.world.staff_per_municipality, timeline.world.migrants_per_city)
+    assert "world.staff_per_municipality=4" in (out / "calibrated.yaml").read_text()
+
+
+def test_calibrated_preset_keeps_dated_and_preset_overrides():
+    import yaml
+    from omegaconf import OmegaConf
+
+    from c2c_sim.config import validate
+
+    settings = C.Settings(overrides=(("shocks.funding_cut_month", "2013-01"), ("programme.successor_start", "2013-01"),
+                                     ("network", "multilevel_hybrid"), ("months", 210)))
+    text = C.preset_text(settings, {k: float(np.mean(priors.bounds(k))) for k in settings.params})
+    cfg = validate(OmegaConf.to_container(OmegaConf.create(yaml.safe_load(text)), resolve=True))
+    assert cfg.shocks.funding_cut_month == 157 and cfg.programme.successor_start == 156  # 2013-01 both, as on the CLI
+    assert cfg.network.model == "multilevel_hybrid" and cfg.months == 210
+    assert cfg.network == settings.base().network
 
 
 def test_resumes_only_missing_chunks_and_workers_do_not_matter(recovered, tmp_path):
