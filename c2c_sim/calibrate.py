@@ -121,6 +121,18 @@ programme, LOGO South's advice) is not a target: the model assumes it (``country
 TARGET_NAMES = tuple(t.name for t in TARGETS)
 
 
+def _key_files() -> tuple[Path, ...]:
+    from .config import CONFIG_DIR
+
+    here = Path(__file__).resolve().parent
+    return (here / "calibrate.py", here / "priors.py", here / "runner.py",
+            Path(CONFIG_DIR) / "scenario" / "timeline.yaml")
+
+
+KEY_FILES: tuple[Path, ...] = _key_files()
+"""Files whose text is part of a calibration's key (:meth:`Settings.key`), besides the compiled model's."""
+
+
 class CalibrationError(RuntimeError):
     """Bad settings or a results folder that holds something else (one-line message)."""
 
@@ -192,12 +204,17 @@ class Settings:
         return tuple(t for t in TARGETS if t.name in self.targets)
 
     def key(self) -> str:
-        """Hash of everything that changes the results (not the acceptance share), with the model's sources."""
+        """Hash of everything that changes the results (not the acceptance share): the settings, the model's
+        compiled sources, the sources of the calibration itself (:data:`KEY_FILES`: its targets and
+        statistics, the priors, the runner, the timeline scenario) and the resolved base configuration, so a
+        changed target or scenario refuses to resume a folder of the old one."""
         import importlib
 
         d = dataclasses.asdict(self)
         d.pop("accept")
         d["_model_sources"] = importlib.import_module(f"{__package__}.compiled").SOURCES
+        d["_calibration_sources"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in KEY_FILES}
+        d["_base_config"] = dataclasses.asdict(self.base())
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -268,7 +285,8 @@ def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progre
             diff = [k for k, v in dataclasses.asdict(settings).items()
                     if k != "accept" and json.dumps(old.get("settings", {}).get(k), default=str)
                     != json.dumps(v, default=str)]
-            why = f"other settings ({', '.join(diff)})" if diff else "another version of the model"
+            why = f"other settings ({', '.join(diff)})" if diff else \
+                "another version of the model, its targets or the timeline scenario"
             raise CalibrationError(f"'{out}' holds a calibration with {why}: use another --out, or delete it "
                                    f"to start again")
     else:

@@ -118,6 +118,36 @@ def test_refuses_a_folder_of_another_calibration_and_bad_settings(recovered, tmp
         C.run(recovery_settings(), tmp_path / "corrupt", progress=False)
 
 
+def test_the_key_covers_the_calibration_sources_and_the_scenario(recovered, tmp_path, monkeypatch):
+    """A changed target (calibrate.py), prior, runner, timeline file or resolved timeline changes the key, so a
+    folder of the old calibration is refused rather than resumed."""
+    from c2c_sim import config
+
+    names = {p.name for p in C.KEY_FILES}
+    assert {"calibrate.py", "priors.py", "runner.py", "timeline.yaml"} <= names
+    assert all(p.is_file() for p in C.KEY_FILES)
+    settings = recovery_settings()
+    key = settings.key()
+    edited = tmp_path / "calibrate.py"
+    edited.write_text(C.KEY_FILES[0].read_text() + "\n# another target\n")
+    monkeypatch.setattr(C, "KEY_FILES", (edited, *C.KEY_FILES[1:]))
+    assert settings.key() != key
+    monkeypatch.undo()
+    assert settings.key() == key
+    load = config.load_preset
+
+    def other_timeline(group, name):  # the scenario's values changed (e.g. the successor's budget)
+        data = load(group, name)
+        return {**data, "programme": {**data["programme"], "successor_budget": 0.5}} if name == "timeline" else data
+
+    monkeypatch.setattr(config, "load_preset", other_timeline)
+    assert settings.base().programme.successor_budget == 0.5 and settings.key() != key
+    out, _ = recovered
+    with pytest.raises(C.CalibrationError, match="another version of the model, its targets or the timeline"):
+        C.run(settings, out, progress=False)
+    assert (out / C.MARKER).is_file()
+
+
 def test_distance_counts_only_what_lies_outside_the_targets():
     t = C.TARGETS[0]
     inside = {n: 0.0 for n in C.TARGET_NAMES} | {t.name: (t.lo + t.hi) / 2}
