@@ -265,7 +265,14 @@ def synthetic_targets(settings: Settings) -> tuple[Target, ...]:
 
 
 def _chunk(base: Config, rows: list[dict], replications: int, need_multilevel: bool) -> list[dict]:
-    return [{**r, **_run_point(base, priors.values(r), replications, need_multilevel)} for r in rows]
+    """The points' statistics, each with ``seconds``: its compute time (kept in the chunk file, so the total
+    of a resumed calibration counts every invocation's work)."""
+    out = []
+    for r in rows:
+        t0 = time.perf_counter()
+        stats = _run_point(base, priors.values(r), replications, need_multilevel)
+        out.append({**r, **stats, "seconds": time.perf_counter() - t0})
+    return out
 
 
 def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progress: bool = True,
@@ -338,6 +345,12 @@ def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progre
     table["distance"] = [distance(r, targets) for r in table.to_dict("records")]
     summary = write_outputs(out, settings, targets, table, time.perf_counter() - t0, reference)
     return summary
+
+
+def compute_seconds(table: pd.DataFrame) -> float:
+    """The points' compute time, summed over every chunk (whichever invocation and worker ran it); chunks
+    written before points carried ``seconds`` count 0 (:func:`acceptance_text` says so)."""
+    return float(table["seconds"].fillna(0).sum()) if "seconds" in table else 0.0
 
 
 # ---------------------------------------------------------------- outputs
@@ -431,11 +444,25 @@ def write_outputs(out: Path, settings: Settings, targets: Sequence[Target], tabl
     atomic_write_text(out / "report.md", report)
     summary = {"samples": len(table), "accepted": len(acc), "distance_threshold": float(acc.distance.max()),
                "defaults_distance": reference["distance"] if reference else None,
-               "seconds": round(seconds, 1), "targets": tt[["target", "posterior_inside", "prior_inside", "defaults"]]
+               "seconds": round(compute_seconds(table), 1), "wall_seconds": round(seconds, 1), "targets": tt[["target", "posterior_inside", "prior_inside", "defaults"]]
                .to_dict("records"), "medians": medians, "figures": [p.name for p in figures],
                "provenance": provenance(), "key": settings.key()}
     atomic_write_text(out / MARKER, json.dumps(summary, indent=1, default=str))
     return summary
+
+
+def acceptance_text(n_samples: int, n_accepted: int, accept: float, threshold: float) -> str:
+    """How the posterior sample was chosen, in words: the ``accept`` share closest to the targets, or, when
+    ties at the tolerance make more points accepted than that share, all the points at that distance."""
+    quantile = max(2, int(round(accept * n_samples)))
+    if n_accepted > quantile and threshold == 0:
+        return (f"all {n_accepted} points at distance 0 (every target reproduced; more than the {accept:.0%} "
+                f"quantile of {quantile} points, as ties are all accepted)")
+    if n_accepted > quantile:
+        return (f"the {n_accepted} points at distance at most {threshold:.3g} (more than the {accept:.0%} "
+                f"quantile of {quantile} points, as ties at the tolerance are all accepted)")
+    return f"the {n_accepted} points closest to the targets (the {accept:.0%} with the smallest distance, at most " \
+           f"{threshold:.3g})"
 
 
 def _fmt(x: float) -> str:
@@ -448,9 +475,12 @@ def report_text(settings: Settings, targets: Sequence[Target], table: pd.DataFra
              f"ABC rejection: {len(table)} points of a scrambled Sobol' sample over the priors (uniform over "
              f"the ranges of `c2c_sim.priors.UNCERTAIN`, seed {settings.seed}), each run on the 2000-2017 "
              f"history (`scenario=timeline`, caused outcomes) for {settings.replications} replications with "
-             f"common seeds; the {len(acc)} points closest to the targets (the {settings.accept:.0%} with the "
-             f"smallest distance, at most {acc.distance.max():.3g}) are the posterior sample. "
-             f"{seconds:.0f} s.", ""]
+             f"common seeds; {acceptance_text(len(table), len(acc), settings.accept, float(acc.distance.max()))} "
+             f"are the posterior sample. Computing time {compute_seconds(table):.0f} s, summed over every point "
+             f"(whichever worker and invocation ran it"
+             + ("; chunks from before points carried their time count 0" if "seconds" not in table
+                or table["seconds"].isna().any() else "")
+             + f"); this invocation took {seconds:.0f} s of wall time.", ""]
     if settings.overrides:
         lines += ["Fixed on the timeline: " + ", ".join(f"`{k}={v}`" for k, v in settings.overrides) + ".", ""]
     if settings.synthetic:
@@ -554,7 +584,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"c2c-sim-calibrate: error: {exc}", file=sys.stderr)
         return 2
     print(f"c2c-sim-calibrate: {summary['accepted']} of {summary['samples']} points accepted "
-          f"(distance <= {summary['distance_threshold']:.3g}) in {summary['seconds']} s -> {args.out / 'report.md'}")
+          f"(distance <= {summary['distance_threshold']:.3g}); {summary['seconds']} s of computing in all, "
+          f"{summary['wall_seconds']} s wall time now -> {args.out / 'report.md'}")
     for t in summary["targets"]:
         print(f"   {t['target']:<24} inside the target: {t['posterior_inside']:.0%} of the posterior "
               f"({t['prior_inside']:.0%} of the prior)")

@@ -97,7 +97,21 @@ def test_resumes_only_missing_chunks_and_workers_do_not_matter(recovered, tmp_pa
     assert any("resuming: 1 of 2 chunks" in line for line in logs)
     a = pd.read_parquet(out / "samples.parquet")
     b = pd.read_parquet(again / "samples.parquet")
-    pd.testing.assert_frame_equal(a, b)  # the rerun chunk (2 workers) equals the first run's (1 worker)
+    # the rerun chunk (2 workers) equals the first run's (1 worker), all but its compute time
+    pd.testing.assert_frame_equal(a.drop(columns="seconds"), b.drop(columns="seconds"))
+    # the resumed run reports the compute time of every chunk, the kept one included, not only its own
+    done = json.loads((again / C.MARKER).read_text())
+    assert (b["seconds"] > 0).all()
+    assert done["seconds"] == pytest.approx(b["seconds"].sum(), abs=0.06)
+    assert done["seconds"] > b["seconds"].iloc[C.CHUNK:].sum() + 0.5 * a["seconds"].iloc[:C.CHUNK].sum()
+    assert "wall_seconds" in done
+
+
+def test_acceptance_is_worded_as_it_was_chosen():
+    assert C.acceptance_text(4096, 264, 0.05, 0.0).startswith("all 264 points at distance 0")
+    assert "the 205 points closest to the targets (the 5% with the smallest distance" in \
+        C.acceptance_text(4096, 205, 0.05, 0.3)
+    assert C.acceptance_text(100, 9, 0.05, 0.2).startswith("the 9 points at distance at most 0.2 (more than")
 
 
 def test_refuses_a_folder_of_another_calibration_and_bad_settings(recovered, tmp_path, capsys):
