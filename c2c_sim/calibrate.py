@@ -465,6 +465,27 @@ def acceptance_text(n_samples: int, n_accepted: int, accept: float, threshold: f
            f"{threshold:.3g})"
 
 
+WEAK_PRIOR_INSIDE = 0.9
+"""A target that more than this share of the prior points already meets barely constrains the posterior."""
+
+
+def constraint_notes(tt: pd.DataFrame) -> list[str]:
+    """Sentences on what the targets constrain, from their ``prior_inside`` (:func:`target_table`): those the
+    prior mostly meets already, and the target the scenario itself imposes (the 2017-03 terminations)."""
+    out = []
+    weak = [r for r in tt.to_dict("records") if r["prior_inside"] > WEAK_PRIOR_INSIDE]
+    if weak:
+        out.append("Barely constraining the posterior (more than " f"{WEAK_PRIOR_INSIDE:.0%} of the prior points "
+                   "already inside): " + ", ".join(f"{r['target']} ({r['prior_inside']:.1%} of the prior points "
+                                                   "inside)" for r in weak) + ".")
+    turkish = [r for r in tt.to_dict("records") if r["target"] == "turkish_end_2017"]
+    if turkish:
+        out.append(f"turkish_end_2017 ({turkish[0]['prior_inside']:.1%} of the prior points inside) is mostly imposed "
+                   "by the scenario: its 2017-03 terminations end the Dutch-Turkish partnerships in every point; "
+                   "the target only tests how many of them local support shields.")
+    return out
+
+
 def _fmt(x: float) -> str:
     return "inf" if x == math.inf else f"{x:.3g}"
 
@@ -497,6 +518,7 @@ def report_text(settings: Settings, targets: Sequence[Target], table: pd.DataFra
                      f"{r['defaults']:.3g} | "
                      f"{r['posterior_median']:.3g} [{r['posterior_q05']:.3g}, {r['posterior_q95']:.3g}] | "
                      f"{r['posterior_inside']:.0%} ({r['prior_inside']:.0%}) | {r['source']} | {r['judgement']} |")
+    lines += [""] + constraint_notes(tt)
     missed = [r["target"] for r in tt.to_dict("records") if r["posterior_inside"] < 0.5]
     if reference is not None:
         off = [t.name for t in targets if not (t.lo <= reference[t.name] <= t.hi)]

@@ -107,6 +107,16 @@ def test_resumes_only_missing_chunks_and_workers_do_not_matter(recovered, tmp_pa
     assert "wall_seconds" in done
 
 
+def test_report_says_which_targets_barely_constrain():
+    tt = pd.DataFrame({"target": ["south_share", "pair_ten_years", "circulation_multilevel", "turkish_end_2017"],
+                       "prior_inside": [0.602, 0.996338, 0.967773, 0.82]})
+    weak, turkish = C.constraint_notes(tt)
+    assert "pair_ten_years (99.6% of the prior points inside), circulation_multilevel (96.8%" in weak
+    assert "south_share" not in weak and "turkish_end_2017" not in weak
+    assert turkish.startswith("turkish_end_2017 (82.0%") and "2017-03 terminations" in turkish
+    assert C.constraint_notes(tt.iloc[:1]) == []  # none above 90 %, no Turkish target: nothing to say
+
+
 def test_acceptance_is_worded_as_it_was_chosen():
     assert C.acceptance_text(4096, 264, 0.05, 0.0).startswith("all 264 points at distance 0")
     assert "the 205 points closest to the targets (the 5% with the smallest distance" in \
