@@ -250,8 +250,8 @@ def _run_point(base: Config, values: dict, replications: int, need_multilevel: b
 
 
 def synthetic_targets(settings: Settings) -> tuple[Target, ...]:
-    """Point targets made by the model itself at the values ``settings.synthetic`` (the same seeds, more
-    replications), each with a tolerance of a tenth of its scale."""
+    """Point targets made by the model itself at the values ``settings.synthetic`` (the same seeds and the same
+    number of replications as every point), each with a tolerance of a tenth of its scale."""
     base = settings.base()
     used = settings.targets_used()
     stats = _run_point(base, dict(settings.synthetic), settings.replications,

@@ -15,11 +15,12 @@ from c2c_sim.config import make_config
 
 SMALL = (("world.staff_per_municipality", 4), ("world.migrants_per_city", 10))
 KEY = "municipality.own_activity_rate"
+TRUTH = 1.4  # not the default (0.6): the defaults' own point must not be the truth
 
 
 def recovery_settings(**kw) -> C.Settings:
     return C.Settings(**{"samples": 32, "replications": 4, "accept": 0.2, "params": (KEY,),
-                         "targets": ("activity_after_cut",), "overrides": SMALL, "synthetic": ((KEY, 0.6),), **kw})
+                         "targets": ("activity_after_cut",), "overrides": SMALL, "synthetic": ((KEY, TRUTH),), **kw})
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +31,14 @@ def recovered(tmp_path_factory):
 
 
 def test_recovers_a_known_parameter_from_a_synthetic_target(recovered):
-    """Targets made by the model at own_activity_rate = 0.6: the posterior sits around 0.6 and is much
-    narrower than the prior [0, 2] (ABC rejection on the Sobol' sample suffices for this)."""
+    """Targets made by the model at own_activity_rate = 1.4: the posterior holds 1.4, sits around it and is much
+    narrower than the prior [0, 2] (ABC rejection on the Sobol' sample suffices for this). The statistic
+    flattens above 1 (activity after the cut changes little with more own means), so the posterior is
+    wider there than at low rates, and its median (1.26 with these 32 points) lies a little below the truth."""
     out, summary = recovered
     acc = pd.read_parquet(out / "accepted.parquet")
     x = acc[KEY].to_numpy()
-    assert abs(np.median(x) - 0.6) < 0.15, x
+    assert x.min() <= TRUTH <= x.max() and abs(np.median(x) - TRUTH) < 0.2, x
     lo, hi = priors.bounds(KEY)
     assert (x.max() - x.min()) < 0.3 * (hi - lo)
     assert summary["accepted"] == len(acc) >= 6
@@ -46,8 +49,9 @@ def test_recovers_a_known_parameter_from_a_synthetic_target(recovered):
     samples = pd.read_parquet(out / "samples.parquet")
     assert len(samples) == 32 and {KEY, "distance", *C.TARGET_NAMES} <= set(samples.columns)
     assert (acc["distance"] <= samples["distance"].quantile(0.25)).all()
-    # the defaults are the synthetic truth here: their point reproduces the targets exactly
-    assert summary["defaults_distance"] == 0 and "The defaults lie at distance 0 " in (out / "report.md").read_text()
+    # the defaults (0.6) are not the truth: their point misses the synthetic target, and the report says how far
+    assert summary["defaults_distance"] > 0
+    assert f"The defaults lie at distance {summary['defaults_distance']:.3g} " in (out / "report.md").read_text()
 
 
 def test_calibrated_preset_is_the_timeline_with_the_medians(recovered):
