@@ -555,8 +555,10 @@ def report_text(settings: Settings, targets: Sequence[Target], table: pd.DataFra
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="c2c-sim-calibrate", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="points of the prior sample")
-    ap.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS, help="replications per point")
+    ap.add_argument("--samples", type=int, default=None,
+                    help=f"points of the prior sample (default {DEFAULT_SAMPLES}; {QUICK['samples']} with --quick)")
+    ap.add_argument("--replications", type=int, default=None,
+                    help=f"replications per point (default {DEFAULT_REPLICATIONS}; {QUICK['replications']} with --quick)")
     ap.add_argument("--accept", type=float, default=DEFAULT_ACCEPT, help="share of points accepted")
     ap.add_argument("--seed", type=int, default=1, help="seed of the Sobol' sample")
     ap.add_argument("--param", action="append", default=None, metavar="KEY",
@@ -569,7 +571,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="targets made by the model at these values instead of the field (a recovery check)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder (resumed if it holds this run)")
     ap.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    ap.add_argument("--quick", action="store_true", help="a small calibration for tests (24 points, small world)")
+    ap.add_argument("--quick", action="store_true", help="a small calibration for tests (24 points, 3 replications, "
+                    "small world; an explicit --samples, --replications or --set wins)")
     return ap.parse_args(argv)
 
 
@@ -587,10 +590,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         overrides = _pairs(args.set, "--set")
-        samples, reps = args.samples, args.replications
+        samples = args.samples if args.samples is not None else QUICK["samples"] if args.quick else DEFAULT_SAMPLES
+        reps = args.replications if args.replications is not None else \
+            QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS
         if args.quick:
-            samples = QUICK["samples"] if args.samples == DEFAULT_SAMPLES else args.samples
-            reps = QUICK["replications"] if args.replications == DEFAULT_REPLICATIONS else args.replications
             overrides = tuple({**{k: v for k, v in QUICK.items() if "." in k}, **dict(overrides)}.items())
         settings = Settings(samples=samples, replications=reps, accept=args.accept, seed=args.seed,
                             params=tuple(args.param) if args.param else tuple(priors.UNCERTAIN),
@@ -598,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             synthetic=tuple((k, float(v)) for k, v in _pairs(args.synthetic, "--synthetic")))
         import os
 
-        workers = args.workers or os.cpu_count() or 1
+        workers = args.workers if args.workers is not None else os.cpu_count() or 1
         if workers < 1:
             raise CalibrationError(f"--workers {workers} must be at least 1")
         summary = run(settings, args.out, workers=workers)

@@ -93,7 +93,8 @@ class WorldConfig:
     large_communities: int = param(0, 0, 500, help="Dutch-Moroccan partnerships (the first ones) whose Dutch city "
                                    "has a large community from its partner city, as Zeist (3,500 of 60,000 "
                                    "inhabitants of Moroccan origin) with Berkane; their migrants take part at "
-                                   "migrants.community_involvement")
+                                   "migrants.community_involvement. Capped at world.partnerships_morocco: a value "
+                                   "above it makes every Dutch-Moroccan partnership one, never a Dutch-Turkish one")
 
 
 @dataclass

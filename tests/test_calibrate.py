@@ -136,7 +136,8 @@ def test_refuses_a_folder_of_another_calibration_and_bad_settings(recovered, tmp
     for argv, msg in ((["--samples", "2"], "at least 4"), (["--target", "nope"], "unknown target 'nope'"),
                       (["--param", "trust.nope"], "unknown parameter 'trust.nope'"),
                       (["--param", "network.model"], "cannot sample 'network.model'"),
-                      (["--accept", "0"], "share in"), (["--set", "months"], "KEY=VALUE")):
+                      (["--accept", "0"], "share in"), (["--set", "months"], "KEY=VALUE"),
+                      (["--workers", "0"], "--workers 0 must be at least 1")):
         assert C.main([*argv, "--out", str(tmp_path / "bad")]) == 2
         assert msg in capsys.readouterr().err
     assert not (tmp_path / "bad" / "samples.parquet").exists()
@@ -174,6 +175,22 @@ def test_the_key_covers_the_calibration_sources_and_the_scenario(recovered, tmp_
     with pytest.raises(C.CalibrationError, match="another version of the model, its targets or the timeline"):
         C.run(settings, out, progress=False)
     assert (out / C.MARKER).is_file()
+
+
+def test_quick_gives_way_to_explicit_samples_and_replications(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr(C, "run", lambda settings, out, workers: seen.append((settings, workers)) or
+                        {"accepted": 0, "samples": 0, "distance_threshold": 0, "seconds": 0, "wall_seconds": 0,
+                         "targets": []})
+    out = ["--out", str(tmp_path)]
+    assert C.main(["--quick", *out]) == 0
+    assert C.main(["--quick", "--samples", "4096", "--replications", "6", "--workers", "1", *out]) == 0
+    assert C.main(["--samples", "64", "--workers", "2", *out]) == 0
+    (quick, _), (explicit, w1), (plain, w2) = seen
+    assert (quick.samples, quick.replications) == (C.QUICK["samples"], C.QUICK["replications"])
+    assert (explicit.samples, explicit.replications, w1) == (4096, 6, 1)  # given explicitly: they win over --quick
+    assert dict(explicit.overrides)["world.staff_per_municipality"] == 4  # still the quick world
+    assert (plain.samples, plain.replications, w2) == (64, C.DEFAULT_REPLICATIONS, 2) and plain.overrides == ()
 
 
 def test_distance_counts_only_what_lies_outside_the_targets():
