@@ -133,6 +133,25 @@ def test_timeline_has_the_events_on_their_dates():
     assert make_config(scenario="diplomatic_shock").shocks.termination_month == 207
 
 
+def test_the_programme_ends_with_its_successor():
+    """activity_after_programme reads the months after all programme money: in the timeline that is after the
+    successor (2016-12), not after the 2011 cut; every month after the end is unpaid, the end itself paid."""
+    from c2c_sim.runner import programme_end
+
+    for params, want in (({"scenario": "timeline"}, "2016-12"), ({"scenario": "timeline_no_cut"}, "2016-12"),
+                         ({"scenario": "budget_cut_2011"}, "2010-12"),
+                         ({"scenario": "timeline", "programme.successor_budget": 0.0}, "2010-12"),
+                         ({"programme.duration": 48, "shocks.funding_cut_month": 24,
+                           "programme.successor_start": 30, "programme.successor_duration": 12}, "2003-06")):
+        cfg = make_config({**params, "months": "2017-12"})
+        end = programme_end(cfg)
+        assert calendar.label(end) == want, params
+        prm = params_from_config(cfg)
+        assert rules.programme_budget(prm, end) > 0
+        assert all(rules.programme_budget(prm, t) == 0 for t in range(end + 1, cfg.months + 1)), params
+    assert programme_end(make_config(programme="none")) == 0
+
+
 COUNTERFACTUAL_CHANGES = {
     "timeline_no_cut": {"name", "shocks.funding_cut_month", "programme.successor_start", "programme.successor_duration"},
     "timeline_long_term": {"name", "shocks.funding_cut_month", "programme.successor_start", "programme.successor_duration",
