@@ -14,7 +14,10 @@ Parameters that name a month (:data:`c2c_sim.config.DATED`) also take a date ``Y
   string where Hydra's schema wants a whole number).
 
 For ``programme.start`` and ``programme.successor_start`` (the programme pays *after* that month) the
-date is the first paid month: ``programme.start=2000-01`` is ``start = 0``, paying from month 1.
+date is the first paid month, everywhere: ``programme.start=2000-01`` (command line, Python) is
+``start = 0``, paying from month 1, and so is ``start: ${c2c.paid_from:2000-01}`` in YAML
+(``${c2c.paid_from:YYYY-MM}`` is the month before that date; ``${c2c.month:..}`` is the month itself, for
+the other month parameters). Dates start at ``2000-01``: an earlier one is refused, naming the field.
 Tables carry a ``date`` column (the first day of the row's calendar month) beside ``month``.
 """
 
@@ -31,10 +34,9 @@ START = (2000, 1)
 DATE_FORMAT = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
-def month_of(value: str | date | pd.Timestamp | pd.Period) -> int:
-    """The model month of a calendar month: ``"2000-01"`` is 1, ``"2011-01"`` is 133, ``"1999-12"`` is 0.
-
-    Raises ValueError for a string that is not ``YYYY-MM`` or a month before December 1999."""
+def month_number(value: str | date | pd.Timestamp | pd.Period) -> int:
+    """The model month of a calendar month without any bound (``"1999-11"`` is -1); ValueError for a string
+    that is not ``YYYY-MM``."""
     if isinstance(value, str):
         m = DATE_FORMAT.match(value)
         if not m or not 1 <= int(m.group(2)) <= 12:
@@ -46,7 +48,14 @@ def month_of(value: str | date | pd.Timestamp | pd.Period) -> int:
         year, month = value.year, value.month
     else:
         raise ValueError(f"{value!r} is not a month: give YYYY-MM, e.g. 2011-01")
-    out = (year - START[0]) * 12 + (month - START[1]) + 1
+    return (year - START[0]) * 12 + (month - START[1]) + 1
+
+
+def month_of(value: str | date | pd.Timestamp | pd.Period) -> int:
+    """The model month of a calendar month: ``"2000-01"`` is 1, ``"2011-01"`` is 133, ``"1999-12"`` is 0.
+
+    Raises ValueError for a string that is not ``YYYY-MM`` or a month before December 1999."""
+    out = month_number(value)
     if out < 0:
         raise ValueError(f"'{value}' is before the calendar: month 1 is {label(1)}, month 0 {label(0)}")
     return out
@@ -71,6 +80,21 @@ def is_date(value) -> bool:
     return isinstance(value, str) and DATE_FORMAT.match(value) is not None
 
 
+def _first_date(value) -> int:
+    month = month_of(str(value))
+    if month < 1:
+        raise ValueError(f"'{value}' is before the calendar: dates start at {label(1)} (month 1)")
+    return month
+
+
 def resolve_month(value) -> int:
-    """OmegaConf resolver ``${c2c.month:2011-01}`` -> 133 (YAML presets on the calendar)."""
-    return month_of(str(value))
+    """OmegaConf resolver ``${c2c.month:2011-01}`` -> 133: the month of a date (YAML presets on the calendar).
+    Dates before 2000-01 are refused."""
+    return _first_date(value)
+
+
+def resolve_paid_from(value) -> int:
+    """OmegaConf resolver ``${c2c.paid_from:2012-01}`` -> 144: the month *after* which a programme pays, for
+    ``programme.start`` and ``programme.successor_start``, given the first paid month (as a date given to
+    these fields on the command line or in Python). Dates before 2000-01 are refused."""
+    return _first_date(value) - 1

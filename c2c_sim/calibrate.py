@@ -40,6 +40,7 @@ model version) is refused with a message naming what differs.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import hashlib
 import json
@@ -120,6 +121,18 @@ programme, LOGO South's advice) is not a target: the model assumes it (``country
 TARGET_NAMES = tuple(t.name for t in TARGETS)
 
 
+def _key_files() -> tuple[Path, ...]:
+    from .config import CONFIG_DIR
+
+    here = Path(__file__).resolve().parent
+    return (here / "calibrate.py", here / "priors.py", here / "runner.py",
+            Path(CONFIG_DIR) / "scenario" / "timeline.yaml")
+
+
+KEY_FILES: tuple[Path, ...] = _key_files()
+"""Files whose text is part of a calibration's key (:meth:`Settings.key`), besides the compiled model's."""
+
+
 class CalibrationError(RuntimeError):
     """Bad settings or a results folder that holds something else (one-line message)."""
 
@@ -191,12 +204,17 @@ class Settings:
         return tuple(t for t in TARGETS if t.name in self.targets)
 
     def key(self) -> str:
-        """Hash of everything that changes the results (not the acceptance share), with the model's sources."""
+        """Hash of everything that changes the results (not the acceptance share): the settings, the model's
+        compiled sources, the sources of the calibration itself (:data:`KEY_FILES`: its targets and
+        statistics, the priors, the runner, the timeline scenario) and the resolved base configuration, so a
+        changed target or scenario refuses to resume a folder of the old one."""
         import importlib
 
         d = dataclasses.asdict(self)
         d.pop("accept")
         d["_model_sources"] = importlib.import_module(f"{__package__}.compiled").SOURCES
+        d["_calibration_sources"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in KEY_FILES}
+        d["_base_config"] = dataclasses.asdict(self.base())
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -232,8 +250,8 @@ def _run_point(base: Config, values: dict, replications: int, need_multilevel: b
 
 
 def synthetic_targets(settings: Settings) -> tuple[Target, ...]:
-    """Point targets made by the model itself at the values ``settings.synthetic`` (the same seeds, more
-    replications), each with a tolerance of a tenth of its scale."""
+    """Point targets made by the model itself at the values ``settings.synthetic`` (the same seeds and the same
+    number of replications as every point), each with a tolerance of a tenth of its scale."""
     base = settings.base()
     used = settings.targets_used()
     stats = _run_point(base, dict(settings.synthetic), settings.replications,
@@ -247,7 +265,14 @@ def synthetic_targets(settings: Settings) -> tuple[Target, ...]:
 
 
 def _chunk(base: Config, rows: list[dict], replications: int, need_multilevel: bool) -> list[dict]:
-    return [{**r, **_run_point(base, priors.values(r), replications, need_multilevel)} for r in rows]
+    """The points' statistics, each with ``seconds``: its compute time (kept in the chunk file, so the total
+    of a resumed calibration counts every invocation's work)."""
+    out = []
+    for r in rows:
+        t0 = time.perf_counter()
+        stats = _run_point(base, priors.values(r), replications, need_multilevel)
+        out.append({**r, **stats, "seconds": time.perf_counter() - t0})
+    return out
 
 
 def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progress: bool = True,
@@ -267,7 +292,8 @@ def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progre
             diff = [k for k, v in dataclasses.asdict(settings).items()
                     if k != "accept" and json.dumps(old.get("settings", {}).get(k), default=str)
                     != json.dumps(v, default=str)]
-            why = f"other settings ({', '.join(diff)})" if diff else "another version of the model"
+            why = f"other settings ({', '.join(diff)})" if diff else \
+                "another version of the model, its targets or the timeline scenario"
             raise CalibrationError(f"'{out}' holds a calibration with {why}: use another --out, or delete it "
                                    f"to start again")
     else:
@@ -321,6 +347,12 @@ def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progre
     return summary
 
 
+def compute_seconds(table: pd.DataFrame) -> float:
+    """The points' compute time, summed over every chunk (whichever invocation and worker ran it); chunks
+    written before points carried ``seconds`` count 0 (:func:`acceptance_text` says so)."""
+    return float(table["seconds"].fillna(0).sum()) if "seconds" in table else 0.0
+
+
 # ---------------------------------------------------------------- outputs
 def accepted(table: pd.DataFrame, accept: float) -> pd.DataFrame:
     """The points within the tolerance: the distance of the ``accept`` quantile (at least the 2 closest
@@ -364,10 +396,21 @@ def preset_text(settings: Settings, medians: dict[str, float]) -> str:
     posterior medians."""
     from omegaconf import OmegaConf
 
-    from .config import CONFIG_DIR
+    from .config import CONFIG_DIR, _deep_merge, _set, flatten, load_preset
 
     tree = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "scenario" / "timeline.yaml"), resolve=False)
     tree["name"] = "calibrated"
+    # the values the calibration ran with (--set, --quick's small world), as the validated config holds them
+    # (a date given to --set is its month number): the preset reproduces the calibrated world
+    base, fixed = flatten(settings.base()), []
+    for k, v in settings.overrides:
+        if k in ("network", "programme"):  # a preset of a group: its values
+            _deep_merge(tree, {k: copy.deepcopy(load_preset(k, str(v)))})
+        elif k in base:
+            _set(tree, k, base[k])
+        else:  # a whole domain profile (municipality.objectives_north)
+            _set(tree, k, dict(v))
+        fixed.append(f"{k}={v}")
     for k, v in priors.values(medians).items():
         sec, name = k.split(".")
         tree.setdefault(sec, {})[name] = round(v, 6) if isinstance(v, float) else v
@@ -376,6 +419,8 @@ def preset_text(settings: Settings, medians: dict[str, float]) -> str:
             "# c2c-sim-calibrate (ABC rejection against the field patterns; its report.md says how wide the\n"
             f"# posterior is). Written by c2c-sim-calibrate ({settings.samples} points, {settings.replications} "
             f"replications, accept {settings.accept:g}, seed {settings.seed}).\n")
+    if fixed:
+        head += f"# Fixed on the timeline for every point (--set / --quick), kept here: {', '.join(fixed)}.\n"
     return head + yaml.safe_dump({"name": "calibrated", **{k: v for k, v in tree.items() if k != "name"}},
                                  sort_keys=False)
 
@@ -399,11 +444,46 @@ def write_outputs(out: Path, settings: Settings, targets: Sequence[Target], tabl
     atomic_write_text(out / "report.md", report)
     summary = {"samples": len(table), "accepted": len(acc), "distance_threshold": float(acc.distance.max()),
                "defaults_distance": reference["distance"] if reference else None,
-               "seconds": round(seconds, 1), "targets": tt[["target", "posterior_inside", "prior_inside", "defaults"]]
+               "seconds": round(compute_seconds(table), 1), "wall_seconds": round(seconds, 1), "targets": tt[["target", "posterior_inside", "prior_inside", "defaults"]]
                .to_dict("records"), "medians": medians, "figures": [p.name for p in figures],
                "provenance": provenance(), "key": settings.key()}
     atomic_write_text(out / MARKER, json.dumps(summary, indent=1, default=str))
     return summary
+
+
+def acceptance_text(n_samples: int, n_accepted: int, accept: float, threshold: float) -> str:
+    """How the posterior sample was chosen, in words: the ``accept`` share closest to the targets, or, when
+    ties at the tolerance make more points accepted than that share, all the points at that distance."""
+    quantile = max(2, int(round(accept * n_samples)))
+    if n_accepted > quantile and threshold == 0:
+        return (f"all {n_accepted} points at distance 0 (every target reproduced; more than the {accept:.0%} "
+                f"quantile of {quantile} points, as ties are all accepted)")
+    if n_accepted > quantile:
+        return (f"the {n_accepted} points at distance at most {threshold:.3g} (more than the {accept:.0%} "
+                f"quantile of {quantile} points, as ties at the tolerance are all accepted)")
+    return f"the {n_accepted} points closest to the targets (the {accept:.0%} with the smallest distance, at most " \
+           f"{threshold:.3g})"
+
+
+WEAK_PRIOR_INSIDE = 0.9
+"""A target that more than this share of the prior points already meets barely constrains the posterior."""
+
+
+def constraint_notes(tt: pd.DataFrame) -> list[str]:
+    """Sentences on what the targets constrain, from their ``prior_inside`` (:func:`target_table`): those the
+    prior mostly meets already, and the target the scenario itself imposes (the 2017-03 terminations)."""
+    out = []
+    weak = [r for r in tt.to_dict("records") if r["prior_inside"] > WEAK_PRIOR_INSIDE]
+    if weak:
+        out.append("Barely constraining the posterior (more than " f"{WEAK_PRIOR_INSIDE:.0%} of the prior points "
+                   "already inside): " + ", ".join(f"{r['target']} ({r['prior_inside']:.1%} of the prior points "
+                                                   "inside)" for r in weak) + ".")
+    turkish = [r for r in tt.to_dict("records") if r["target"] == "turkish_end_2017"]
+    if turkish:
+        out.append(f"turkish_end_2017 ({turkish[0]['prior_inside']:.1%} of the prior points inside) is mostly imposed "
+                   "by the scenario: its 2017-03 terminations end the Dutch-Turkish partnerships in every point; "
+                   "the target only tests how many of them local support shields.")
+    return out
 
 
 def _fmt(x: float) -> str:
@@ -416,9 +496,12 @@ def report_text(settings: Settings, targets: Sequence[Target], table: pd.DataFra
              f"ABC rejection: {len(table)} points of a scrambled Sobol' sample over the priors (uniform over "
              f"the ranges of `c2c_sim.priors.UNCERTAIN`, seed {settings.seed}), each run on the 2000-2017 "
              f"history (`scenario=timeline`, caused outcomes) for {settings.replications} replications with "
-             f"common seeds; the {len(acc)} points closest to the targets (the {settings.accept:.0%} with the "
-             f"smallest distance, at most {acc.distance.max():.3g}) are the posterior sample. "
-             f"{seconds:.0f} s.", ""]
+             f"common seeds; {acceptance_text(len(table), len(acc), settings.accept, float(acc.distance.max()))} "
+             f"are the posterior sample. Computing time {compute_seconds(table):.0f} s, summed over every point "
+             f"(whichever worker and invocation ran it"
+             + ("; chunks from before points carried their time count 0" if "seconds" not in table
+                or table["seconds"].isna().any() else "")
+             + f"); this invocation took {seconds:.0f} s of wall time.", ""]
     if settings.overrides:
         lines += ["Fixed on the timeline: " + ", ".join(f"`{k}={v}`" for k, v in settings.overrides) + ".", ""]
     if settings.synthetic:
@@ -435,6 +518,7 @@ def report_text(settings: Settings, targets: Sequence[Target], table: pd.DataFra
                      f"{r['defaults']:.3g} | "
                      f"{r['posterior_median']:.3g} [{r['posterior_q05']:.3g}, {r['posterior_q95']:.3g}] | "
                      f"{r['posterior_inside']:.0%} ({r['prior_inside']:.0%}) | {r['source']} | {r['judgement']} |")
+    lines += [""] + constraint_notes(tt)
     missed = [r["target"] for r in tt.to_dict("records") if r["posterior_inside"] < 0.5]
     if reference is not None:
         off = [t.name for t in targets if not (t.lo <= reference[t.name] <= t.hi)]
@@ -471,8 +555,10 @@ def report_text(settings: Settings, targets: Sequence[Target], table: pd.DataFra
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="c2c-sim-calibrate", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="points of the prior sample")
-    ap.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS, help="replications per point")
+    ap.add_argument("--samples", type=int, default=None,
+                    help=f"points of the prior sample (default {DEFAULT_SAMPLES}; {QUICK['samples']} with --quick)")
+    ap.add_argument("--replications", type=int, default=None,
+                    help=f"replications per point (default {DEFAULT_REPLICATIONS}; {QUICK['replications']} with --quick)")
     ap.add_argument("--accept", type=float, default=DEFAULT_ACCEPT, help="share of points accepted")
     ap.add_argument("--seed", type=int, default=1, help="seed of the Sobol' sample")
     ap.add_argument("--param", action="append", default=None, metavar="KEY",
@@ -485,7 +571,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="targets made by the model at these values instead of the field (a recovery check)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder (resumed if it holds this run)")
     ap.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    ap.add_argument("--quick", action="store_true", help="a small calibration for tests (24 points, small world)")
+    ap.add_argument("--quick", action="store_true", help="a small calibration for tests (24 points, 3 replications, "
+                    "small world; an explicit --samples, --replications or --set wins)")
     return ap.parse_args(argv)
 
 
@@ -503,10 +590,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         overrides = _pairs(args.set, "--set")
-        samples, reps = args.samples, args.replications
+        samples = args.samples if args.samples is not None else QUICK["samples"] if args.quick else DEFAULT_SAMPLES
+        reps = args.replications if args.replications is not None else \
+            QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS
         if args.quick:
-            samples = QUICK["samples"] if args.samples == DEFAULT_SAMPLES else args.samples
-            reps = QUICK["replications"] if args.replications == DEFAULT_REPLICATIONS else args.replications
             overrides = tuple({**{k: v for k, v in QUICK.items() if "." in k}, **dict(overrides)}.items())
         settings = Settings(samples=samples, replications=reps, accept=args.accept, seed=args.seed,
                             params=tuple(args.param) if args.param else tuple(priors.UNCERTAIN),
@@ -514,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             synthetic=tuple((k, float(v)) for k, v in _pairs(args.synthetic, "--synthetic")))
         import os
 
-        workers = args.workers or os.cpu_count() or 1
+        workers = args.workers if args.workers is not None else os.cpu_count() or 1
         if workers < 1:
             raise CalibrationError(f"--workers {workers} must be at least 1")
         summary = run(settings, args.out, workers=workers)
@@ -522,7 +609,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"c2c-sim-calibrate: error: {exc}", file=sys.stderr)
         return 2
     print(f"c2c-sim-calibrate: {summary['accepted']} of {summary['samples']} points accepted "
-          f"(distance <= {summary['distance_threshold']:.3g}) in {summary['seconds']} s -> {args.out / 'report.md'}")
+          f"(distance <= {summary['distance_threshold']:.3g}); {summary['seconds']} s of computing in all, "
+          f"{summary['wall_seconds']} s wall time now -> {args.out / 'report.md'}")
     for t in summary["targets"]:
         print(f"   {t['target']:<24} inside the target: {t['posterior_inside']:.0%} of the posterior "
               f"({t['prior_inside']:.0%} of the prior)")

@@ -30,7 +30,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from .calendar import is_date, month_of, resolve_month
+from .calendar import is_date, label, month_number, resolve_month, resolve_paid_from
 from .resources import data_dir
 
 DOMAINS: tuple[str, ...] = (
@@ -66,7 +66,8 @@ def param(default: Any, lo: float | None = None, hi: float | None = None, *,
           choices: tuple | None = None, help: str = "", dated: str | None = None) -> Any:
     """A schema field with its allowed range; lists/dicts get a default factory. ``dated``: the field is a
     month and also takes a date ``YYYY-MM`` (:mod:`c2c_sim.calendar`): ``"on"`` the month itself,
-    ``"after"`` the month before it (a programme that starts paying in that month)."""
+    ``"after"`` the month before it (a programme that starts paying in that month; in YAML
+    ``${c2c.paid_from:YYYY-MM}``)."""
     meta = {"lo": lo, "hi": hi, "choices": choices, "help": help, "dated": dated}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
@@ -92,7 +93,8 @@ class WorldConfig:
     large_communities: int = param(0, 0, 500, help="Dutch-Moroccan partnerships (the first ones) whose Dutch city "
                                    "has a large community from its partner city, as Zeist (3,500 of 60,000 "
                                    "inhabitants of Moroccan origin) with Berkane; their migrants take part at "
-                                   "migrants.community_involvement")
+                                   "migrants.community_involvement. Capped at world.partnerships_morocco: a value "
+                                   "above it makes every Dutch-Moroccan partnership one, never a Dutch-Turkish one")
 
 
 @dataclass
@@ -455,12 +457,23 @@ def check_value(key: str, value: Any, f: dataclasses.Field | None = None) -> Any
 
 
 def _dated(key: str, value: str, f: dataclasses.Field) -> int:
-    """The month of a date ``YYYY-MM`` given for a month field (:mod:`c2c_sim.calendar`)."""
+    """The month of a date ``YYYY-MM`` given for a month field (:mod:`c2c_sim.calendar`): the month itself
+    (``dated="on"``) or the month before it (``"after"``: the date is the first paid month). A date outside
+    the field's dates (before 2000-01, or beyond its range) raises ConfigError naming the allowed dates."""
+    shift = 1 if f.metadata["dated"] == "after" else 0
+    first, last = max(int(f.metadata["lo"]) + shift, 1), int(f.metadata["hi"]) + shift  # months of allowed dates
+    what = " (the first paid month)" if shift else ""
+    latest = month_number("9999-12")  # the last date YYYY-MM can write
+    allowed = f"allowed dates{what} {label(first)} to {label(last)}" if last <= latest else \
+        f"allowed dates{what} from {label(first)} on"
     try:
-        month = month_of(value)
+        month = month_number(value)
     except ValueError as exc:
-        raise ConfigError(f"{key}={value!r}: {exc} ({_allowed(f)}, or a date YYYY-MM from 2000-01 on)") from None
-    return month - 1 if f.metadata["dated"] == "after" else month
+        raise ConfigError(f"{key}={value!r}: {exc} ({_allowed(f)}, or a date YYYY-MM: {allowed})") from None
+    if not first <= month <= last:
+        where = "before the calendar (month 1 is 2000-01)" if month < first else "beyond the field's range"
+        raise ConfigError(f"{key}={value!r} is a date {where}: {allowed}") from None
+    return month - shift
 
 
 def _whole(key: str, value: Any, f: dataclasses.Field, bad: ConfigError) -> int:
@@ -710,12 +723,16 @@ def budget_per_year_for_total(total: float, duration: int, pattern: str = "conti
 
 
 def register_resolvers() -> None:
-    """OmegaConf resolvers usable in configs: ``c2c.per_year`` (see :func:`budget_per_year_for_total`) and
-    ``c2c.month`` (``${c2c.month:2011-01}`` is 133, :func:`c2c_sim.calendar.month_of`)."""
+    """OmegaConf resolvers usable in configs: ``c2c.per_year`` (see :func:`budget_per_year_for_total`),
+    ``c2c.month`` (``${c2c.month:2011-01}`` is 133, :func:`c2c_sim.calendar.resolve_month`) and, for the
+    ``dated="after"`` fields ``programme.start`` and ``programme.successor_start``, ``c2c.paid_from``
+    (``${c2c.paid_from:2012-01}`` is 144: the date is the first paid month, as on the command line)."""
     if not OmegaConf.has_resolver("c2c.per_year"):
         OmegaConf.register_new_resolver("c2c.per_year", budget_per_year_for_total)
     if not OmegaConf.has_resolver("c2c.month"):
         OmegaConf.register_new_resolver("c2c.month", resolve_month)
+    if not OmegaConf.has_resolver("c2c.paid_from"):
+        OmegaConf.register_new_resolver("c2c.paid_from", resolve_paid_from)
 
 
 register_resolvers()

@@ -40,11 +40,19 @@ def replication_seeds(base_seed: int, n: int) -> list[int]:
 
 
 def programme_end(cfg: Config) -> int:
-    """The last month that can receive programme money (0 without a programme); a funding cut in
-    month ``c`` makes it ``c - 1``."""
-    end = cfg.programme.start + cfg.programme.duration if cfg.programme.budget_per_year > 0 else 0
+    """The last month that can receive programme money (0 without a programme), the successor's included:
+    the first programme ends at ``start + duration``, or at ``c - 1`` with a funding cut in month ``c``;
+    a successor programme (``programme.successor_start`` >= 0, its own programme whatever the cut) paying
+    after it moves the end to ``successor_start + successor_duration``. So ``activity_after_programme``
+    counts only the months after all programme money, not the successor's months."""
+    p = cfg.programme
+    if p.budget_per_year <= 0:
+        return 0
+    end = p.start + p.duration
     if cfg.shocks.funding_cut_month >= 0:
         end = min(end, cfg.shocks.funding_cut_month - 1)
+    if p.successor_start >= 0 and p.successor_duration > 0 and p.successor_budget > 0:
+        end = max(end, p.successor_start + p.successor_duration)
     return max(end, 0)
 
 

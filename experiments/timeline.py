@@ -19,7 +19,9 @@ replications each, 216 months to December 2017, the ``scenario`` preset swept:
 * ``timeline_migrants``: the history as it happened with migrant-inclusive partnerships (R7: the
   ``migrant_inclusive`` preset's involvement, outreach and facilitators).
 
-Each counterfactual changes only what its file says (a test checks the differences). Outcomes are
+No cell runs at the default scenario: the ``scenario`` preset is what is swept, so each cell is its
+file's values and only what the file does not set is at the defaults. Each counterfactual changes only
+what its file says (a test checks the differences). Outcomes are
 read in December 2017, caused by the partnerships (``caused: true``: each replication minus its twin
 without partnership activity): learning of partnered North and South (``learning_caused_*``),
 institutionalised knowledge, practices adopted, and partnerships alive; and whether the
@@ -33,8 +35,9 @@ and what leaves with turnover between 2011 and 2017, on the intake limit of a mo
 
 Comparisons and verdicts (paired by replication; the verdict rule of :mod:`c2c_sim.stats`,
 Holm-adjusted across the experiment): each counterfactual against the history, on learning (North
-and South, both must hold), institutional knowledge and partnerships alive. The figure shows learning,
-exchange activity and partnerships alive over calendar time with the events marked.
+and South, both must hold), institutional knowledge and partnerships alive. The figure shows learning
+(the mean of North and South), exchange activity (a centred 12-month moving mean) and partnerships alive
+over calendar time with the events marked.
 """
 
 from __future__ import annotations
@@ -60,8 +63,11 @@ DESIGN = """The 2000-2017 history as it happened (partnerships from 2000, LOGO S
 zero from 2011-01, the successor 2012-2016 with 35 % less budget and no co-financing of Dutch
 initiatives, Dutch-Turkish partnerships terminated in March 2017, a Zeist-Berkane-like pair) against
 three counterfactuals: no 2011 cut, a long-term coherent programme with a learning strategy from 2000,
-and migrant-inclusive partnerships. Outcomes in December 2017, caused by the partnerships (run minus
-its twin without partnership activity)."""
+and migrant-inclusive partnerships. The swept parameter is the scenario itself: each cell is its
+scenario preset (configs/scenario/timeline*.yaml), and only what that file does not set is at the
+defaults, so "everything else at the default scenario" below means everything outside the cell's
+scenario file. Outcomes in December 2017, caused by the partnerships (run minus its twin without
+partnership activity)."""
 TABLES = ("summary", "series", "partnerships")
 QUICK = ["months=2017-12", "world.staff_per_municipality=4", "world.migrants_per_city=10"]
 
@@ -149,7 +155,7 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
     P = int(data.config["world"]["partnerships_morocco"]) + int(data.config["world"]["partnerships_turkey"])
     series["learning_caused"] = 0.5 * (series["learning_caused_north"] + series["learning_caused_south"])
     series["events_per_partnership"] = series["exchange_events"] / max(P, 1)
-    panels = {"learning_caused": "learning caused (North, South)",
+    panels = {"learning_caused": "learning caused (mean of North and South)",
               "events_per_partnership": "exchanges a month per partnership",
               "partnerships_alive": f"partnerships alive (of {P})"}
     fig, axes = plotting.panels(len(panels), ncols=3, height=2.2)
@@ -157,9 +163,10 @@ def figure(data: Data, analysis: Analysis, stem: Path) -> list[Path]:
     for ax, letter, (col, ylabel) in zip(axes, "abc", panels.items()):
         for j, sc in enumerate(order):
             part = series[series["scenario"] == sc]
-            if col == "events_per_partnership":  # a year's moving mean: monthly counts are noisy
-                part = part.sort_values(["replication", "month"]).copy()
-                part[col] = part.groupby("replication")[col].transform(lambda x: x.rolling(12, 1).mean())
+            if col == "events_per_partnership":  # a centred year's moving mean: monthly counts are noisy
+                part = part.sort_values(["replication", "month"]).copy()  # (centred: a drop shows in its month)
+                part[col] = part.groupby("replication")[col].transform(
+                    lambda x: x.rolling(12, min_periods=1, center=True).mean())
             plotting.band_plot(ax, part, "date", col, LABELS[sc], plotting.PALETTE[j % len(plotting.PALETTE)])
         for d in EVENTS:
             if calendar.month_of(d) <= data.months:

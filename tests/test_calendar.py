@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from c2c_sim import calendar, rules
-from c2c_sim.config import DATED, Config, ConfigError, flatten, make_config
+from c2c_sim.config import DATED, Config, ConfigError, check_value, flatten, make_config
 from c2c_sim.runner import run_replications
 from c2c_sim.state import params_from_config
 from c2c_sim.world import Kind, build_world
@@ -47,12 +47,53 @@ def test_month_parameters_take_dates():
                           "shocks.termination_month", "shocks.support_cut_month"}
     with pytest.raises(ConfigError, match=r"shocks.funding_cut_month='2011-13'.*YYYY-MM"):
         make_config({"shocks.funding_cut_month": "2011-13"})
-    with pytest.raises(ConfigError, match="before the calendar"):
+    with pytest.raises(ConfigError, match="before the calendar.*2000-01"):
         make_config({"shocks.termination_month": "1990-01"})
     with pytest.raises(ConfigError, match="wrong type"):
         make_config({"trust.initial": "2011-01"})  # only month parameters take dates
     with pytest.raises(ConfigError, match="wrong type"):
         make_config({"world.staff_per_municipality": "2011-01"})
+
+
+@pytest.mark.parametrize("key", sorted(DATED))
+def test_a_date_before_2000_is_refused_naming_the_field_and_the_dates(key):
+    """1999-12 (month 0) is no date of any month parameter: not 'none' (-1) for successor_start, not month 0
+    for a shock, and the error names the field, the date and the allowed dates."""
+    for bad in ("1999-12", "1999-11", "1950-06"):
+        with pytest.raises(ConfigError) as err:
+            make_config({key: bad})
+        msg = str(err.value)
+        assert msg.startswith(f"{key}='{bad}'") and "before the calendar" in msg and "allowed dates" in msg, msg
+        assert "from 2000-01 on" in msg, msg
+    make_config({key: "2000-01"})  # the first date is fine for every one
+
+
+def test_a_date_means_the_same_in_yaml_and_on_the_command_line(tmp_path):
+    """The timeline's successor pays from 2012-01: its YAML (${c2c.paid_from:2012-01}) gives the value the
+    date 2012-01 gives on the command line and in Python, and the programme pays from that month."""
+    from omegaconf import OmegaConf
+
+    yaml_cfg = make_config(scenario="timeline")
+    py_cfg = make_config({"scenario": "timeline", "programme.successor_start": "2012-01",
+                          "programme.start": "2000-01"})
+    assert yaml_cfg.programme.successor_start == py_cfg.programme.successor_start == 144
+    assert yaml_cfg.programme.start == py_cfg.programme.start == 0
+    # any date: both resolvers against check_value (what the CLI applies to an override)
+    for d in ("2000-01", "2011-01", "2012-01", "2017-03"):
+        node = OmegaConf.create({"a": f"${{c2c.paid_from:{d}}}", "m": f"${{c2c.month:{d}}}"})
+        for key in ("programme.start", "programme.successor_start"):
+            assert node.a == check_value(key, d)
+        for key in ("shocks.funding_cut_month", "shocks.termination_month", "months"):
+            assert node.m == check_value(key, d)
+    prm = params_from_config(yaml_cfg)
+    assert rules.programme_budget(prm, calendar.month_of("2011-12")) == 0
+    assert rules.programme_budget(prm, calendar.month_of("2012-01")) > 0  # the first paid month is the date
+    with pytest.raises(Exception, match="before the calendar"):
+        OmegaConf.to_container(OmegaConf.create({"a": "${c2c.paid_from:1999-12}"}), resolve=True)
+    res = subprocess.run(["c2c-sim", "--cfg", "job", "scenario=timeline", "programme.successor_start=2012-01"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "successor_start: 144\n" in res.stdout
 
 
 def test_command_line_writes_a_date_as_its_month(tmp_path):
@@ -90,6 +131,25 @@ def test_timeline_has_the_events_on_their_dates():
     # the other calendar presets: the 2011 cut in 2011, March 2017 in 2017
     assert make_config(scenario="budget_cut_2011").shocks.funding_cut_month == 133
     assert make_config(scenario="diplomatic_shock").shocks.termination_month == 207
+
+
+def test_the_programme_ends_with_its_successor():
+    """activity_after_programme reads the months after all programme money: in the timeline that is after the
+    successor (2016-12), not after the 2011 cut; every month after the end is unpaid, the end itself paid."""
+    from c2c_sim.runner import programme_end
+
+    for params, want in (({"scenario": "timeline"}, "2016-12"), ({"scenario": "timeline_no_cut"}, "2016-12"),
+                         ({"scenario": "budget_cut_2011"}, "2010-12"),
+                         ({"scenario": "timeline", "programme.successor_budget": 0.0}, "2010-12"),
+                         ({"programme.duration": 48, "shocks.funding_cut_month": 24,
+                           "programme.successor_start": 30, "programme.successor_duration": 12}, "2003-06")):
+        cfg = make_config({**params, "months": "2017-12"})
+        end = programme_end(cfg)
+        assert calendar.label(end) == want, params
+        prm = params_from_config(cfg)
+        assert rules.programme_budget(prm, end) > 0
+        assert all(rules.programme_budget(prm, t) == 0 for t in range(end + 1, cfg.months + 1)), params
+    assert programme_end(make_config(programme="none")) == 0
 
 
 COUNTERFACTUAL_CHANGES = {
