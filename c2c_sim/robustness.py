@@ -384,7 +384,8 @@ def headline(summary: dict, worlds: str) -> str:
 def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progress: bool = True,
         log: Callable[[str], None] = print) -> dict:
     """Run (or resume) the robustness map of one experiment into ``out``; returns the summary (DONE.json)."""
-    from . import compiled
+    import importlib  # not "from . import compiled": this module is no model source (compiled.model_sources)
+
     from .experiment import load, results_root
 
     t0 = time.perf_counter()
@@ -395,7 +396,7 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
     configs = cell_configs(settings, contrast)
     keys = sampled_keys(configs, contrast)
     worlds = worlds_table(settings, keys)
-    extra = {"sources": compiled.SOURCES, "cells": {n: flatten(c[1]) for n, c in configs.items()},
+    extra = {"sources": importlib.import_module(f"{__package__}.compiled").SOURCES, "cells": {n: flatten(c[1]) for n, c in configs.items()},
              "contrast": contrast.describe(), "outcomes": contrast.outcomes, "keys": keys,
              "module": hashlib.sha256(Path(exp.module.__file__).read_bytes()).hexdigest()[:16],
              "robustness": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-ema = pytest.importorskip("ema_workbench", reason="EMA Workbench is in the test extra: pip install -e '.[test]'")
+ema = pytest.importorskip("ema_workbench", reason="EMA Workbench is a dependency: pip install -e .")
 
 import c2c_sim  # noqa: E402
 from c2c_sim import ConfigError, make_config  # noqa: E402
