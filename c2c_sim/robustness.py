@@ -145,8 +145,14 @@ class Settings:
         return dataclasses.replace(self, worlds="calibrated" if found else "prior")
 
     def key(self, extra: dict) -> str:
-        d = {**dataclasses.asdict(self), **extra}
+        """Hash of everything that changes the worlds' effects: the settings (not where the calibration lies:
+        its accepted sets enter through ``extra``'s hash of the worlds), the cells, the sources."""
+        d = {**self.recorded(), **extra}
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+    def recorded(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "calibration"}
 
 
 def check(settings: Settings) -> Settings:
@@ -410,13 +416,13 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
         except json.JSONDecodeError:
             raise RobustnessError(f"'{meta_path}' is corrupt: delete the folder {out} or use another --out") from None
         if old.get("key") != key:
-            mine = {**dataclasses.asdict(settings), **extra}
+            mine = {**settings.recorded(), **extra}
             diff = [k for k, v in mine.items() if json.dumps(old.get("settings", {}).get(k), default=str)
                     != json.dumps(v, default=str)]
             raise RobustnessError(f"'{out}' holds another robustness run (differs in: {', '.join(diff) or 'key'}): "
                                   f"use another --out, or delete it to start again")
     else:
-        atomic_write_text(meta_path, json.dumps({"key": key, "settings": {**dataclasses.asdict(settings), **extra}},
+        atomic_write_text(meta_path, json.dumps({"key": key, "settings": {**settings.recorded(), **extra}},
                                                 indent=1, default=str))
     (out / MARKER).unlink(missing_ok=True)
     chunks = out / "chunks"
