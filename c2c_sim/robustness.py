@@ -70,9 +70,12 @@ CHUNK = 8
 QUICK = {"samples": 16, "replications": 3}
 QUICK_OVERRIDES = ("world.staff_per_municipality=4", "world.migrants_per_city=10")
 DENSITY = 0.8
-"""PRIM: the box reported is, on the peeling trajectory, the one with the best balance of coverage and
+MAX_DIMS = 3
+"""PRIM: the box reported is, on the peeling trajectory, among the boxes that restrict at most
+``MAX_DIMS`` parameters (a region a reader can name), the one with the best balance of coverage and
 density (their harmonic mean) among those whose density (the share of its worlds where the claim fails)
-reaches this; when none does, the best balanced of all."""
+reaches ``DENSITY`` and halves the gap between the share of all worlds that fail and 1; when none does, the densest of them, reported as *no clear region*: the failures
+are spread over the parameter space."""
 BOOTSTRAP = {"method": "percentile", "n_resamples": 999, "seed": 0}
 """Each world's interval (only to say whether it holds clearly): a percentile bootstrap, seeded."""
 
@@ -301,9 +304,14 @@ def flip_box(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> di
         box = prim.Prim(xf, fails, **kw).find_box()
         traj = box.peeling_trajectory.copy()
         traj["balance"] = 2 * traj["coverage"] * traj["density"] / (traj["coverage"] + traj["density"])
-        good = traj[traj["density"] >= density]
-        pick = (good if len(good) else traj).sort_values(["balance", "coverage", "id"],
-                                                         ascending=[False, False, True]).iloc[0]
+        small = traj[(traj["res_dim"] >= 1) & (traj["res_dim"] <= MAX_DIMS)]
+        if small.empty:
+            return None
+        base = float(fails.mean())  # a box must at least halve the gap between the base rate and 1
+        good = small[small["density"] >= max(density, base + (1 - base) / 2)]
+        clear = len(good) > 0
+        pick = (good.sort_values(["balance", "coverage", "id"], ascending=[False, False, True]) if clear else
+                small.sort_values(["density", "coverage", "id"], ascending=[False, False, True])).iloc[0]
         box.select(int(pick["id"]))
         lim = box.box_lim
     limits = {}
@@ -317,7 +325,8 @@ def flip_box(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> di
         inside &= (xf[k] >= lo).to_numpy() if lo is not None else True
         inside &= (xf[k] <= hi).to_numpy() if hi is not None else True
     return {"limits": limits, "coverage": float(pick["coverage"]), "density": float(pick["density"]),
-            "mass": float(pick["mass"]), "worlds": int(inside.sum())}
+            "mass": float(pick["mass"]), "worlds": int(inside.sum()), "clear": bool(clear),
+            "base": float(fails.mean())}
 
 
 def box_text(box: dict | None, digits: int = 3) -> str:
@@ -380,10 +389,10 @@ def headline(summary: dict, worlds: str) -> str:
         return s + "; fails in none"
     if summary["holds"] == 0:
         return s
-    if summary["box_text"]:
-        b = summary["box"]
+    b = summary["box"]
+    if b and b["clear"] and summary["box_text"]:
         return s + f"; fails mostly when {summary['box_text']} ({b['density']:.0%} of the worlds there fail)"
-    return s
+    return s + f"; its failures are spread (no region of at most {MAX_DIMS} parameters where most worlds fail)"
 
 
 # ---------------------------------------------------------------- running
@@ -405,7 +414,8 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
     extra = {"sources": importlib.import_module(f"{__package__}.compiled").SOURCES, "cells": {n: flatten(c[1]) for n, c in configs.items()},
              "contrast": contrast.describe(), "outcomes": contrast.outcomes, "keys": keys,
              "module": hashlib.sha256(Path(exp.module.__file__).read_bytes()).hexdigest()[:16],
-             "robustness": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
+             "robustness": hashlib.sha256((inspect.getsource(evaluate) + inspect.getsource(judge)
+                                           + Path(stats.__file__).read_text()).encode()).hexdigest()[:16],
              "worlds_hash": hashlib.sha256(pd.util.hash_pandas_object(worlds, index=False).values.tobytes())
              .hexdigest()[:16]}
     key = settings.key(extra)
@@ -497,10 +507,16 @@ def section(summary: dict, link: str = "") -> list[str]:
              f"and the effect is reversed (beyond the bar the other way) in {summary['reversed']:.0%}. The median "
              f"effect is {summary['median_size']:.2g} bars."]
     b = summary.get("box")
-    if b:
-        lines += ["", f"Where it fails (PRIM on the failing worlds): {summary['box_text'] or 'no restriction'}: "
-                  f"coverage {b['coverage']:.0%} (of the failing worlds inside the box), density {b['density']:.0%} "
-                  f"(of the {b['worlds']} worlds inside that fail)."]
+    if b and b["clear"]:
+        lines += ["", f"Where it fails (PRIM on the failing worlds, boxes of at most {MAX_DIMS} parameters): "
+                  f"{summary['box_text']}: coverage {b['coverage']:.0%} (of the failing worlds inside the box), "
+                  f"density {b['density']:.0%} (of the {b['worlds']} worlds inside that fail; {b['base']:.0%} of "
+                  f"all worlds fail)."]
+    elif 0 < summary["holds"] < summary["worlds"]:
+        lines += ["", f"No clear region where it fails: PRIM finds no box of at most {MAX_DIMS} parameters in "
+                  f"which {DENSITY:.0%} of the worlds fail, at least halfway from the share of all worlds that "
+                  f"fail to 100 %" + (f" (the densest: {summary['box_text']}, density {b['density']:.0%} against "
+                                      f"{b['base']:.0%} overall, coverage {b['coverage']:.0%})." if b else ".")]
     if summary.get("pawn"):
         lines += ["", "What decides the effect (PAWN index of the effect in bars, SALib; median over slices, "
                   "0: no influence):", "", "| parameter | PAWN (median) | min | max |", "|---|---|---|---|"]

@@ -51,6 +51,15 @@ def test_prim_puts_a_box_around_a_planted_flip():
     assert f"{PLANTED} <= " in s["box_text"] and "fails mostly when" in R.headline(s, "prior")
 
 
+def test_failures_that_no_parameter_explains_give_no_clear_region():
+    """Worlds failing at random (40 %, whatever their parameters): PRIM finds no box where most fail."""
+    t = planted_worlds()
+    t["holds"] = np.random.default_rng(8).random(len(t)) > 0.4
+    s = R.summarise(t, KEYS)
+    assert s["box"] is None or not s["box"]["clear"], s["box"]
+    assert "its failures are spread" in R.headline(s, "prior")
+
+
 def test_no_box_when_the_claim_never_fails():
     t = planted_worlds()
     t["holds"] = True
