@@ -534,7 +534,7 @@ def robustness(worlds: pd.DataFrame, top: Sequence[str], limits: dict, path_stem
     """A robustness map: (a) the effect in units of its bar in each world (``size``; 1 is the bar),
     worlds where the claim holds and where it fails; (b) the worlds over the two parameters in ``top``
     (the most influential), holding and failing, with the PRIM box's limits on those two (``limits``:
-    parameter -> (lo or None, hi or None))."""
+    parameter -> (lo or None, hi or None); empty when there is no clear box)."""
     fig, axes = panels(2, ncols=2, height=2.3)
     size = worlds["size"].to_numpy(float)
     ok = worlds["holds"].to_numpy(bool)
@@ -548,7 +548,7 @@ def robustness(worlds: pd.DataFrame, top: Sequence[str], limits: dict, path_stem
     ax.axvline(0.0, color="0.6", linewidth=0.6)
     ax.set_xlabel("effect in units of its smallest effect of interest")
     ax.set_ylabel("worlds")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="upper right")
     panel_label(ax, "a")
     ax = axes[1]
     if len(top) >= 2:
@@ -568,7 +568,7 @@ def robustness(worlds: pd.DataFrame, top: Sequence[str], limits: dict, path_stem
             ax.add_patch(rect)
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, markerscale=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         ax.set_axis_off()
     panel_label(ax, "b")

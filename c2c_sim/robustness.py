@@ -298,7 +298,10 @@ def flip_box(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> di
     from ema_workbench.analysis import prim
 
     xf = x.astype(float).reset_index(drop=True)
-    kw = {"threshold": density} if "threshold" in inspect.signature(prim.Prim.__init__).parameters else {}
+    # EMA 2.5 discards the whole peeling trajectory when its last box misses ``threshold``: give it the
+    # base rate, which the first box meets, and choose the box on the trajectory here (3.0 has no threshold)
+    kw = {"threshold": float(fails.mean())} if "threshold" in inspect.signature(prim.Prim.__init__).parameters \
+        else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         box = prim.Prim(xf, fails, **kw).find_box()
@@ -307,7 +310,7 @@ def flip_box(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> di
         small = traj[(traj["res_dim"] >= 1) & (traj["res_dim"] <= MAX_DIMS)]
         if small.empty:
             return None
-        base = float(fails.mean())  # a box must at least halve the gap between the base rate and 1
+        base = float(fails.mean())  # a clear box also halves the gap between the base rate and 1
         good = small[small["density"] >= max(density, base + (1 - base) / 2)]
         clear = len(good) > 0
         pick = (good.sort_values(["balance", "coverage", "id"], ascending=[False, False, True]) if clear else
@@ -374,7 +377,14 @@ def summarise(table: pd.DataFrame, keys: Sequence[str]) -> dict:
     x = table[list(keys)]
     box = flip_box(x, ~table["holds"].to_numpy(bool))
     ind = pawn(x, table["size"].to_numpy(float))
-    return {"worlds": n, "holds": k, "share": p, "lo": lo, "hi": hi,
+    along = None
+    if len(ind) and 0 < k < n:  # the claim's share in the quarters of the worlds along the most influential one
+        top = ind["parameter"].iloc[0]
+        q = table[top].rank(method="first") / n
+        along = {"parameter": top, "low": float(table.loc[q <= 0.25, "holds"].mean()),
+                 "high": float(table.loc[q > 0.75, "holds"].mean()),
+                 "low_upto": float(table.loc[q <= 0.25, top].max()), "high_from": float(table.loc[q > 0.75, top].min())}
+    return {"worlds": n, "holds": k, "share": p, "lo": lo, "hi": hi, "along": along,
             "clearly": float(table["clearly"].mean()), "reversed": float(table["reversed"].mean()),
             "median_size": float(np.nanmedian(table["size"])), "box": box, "box_text": box_text(box),
             "pawn": ind.head(8).to_dict("records")}
@@ -392,7 +402,12 @@ def headline(summary: dict, worlds: str) -> str:
     b = summary["box"]
     if b and b["clear"] and summary["box_text"]:
         return s + f"; fails mostly when {summary['box_text']} ({b['density']:.0%} of the worlds there fail)"
-    return s + f"; its failures are spread (no region of at most {MAX_DIMS} parameters where most worlds fail)"
+    s += f"; no region of at most {MAX_DIMS} parameters where most worlds fail"
+    a = summary.get("along")
+    if a:
+        s += (f"; it holds in {a['low']:.0%} of the quarter of worlds with the lowest {a['parameter']} (up to "
+              f"{a['low_upto']:.3g}) and {a['high']:.0%} of those with the highest (from {a['high_from']:.3g})")
+    return s
 
 
 # ---------------------------------------------------------------- running
@@ -537,7 +552,7 @@ def write_outputs(out: Path, table: pd.DataFrame, summary: dict, keys: Sequence[
         columns=["parameter", "lo", "hi"]).to_csv(index=False))
     atomic_write_text(out / "pawn.csv", pd.DataFrame(summary["pawn"]).to_csv(index=False))
     top = [r["parameter"] for r in summary["pawn"][:2]] or list(keys)[:2]
-    figures = plotting.robustness(table, top, box["limits"], out / "robustness",
+    figures = plotting.robustness(table, top, box["limits"] if box.get("clear") else {}, out / "robustness",
                                   title=summary["question"])
     lines = [f"# Robustness: {summary['experiment']}", "", *section(summary), "",
              f"![robustness]({figures[-1].name})", "",
