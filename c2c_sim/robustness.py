@@ -11,24 +11,28 @@ parameters (:data:`c2c_sim.priors.UNCERTAIN`):
    (the default): calibrated when a calibration is found, else prior, and the report says which.
    Parameters the contrast itself sets (its levels, and anything that differs between its two cells)
    are not sampled.
-2. **The paired effect in each world.** The experiment's main contrast (``ROBUSTNESS`` in its module:
-   the question, the treatment and control cells, the outcomes and the expected direction) is run in
-   every world for ``--replications`` replications, both cells with the same seeds (common random
-   numbers) and every world with the same seeds, so worlds differ by their parameters, not their luck.
-   The effect on each outcome is the mean paired difference, and its *size in bars* is
-   ``expected * effect / bar`` with the outcome's smallest effect of interest
-   (:func:`c2c_sim.stats.sesoi`, the experiments' verdict rule). The claim **holds in a world** when
-   every outcome's effect is beyond its bar in the expected direction (size in bars above 1); the
-   world's bootstrap interval also says whether it holds *clearly* (the interval beyond the bar).
+2. **The verdict's effects in each world.** The experiment's main verdict (``ROBUSTNESS`` in its
+   module: the question, the effects the verdict reads as treatment and control cells, the outcomes and
+   the expected direction) is run in every world for ``--replications`` replications, every cell with
+   the same seeds (common random numbers) and every world with the same seeds, so worlds differ by their
+   parameters, not their luck. Each effect is the mean paired difference with its bootstrap interval,
+   and its *size in bars* is ``expected * effect / bar`` with the outcome's smallest effect of interest
+   (:func:`c2c_sim.stats.sesoi`). The claim **holds in a world** as the verdict rule would call it
+   *supported* there: every effect beyond its bar in the expected direction, one-sided p under
+   ``stats.ALPHA`` (not adjusted). *Undecided*: every point estimate beyond its bar, some interval not;
+   *reversed*: some effect beyond its bar the other way.
 3. **Share of worlds.** The share where the claim holds, with a Wilson 95 % interval
-   (``scipy.stats.binomtest``); the share where it holds clearly and where the effect is reversed.
-4. **Where it flips.** PRIM (``ema_workbench.analysis.prim``) on the worlds where the claim fails: the
-   box of parameter ranges that holds most of them (coverage: the share of failing worlds inside; density:
-   the share of worlds inside that fail).
-5. **What decides the effect.** PAWN indices (``SALib.analyze.pawn``, moment-independent, computed on
-   any sample) of the effect's size in bars on each sampled parameter. With calibrated worlds the
-   parameters are correlated (the posterior ties them), so an index says how much the effect changes
-   along a parameter in these worlds, not its effect alone.
+   (``scipy.stats.binomtest``); the shares undecided and reversed.
+4. **What decides the effect.** PAWN indices (``SALib.analyze.pawn``, moment-independent, computed on
+   any sample) of the smallest effect in bars on each sampled parameter, against a noise floor: the
+   largest index of random columns no run reads. With calibrated worlds the parameters are correlated
+   (the posterior ties them), so an index says how much the effect changes along a parameter in these
+   worlds, not its effect alone.
+5. **Where it flips.** PRIM (``ema_workbench.analysis.prim``) over the (at most three) parameters above
+   the noise floor, on the worlds where the claim fails: the box that holds most of them (coverage: the
+   share of failing worlds inside; density: the share of worlds inside that fail), reported as a region
+   only when most worlds inside fail (:data:`MIN_WORLDS`); and the share where the claim holds in the
+   lowest and highest quarter of worlds along the most influential parameter.
 
 Outputs under ``<results>/<experiment>/robustness`` (``--out``): ``worlds.parquet`` (one row per
 world: its parameters, effects, bars, sizes in bars, holds), ``prim.csv`` (the box), ``pawn.csv``,
@@ -51,7 +55,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,62 +75,88 @@ QUICK = {"samples": 16, "replications": 3}
 QUICK_OVERRIDES = ("world.staff_per_municipality=4", "world.migrants_per_city=10")
 DENSITY = 0.8
 MAX_DIMS = 3
-"""PRIM: the box reported is, on the peeling trajectory, among the boxes that restrict at most
-``MAX_DIMS`` parameters (a region a reader can name), the one with the best balance of coverage and
-density (their harmonic mean) among those whose density (the share of its worlds where the claim fails)
-reaches ``DENSITY`` and halves the gap between the share of all worlds that fail and 1; when none does, the densest of them, reported as *no clear region*: the failures
-are spread over the parameter space."""
+MIN_WORLDS = 10
+"""PRIM runs on the (at most) ``MAX_DIMS`` parameters whose PAWN index stands above the noise floor (a
+region a reader can name). The box reported is, on its peeling trajectory, the one with the best balance
+of coverage and density (their harmonic mean) among those holding at least ``MIN_WORLDS`` worlds whose
+density (the share of its worlds where the claim fails) reaches ``DENSITY`` and is at least halfway from
+the share of all worlds that fail to 1: a *clear region*. When none is, the densest box is reported as
+*no clear region*."""
+DUMMIES = 3
+"""PAWN's noise floor: the largest index of this many random columns that no run reads."""
 BOOTSTRAP = {"method": "percentile", "n_resamples": 999, "seed": 0}
-"""Each world's interval (only to say whether it holds clearly): a percentile bootstrap, seeded."""
+"""Each world's bootstrap of its paired differences: a percentile bootstrap, seeded."""
 
 
 class RobustnessError(RuntimeError):
     """Bad settings, an experiment without a main contrast, or a results folder that holds another run."""
 
 
+def _one_line(exc: BaseException | str) -> str:
+    return " ".join(str(exc).split())
+
+
 # ---------------------------------------------------------------- the contrast an experiment declares
 @dataclass(frozen=True)
+class Effect:
+    """One effect of a verdict: a treatment cell against a control cell (swept key -> level)."""
+
+    label: str
+    treatment: dict
+    control: dict
+
+
+@dataclass(frozen=True)
 class Contrast:
-    """An experiment's main contrast (its module's ``ROBUSTNESS``)."""
+    """An experiment's main verdict as its module's ``ROBUSTNESS`` declares it: the effects the verdict
+    reads (every one must hold, as for ``supported``), on every outcome named."""
 
     question: str
-    treatment: dict  # swept key -> level of the treatment cell
-    control: dict  # swept key -> level of the control cell
-    outcomes: tuple[str, ...]  # every one must clear its bar for the claim to hold
+    effects: tuple[Effect, ...]
+    outcomes: tuple[str, ...]
     expected: int = 1  # +1: the claim expects an increase, -1 a decrease
-    fixed: dict = field(default_factory=dict)  # other swept keys' levels (default: the preset's value)
     table: Callable | None = None  # Data -> per-replication table of the outcomes (default: the summary)
     tables: tuple[str, ...] = ("summary",)  # tables the runs must keep for ``table``
 
-    def cells(self) -> dict[str, list[str]]:
-        """Hydra overrides of each cell."""
-        fixed = [f"{k}={v}" for k, v in self.fixed.items()]
-        return {name: [*fixed, *(f"{k}={_hydra(v)}" for k, v in cell.items())]
-                for name, cell in (("treatment", self.treatment), ("control", self.control))}
+    def cells(self) -> list[dict]:
+        """The distinct cells of the effects, in order."""
+        out: list[dict] = []
+        for e in self.effects:
+            for c in (e.treatment, e.control):
+                if c not in out:
+                    out.append(c)
+        return out
+
+    def keys(self) -> list[str]:
+        return list(dict.fromkeys(k for c in self.cells() for k in c))
 
     def describe(self) -> str:
         def cell(d):
             return ", ".join(f"{k}={v}" for k, v in d.items())
-        fixed = f"; {cell(self.fixed)} in both" if self.fixed else ""
-        return f"{cell(self.treatment)} against {cell(self.control)}{fixed}"
+        return "; ".join(f"{cell(e.treatment)} against {cell(e.control)}" for e in self.effects)
 
 
-def _hydra(v) -> str:
-    if isinstance(v, bool):
-        return str(v).lower()
-    return str(v)
+def overrides_of(cell: dict) -> list[str]:
+    return [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in cell.items()]
 
 
 def contrast_of(exp) -> Contrast:
-    """The main contrast declared by an experiment's module (``ROBUSTNESS``)."""
+    """The main verdict's effects declared by an experiment's module (``ROBUSTNESS``)."""
     spec = getattr(exp.module, "ROBUSTNESS", None)
     if not spec:
         raise RobustnessError(f"experiment '{exp.id}' declares no main contrast (ROBUSTNESS in "
                               f"experiments/{exp.id}.py)")
     spec = dict(spec)
+    spec["effects"] = tuple(Effect(e.get("label", f"effect {i + 1}"), dict(e["treatment"]), dict(e["control"]))
+                            for i, e in enumerate(spec["effects"]))
     spec["outcomes"] = tuple(spec["outcomes"])
     spec["tables"] = tuple(dict.fromkeys(("summary", *spec.get("tables", ()))))
-    return Contrast(**spec)
+    c = Contrast(**spec)
+    keys = set(c.keys())
+    if any(set(cell) != keys for cell in c.cells()):
+        raise RobustnessError(f"experiments/{exp.id}.py: every cell of ROBUSTNESS must set the same keys "
+                              f"({', '.join(sorted(keys))})")
+    return c
 
 
 # ---------------------------------------------------------------- settings
@@ -137,8 +167,9 @@ class Settings:
     samples: int = DEFAULT_SAMPLES
     replications: int = DEFAULT_REPLICATIONS
     seed: int = 1  # the Sobol' sample's seed (prior) or the subsample's (calibrated)
-    overrides: tuple[str, ...] = ()  # Hydra overrides fixed in both cells (e.g. a smaller world)
+    overrides: tuple[str, ...] = ()  # Hydra overrides fixed in every cell (e.g. a smaller world)
     calibration: str = str(DEFAULT_CALIBRATION)
+    quick: bool = False  # a test of the command: the report says so
 
     def resolved(self) -> Settings:
         """``worlds=auto`` made definite: calibrated when the calibration's accepted sets exist."""
@@ -147,15 +178,17 @@ class Settings:
         found = (Path(self.calibration) / "accepted.parquet").is_file()
         return dataclasses.replace(self, worlds="calibrated" if found else "prior")
 
+    def recorded(self) -> dict:
+        """The settings that change results (not where the calibration lies: its accepted sets enter the key
+        through the hash of the worlds)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "calibration"}
+
     def key(self, extra: dict) -> str:
-        """Hash of everything that changes the worlds' effects: the settings (not where the calibration lies:
-        its accepted sets enter through ``extra``'s hash of the worlds), the cells, the sources."""
         d = {**self.recorded(), **extra}
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-
-    def recorded(self) -> dict:
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "calibration"}
+    def fixed_keys(self) -> list[str]:
+        return [o.split("=", 1)[0].lstrip("+~") for o in self.overrides]
 
 
 def check(settings: Settings) -> Settings:
@@ -169,6 +202,8 @@ def check(settings: Settings) -> Settings:
         raise RobustnessError(f"--samples {settings.samples}: at least 4 worlds are needed")
     if settings.replications < 2:
         raise RobustnessError(f"--replications {settings.replications}: at least 2 (a world's interval needs two)")
+    if settings.seed < 0:
+        raise RobustnessError(f"--seed {settings.seed}: a seed is a whole number from 0 on")
     settings = settings.resolved()
     if settings.worlds == "calibrated" and not (Path(settings.calibration) / "accepted.parquet").is_file():
         raise RobustnessError(f"--worlds calibrated: no accepted parameter sets in '{settings.calibration}' "
@@ -176,35 +211,40 @@ def check(settings: Settings) -> Settings:
     try:
         from .experiment import load
 
-        contrast_of(load(settings.experiment))
+        contrast = contrast_of(load(settings.experiment))
     except ExperimentError as exc:
         raise RobustnessError(str(exc)) from None
+    clash = [k for k in settings.fixed_keys() if k in contrast.keys()]
+    if clash:
+        raise RobustnessError(f"--set {clash[0]}: the contrast sets it in its cells "
+                              f"({contrast.describe()}); fix another parameter")
     return settings
 
 
 # ---------------------------------------------------------------- worlds
-def cell_configs(settings: Settings, contrast: Contrast) -> dict[str, tuple[dict, Config]]:
+def cell_configs(settings: Settings, contrast: Contrast) -> list[tuple[dict, Config]]:
     """Each cell's (plain config, Config) on the experiment's preset under the fixed overrides."""
     from hydra.errors import HydraException
 
     from .experiment import cell_config
 
-    out = {}
-    for name, cell in contrast.cells().items():
+    out = []
+    for cell in contrast.cells():
         try:
-            out[name] = cell_config(settings.experiment, [*settings.overrides, *cell])
+            out.append(cell_config(settings.experiment, [*settings.overrides, *overrides_of(cell)]))
         except (HydraException, ConfigError) as exc:
-            raise RobustnessError(f"{settings.experiment}: the {name} cell ({', '.join(cell)}) under "
-                                  f"{', '.join(settings.overrides) or 'no overrides'}: {exc}") from None
+            raise RobustnessError(f"{settings.experiment}: the cell {', '.join(overrides_of(cell))} under "
+                                  f"{', '.join(settings.overrides) or 'no overrides'}: {_one_line(exc)}") from None
     return out
 
 
-def sampled_keys(configs: dict[str, tuple[dict, Config]], contrast: Contrast) -> list[str]:
+def sampled_keys(configs: list[tuple[dict, Config]], contrast: Contrast, fixed: Sequence[str] = ()) -> list[str]:
     """The uncertain parameters the worlds vary: all of :data:`priors.UNCERTAIN` but those the contrast
-    sets (its levels, and any parameter that differs between its two cells)."""
-    t, c = (flatten(configs[n][1]) for n in ("treatment", "control"))
-    set_by_contrast = {*contrast.treatment, *contrast.control, *contrast.fixed} | {k for k in t if t[k] != c.get(k)}
-    return [k for k in priors.UNCERTAIN if k not in set_by_contrast]
+    sets (its levels, and any parameter that differs between its cells) and those fixed by ``--set``."""
+    flat = [flatten(c[1]) for c in configs]
+    differ = {k for k in flat[0] if any(f.get(k) != flat[0][k] for f in flat[1:])}
+    out = {*contrast.keys(), *fixed} | differ
+    return [k for k in priors.UNCERTAIN if k not in out]
 
 
 def worlds_table(settings: Settings, keys: Sequence[str]) -> pd.DataFrame:
@@ -228,52 +268,65 @@ def worlds_table(settings: Settings, keys: Sequence[str]) -> pd.DataFrame:
     return table
 
 
-def evaluate(exp_id: str, contrast: Contrast, configs: dict[str, tuple[dict, Config]], keys: Sequence[str],
+def effect_columns(contrast: Contrast) -> list[str]:
+    """``<effect label>:<outcome>``: the name of each effect the claim needs, in the worlds' table."""
+    return [f"{e.label}:{o}" for e in contrast.effects for o in contrast.outcomes]
+
+
+def evaluate(exp_id: str, contrast: Contrast, configs: list[tuple[dict, Config]], keys: Sequence[str],
              rows: list[dict], replications: int) -> list[dict]:
-    """The contrast's effects in each world of ``rows`` (one dict per world: its sampled values)."""
+    """The verdict's effects in each world of ``rows`` (one dict per world: its sampled values): every cell
+    run with the same seeds; per effect and outcome its paired mean difference, bootstrap interval, bar
+    (:func:`c2c_sim.stats.sesoi`), size in bars and the one-sided p-values of being beyond the bar in the
+    expected direction (``p``) and in the other (``p_rev``)."""
     from .experiment import Data
     from .runner import run_replications
 
-    params = list(dict.fromkeys([*contrast.treatment, *contrast.control]))
+    params = contrast.keys()
     out = []
     for row in rows:
         t0 = time.perf_counter()
         values = priors.values({k: row[k] for k in keys})
         tables: dict[str, list[pd.DataFrame]] = {n: [] for n in contrast.tables}
-        for name, cell in (("treatment", contrast.treatment), ("control", contrast.control)):
-            cfg = make_config(values, base=configs[name][1])
-            res = run_replications(cfg, replications=replications, workers=1)  # the preset's seed in every world
-            for n in tables:
+        for cell, (_, base) in zip(contrast.cells(), configs):
+            res = run_replications(make_config(values, base=base), replications=replications, workers=1)
+            for n in tables:  # the preset's seed in every cell and world: common random numbers
                 t = getattr(res, n).copy()
                 for i, k in enumerate(params):
-                    t.insert(i, k, [cell.get(k, contrast.control.get(k))] * len(t))
+                    t.insert(i, k, [cell[k]] * len(t))
                 tables[n].append(t)
         data = Data(tables={n: pd.concat(v, ignore_index=True) for n, v in tables.items()}, params=params,
-                    config=configs["control"][0])
+                    config=configs[0][0])
         table = contrast.table(data) if contrast.table is not None else data.summary
         rec = {"world": row["world"]}
-        for o in contrast.outcomes:
-            e = stats.contrast(table, o, contrast.treatment, contrast.control, **BOOTSTRAP)
-            bar = stats.sesoi(e)
-            rec.update({f"effect:{o}": e.estimate, f"lo:{o}": e.lo, f"hi:{o}": e.hi, f"bar:{o}": bar,
-                        f"reference:{o}": e.reference, f"bars:{o}": contrast.expected * e.estimate / bar})
+        for eff in contrast.effects:
+            for o in contrast.outcomes:
+                e = stats.contrast(table, o, eff.treatment, eff.control, **BOOTSTRAP)
+                bar = stats.sesoi(e)
+                c = f"{eff.label}:{o}"
+                rec.update({f"effect|{c}": e.estimate, f"lo|{c}": e.lo, f"hi|{c}": e.hi, f"bar|{c}": bar,
+                            f"reference|{c}": e.reference, f"bars|{c}": contrast.expected * e.estimate / bar,
+                            f"p|{c}": e.p_beyond(bar, contrast.expected),
+                            f"p_rev|{c}": e.p_beyond(bar, -contrast.expected)})
         rec["seconds"] = time.perf_counter() - t0
         out.append(rec)
     return out
 
 
-def judge(table: pd.DataFrame, outcomes: Sequence[str], expected: int = 1) -> pd.DataFrame:
-    """Adds ``size`` (the smallest size in bars over the outcomes), ``holds`` (every outcome beyond its bar),
-    ``clearly`` (every outcome's interval beyond its bar) and ``reversed`` (some outcome's effect beyond its
-    bar the other way) to a table of world effects."""
+def judge(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Adds, from the effects ``columns`` (:func:`effect_columns`): ``size`` (the smallest size in bars),
+    ``holds`` (every effect beyond its bar by the verdict rule: one-sided p under ``stats.ALPHA``, not
+    adjusted), ``point`` (every point estimate beyond its bar), ``undecided`` (point but not holds) and
+    ``reversed`` (some effect beyond its bar the other way by the same rule)."""
     t = table.copy()
-    sizes = np.column_stack([t[f"bars:{o}"].to_numpy(float) for o in outcomes])
+    sizes = np.column_stack([t[f"bars|{c}"].to_numpy(float) for c in columns])
+    ps = np.column_stack([t[f"p|{c}"].to_numpy(float) for c in columns])
+    prev = np.column_stack([t[f"p_rev|{c}"].to_numpy(float) for c in columns])
     t["size"] = np.min(sizes, axis=1)
-    t["holds"] = np.all(sizes > 1, axis=1)
-    near = np.column_stack([(t[f"lo:{o}"] if expected > 0 else -t[f"hi:{o}"]).to_numpy(float)
-                            > t[f"bar:{o}"].to_numpy(float) for o in outcomes])
-    t["clearly"] = np.all(near, axis=1)
-    t["reversed"] = np.any(sizes < -1, axis=1)
+    t["holds"] = np.all(ps < stats.ALPHA, axis=1)
+    t["point"] = np.all(sizes > 1, axis=1)
+    t["undecided"] = t["point"] & ~t["holds"]
+    t["reversed"] = np.any(prev < stats.ALPHA, axis=1)
     return t
 
 
@@ -289,9 +342,10 @@ def share(k: int, n: int) -> tuple[float, float, float]:
 
 
 def flip_box(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> dict | None:
-    """PRIM's box around the worlds where the claim fails (None when it fails nowhere or everywhere):
-    ``limits`` (parameter -> (lo, hi), only the restricted ones, with ``None`` for an unrestricted side),
-    ``coverage``, ``density``, ``mass`` and ``worlds`` inside."""
+    """PRIM's box around the worlds where the claim fails, on the columns of ``x`` (None when it fails
+    nowhere or everywhere): ``limits`` (parameter -> (lo, hi), only the restricted ones, with ``None`` for
+    an unrestricted side), ``coverage``, ``density``, ``mass``, ``worlds`` inside, ``base`` (the share of
+    all worlds that fail) and ``clear`` (see :data:`MIN_WORLDS`)."""
     fails = np.asarray(fails, bool)
     if fails.sum() == 0 or fails.all() or len(x.columns) == 0:
         return None
@@ -311,7 +365,8 @@ def flip_box(x: pd.DataFrame, fails: np.ndarray, density: float = DENSITY) -> di
         if small.empty:
             return None
         base = float(fails.mean())  # a clear box also halves the gap between the base rate and 1
-        good = small[small["density"] >= max(density, base + (1 - base) / 2)]
+        good = small[(small["density"] >= max(density, base + (1 - base) / 2))
+                     & (small["mass"] * len(xf) >= min(MIN_WORLDS, len(xf)) - 1e-9)]
         clear = len(good) > 0
         pick = (good.sort_values(["balance", "coverage", "id"], ascending=[False, False, True]) if clear else
                 small.sort_values(["density", "coverage", "id"], ascending=[False, False, True])).iloc[0]
@@ -347,51 +402,59 @@ def box_text(box: dict | None, digits: int = 3) -> str:
     return " and ".join(parts)
 
 
-def pawn(x: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
-    """PAWN indices (SALib) of ``y`` on each column of ``x``, sorted (largest first); empty when too few
-    worlds (under 20) or no variation."""
+def pawn(x: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, float]:
+    """PAWN indices (SALib) of ``y`` on each column of ``x``, sorted (largest first), and the noise floor:
+    the largest index of :data:`DUMMIES` random columns (seeded) that no run reads; an index at or under it
+    says nothing. Empty (and NaN) when too few worlds (under 20) or no variation."""
     from SALib.analyze import pawn as salib_pawn
 
     y = np.asarray(y, float)
     ok = np.isfinite(y)
     cols = [c for c in x.columns if x[c].nunique() > 1]
+    empty = pd.DataFrame(columns=["parameter", "median", "minimum", "maximum", "CV", "above_noise"])
     if ok.sum() < 20 or not cols or np.nanstd(y[ok]) == 0:
-        return pd.DataFrame(columns=["parameter", "median", "minimum", "maximum", "CV"])
+        return empty, math.nan
     X = x.loc[ok, cols].to_numpy(float)
-    problem = {"num_vars": len(cols), "names": cols,
-               "bounds": [[float(X[:, i].min()), float(X[:, i].max())] for i in range(len(cols))]}
+    dummies = [f"(random {i + 1})" for i in range(DUMMIES)]
+    X = np.column_stack([X, np.random.default_rng(0).random((len(X), DUMMIES))])
+    names = [*cols, *dummies]
+    problem = {"num_vars": len(names), "names": names,
+               "bounds": [[float(X[:, i].min()), float(X[:, i].max())] for i in range(len(names))]}
     slices = 10 if ok.sum() >= 200 else max(3, int(ok.sum()) // 20)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = salib_pawn.analyze(problem, X, y[ok], S=slices, seed=1)
     df = res.to_df().reset_index().rename(columns={"index": "parameter"})
-    return df[["parameter", "median", "minimum", "maximum", "CV"]].sort_values(
-        ["median", "parameter"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    floor = float(df.loc[df["parameter"].isin(dummies), "median"].max())
+    df = df[~df["parameter"].isin(dummies)].copy()
+    df["above_noise"] = df["median"] > floor
+    return df[["parameter", "median", "minimum", "maximum", "CV", "above_noise"]].sort_values(
+        ["median", "parameter"], ascending=[False, True], kind="stable").reset_index(drop=True), floor
 
 
 def summarise(table: pd.DataFrame, keys: Sequence[str]) -> dict:
-    """Shares, the PRIM box and the PAWN indices of a judged table of worlds."""
+    """Shares, the PAWN indices and the PRIM box (on the most influential parameters) of a judged table."""
     n = len(table)
     k = int(table["holds"].sum())
     p, lo, hi = share(k, n)
-    x = table[list(keys)]
-    box = flip_box(x, ~table["holds"].to_numpy(bool))
-    ind = pawn(x, table["size"].to_numpy(float))
+    ind, floor = pawn(table[list(keys)], table["size"].to_numpy(float))
+    top = list(ind.loc[ind["above_noise"], "parameter"][:MAX_DIMS]) if len(ind) else []
+    box = flip_box(table[top], ~table["holds"].to_numpy(bool)) if top else None
     along = None
-    if len(ind) and 0 < k < n:  # the claim's share in the quarters of the worlds along the most influential one
-        top = ind["parameter"].iloc[0]
-        q = table[top].rank(method="first") / n
-        along = {"parameter": top, "low": float(table.loc[q <= 0.25, "holds"].mean()),
+    if top and 0 < k < n:  # the claim's share in the quarters of the worlds along the most influential one
+        q = table[top[0]].rank(method="first") / n
+        along = {"parameter": top[0], "low": float(table.loc[q <= 0.25, "holds"].mean()),
                  "high": float(table.loc[q > 0.75, "holds"].mean()),
-                 "low_upto": float(table.loc[q <= 0.25, top].max()), "high_from": float(table.loc[q > 0.75, top].min())}
-    return {"worlds": n, "holds": k, "share": p, "lo": lo, "hi": hi, "along": along,
-            "clearly": float(table["clearly"].mean()), "reversed": float(table["reversed"].mean()),
-            "median_size": float(np.nanmedian(table["size"])), "box": box, "box_text": box_text(box),
-            "pawn": ind.head(8).to_dict("records")}
+                 "low_upto": float(table.loc[q <= 0.25, top[0]].max()),
+                 "high_from": float(table.loc[q > 0.75, top[0]].min())}
+    return {"worlds": n, "holds": k, "share": p, "lo": lo, "hi": hi, "along": along, "prim_on": top,
+            "point": float(table["point"].mean()), "undecided": float(table["undecided"].mean()),
+            "reversed": float(table["reversed"].mean()), "median_size": float(np.nanmedian(table["size"])),
+            "box": box, "box_text": box_text(box), "pawn": ind.head(8).to_dict("records"), "pawn_floor": floor}
 
 
 def headline(summary: dict, worlds: str) -> str:
-    """``holds in 83 % [78, 88] of 256 calibrated worlds; fails when trust.decay >= 0.08 and ...``."""
+    """``holds in 83 % [78, 88] of 256 calibrated worlds; fails mostly when trust.decay >= 0.08 ...``."""
     what = "calibrated worlds" if worlds == "calibrated" else "worlds of the prior ranges"
     s = (f"holds in {summary['share']:.0%} [{summary['lo']:.0%}, {summary['hi']:.0%}] of {summary['worlds']} "
          f"{what}")
@@ -399,15 +462,15 @@ def headline(summary: dict, worlds: str) -> str:
         return s + "; fails in none"
     if summary["holds"] == 0:
         return s
-    b = summary["box"]
+    b, a = summary["box"], summary.get("along")
     if b and b["clear"] and summary["box_text"]:
-        return s + f"; fails mostly when {summary['box_text']} ({b['density']:.0%} of the worlds there fail)"
-    s += f"; no region of at most {MAX_DIMS} parameters where most worlds fail"
-    a = summary.get("along")
+        return s + (f"; fails mostly when {summary['box_text']} ({b['density']:.0%} of the {b['worlds']} worlds "
+                    f"there fail, {b['base']:.0%} of all)")
     if a:
-        s += (f"; it holds in {a['low']:.0%} of the quarter of worlds with the lowest {a['parameter']} (up to "
-              f"{a['low_upto']:.3g}) and {a['high']:.0%} of those with the highest (from {a['high_from']:.3g})")
-    return s
+        return s + (f"; no clear region where it fails, but it holds in {a['low']:.0%} of the quarter of worlds "
+                    f"with the lowest {a['parameter']} (up to {a['low_upto']:.3g}) and {a['high']:.0%} of those "
+                    f"with the highest (from {a['high_from']:.3g})")
+    return s + "; no parameter's influence on the effect stands out from the noise"
 
 
 # ---------------------------------------------------------------- running
@@ -424,13 +487,19 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
     contrast = contrast_of(exp)
     out = Path(out) if out is not None else results_root() / settings.experiment / "robustness"
     configs = cell_configs(settings, contrast)
-    keys = sampled_keys(configs, contrast)
+    keys = sampled_keys(configs, contrast, settings.fixed_keys())
     worlds = worlds_table(settings, keys)
-    extra = {"sources": importlib.import_module(f"{__package__}.compiled").SOURCES, "cells": {n: flatten(c[1]) for n, c in configs.items()},
+    from . import runner
+
+    code = [inspect.getsource(evaluate), json.dumps(BOOTSTRAP, sort_keys=True), Path(runner.__file__).read_text(),
+            Path(stats.__file__).read_text(), repr(getattr(exp.module, "ROBUSTNESS", None))]
+    if contrast.table is not None:
+        code.append(inspect.getsource(contrast.table))
+    extra = {"sources": importlib.import_module(f"{__package__}.compiled").SOURCES,
+             "cells": [{k: v for k, v in flatten(c[1]).items() if k not in ("replications", "workers", "name")}
+                       for c in configs],
              "contrast": contrast.describe(), "outcomes": contrast.outcomes, "keys": keys,
-             "module": hashlib.sha256(Path(exp.module.__file__).read_bytes()).hexdigest()[:16],
-             "robustness": hashlib.sha256((inspect.getsource(evaluate) + inspect.getsource(judge)
-                                           + Path(stats.__file__).read_text()).encode()).hexdigest()[:16],
+             "code": hashlib.sha256("\n".join(code).encode()).hexdigest()[:16],
              "worlds_hash": hashlib.sha256(pd.util.hash_pandas_object(worlds, index=False).values.tobytes())
              .hexdigest()[:16]}
     key = settings.key(extra)
@@ -456,46 +525,60 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
             for i in range(n_chunks) if not (chunks / f"chunk-{i:04d}.parquet").is_file()]
     if len(todo) < n_chunks:
         log(f"c2c-sim-robustness: resuming: {n_chunks - len(todo)} of {n_chunks} chunks already done")
-    if todo:
-        if workers > 1:
-            from joblib import Parallel, delayed
-
-            it = Parallel(n_jobs=workers, return_as="generator")(
-                delayed(_evaluate_in_worker)(settings.experiment, configs, keys, rows, settings.replications)
-                for _, rows in todo)
-        else:
-            it = (evaluate(settings.experiment, contrast, configs, keys, rows, settings.replications)
-                  for _, rows in todo)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=sum(len(r) for _, r in todo), desc=f"{settings.experiment} robustness: worlds",
-                       unit="world")
-        for (path, rows), result in zip(todo, it):
-            atomic_write(path, lambda p, res=result: pd.DataFrame(res).to_parquet(p, index=False))
-            if bar is not None:
-                bar.update(len(rows))
-        if bar is not None:
-            bar.close()
+    try:
+        _compute(settings, contrast, configs, keys, todo, workers, progress)
+    except (ValueError, KeyError, ConfigError, RuntimeError) as exc:
+        if not any(chunks.glob("chunk-*.parquet")):  # nothing computed: leave no folder that refuses the fix
+            meta_path.unlink(missing_ok=True)
+        raise RobustnessError(f"{settings.experiment}: the contrast could not be computed "
+                              f"({type(exc).__name__}: {_one_line(exc)})") from None
     effects = pd.concat([pd.read_parquet(chunks / f"chunk-{i:04d}.parquet") for i in range(n_chunks)],
                         ignore_index=True)
-    table = judge(worlds.merge(effects, on="world", how="left", validate="one_to_one"), contrast.outcomes,
-                  contrast.expected)
+    table = judge(worlds.merge(effects, on="world", how="left", validate="one_to_one"), effect_columns(contrast))
     summary = summarise(table, keys)
     summary.update({"experiment": settings.experiment, "question": contrast.question, "worlds_from": settings.worlds,
                     "contrast": contrast.describe(), "outcomes": list(contrast.outcomes),
+                    "effects": [e.label for e in contrast.effects], "quick": settings.quick,
                     "expected": contrast.expected, "replications": settings.replications,
                     "compute_seconds": round(float(table["seconds"].sum()), 1),
                     "wall_seconds": round(time.perf_counter() - t0, 1), "workers": workers,
                     "headline": headline(summary, settings.worlds), "overrides": list(settings.overrides),
                     "calibration": settings.calibration if settings.worlds == "calibrated" else None})
     write_outputs(out, table, summary, keys)
-    summary["provenance"] = provenance()
+    summary["provenance"] = {**provenance(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     summary["key"] = key
     atomic_write_text(out / MARKER, json.dumps(summary, indent=1, default=str))
-    _update_experiment_report(out, summary)
+    if out.name == "robustness" and out.parent.name == settings.experiment:  # the map beside its experiment
+        _update_experiment_report(out, summary)
     return summary
+
+
+def _compute(settings: Settings, contrast: Contrast, configs, keys, todo, workers: int, progress: bool) -> None:
+    """Compute the chunks in ``todo`` (path, rows), each written when done."""
+    if not todo:
+        return
+    if workers > 1:
+        from joblib import Parallel, delayed
+
+        it = Parallel(n_jobs=workers, return_as="generator")(
+            delayed(_evaluate_in_worker)(settings.experiment, configs, keys, rows, settings.replications)
+            for _, rows in todo)
+    else:
+        it = (evaluate(settings.experiment, contrast, configs, keys, rows, settings.replications) for _, rows in todo)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(len(r) for _, r in todo), desc=f"{settings.experiment} robustness: worlds", unit="world",
+                   leave=False)
+    try:
+        for (path, rows), result in zip(todo, it):
+            atomic_write(path, lambda p, res=result: pd.DataFrame(res).to_parquet(p, index=False))
+            if bar is not None:
+                bar.update(len(rows))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _evaluate_in_worker(exp_id, configs, keys, rows, replications):
@@ -512,31 +595,46 @@ def section(summary: dict, link: str = "") -> list[str]:
     src = ("the accepted parameter sets of the calibration (`c2c-sim-calibrate`: worlds consistent with the "
            "field patterns)" if summary["worlds_from"] == "calibrated" else
            "a Sobol' sample over the priors' ranges (`c2c_sim.priors.UNCERTAIN`; no calibration used)")
-    lines = ["## Robustness of the main verdict", "",
-             f"**{summary['question']}** {summary['headline']}.", "",
-             f"The contrast {summary['contrast']} on {', '.join(f'`{o}`' for o in summary['outcomes'])}, "
-             f"recomputed in {summary['worlds']} worlds drawn from {src}, {summary['replications']} replications "
-             f"per world with common seeds. The claim holds in a world when its mean paired effect clears the "
-             f"smallest effect of interest (the verdict rule's bar) in the expected direction on every outcome; "
-             f"it holds clearly (its bootstrap interval beyond the bar) in {summary['clearly']:.0%} of the worlds, "
-             f"and the effect is reversed (beyond the bar the other way) in {summary['reversed']:.0%}. The median "
-             f"effect is {summary['median_size']:.2g} bars."]
+    n_eff = len(summary.get("effects", [])) * len(summary["outcomes"])
+    lines = ["## Robustness of the main verdict", ""]
+    if summary.get("quick"):
+        lines += ["*A quick run (a test of the command on a small world with few worlds and replications), not a "
+                  "result.*", ""]
+    lines += [f"**{summary['question']}** {summary['headline']}.", "",
+              f"The verdict's {n_eff} effect(s) ({summary['contrast']}; on "
+              f"{', '.join(f'`{o}`' for o in summary['outcomes'])}), recomputed in {summary['worlds']} worlds drawn "
+              f"from {src}, {summary['replications']} replications per world and cell, every cell and world with "
+              f"the same seeds. The claim holds in a world as the verdict rule would say *supported* there: every "
+              f"effect beyond its smallest effect of interest in the expected direction, one-sided bootstrap p "
+              f"under {stats.ALPHA} (not adjusted across effects or worlds). In {summary['undecided']:.0%} of the "
+              f"worlds every point estimate clears its bar but some interval does not (undecided; the point "
+              f"estimates clear in {summary['point']:.0%}); some effect is reversed (beyond its bar the other way, "
+              f"by the same rule) in {summary['reversed']:.0%}. The median of the smallest effect over the "
+              f"effects is {summary['median_size']:.2g} bars. The interval of the share treats the worlds as "
+              f"independent; all of them share the same replication seeds, so luck common to those seeds is not "
+              f"in it."]
     b = summary.get("box")
+    on = ", ".join(f"`{k}`" for k in summary.get("prim_on", []))
     if b and b["clear"]:
-        lines += ["", f"Where it fails (PRIM on the failing worlds, boxes of at most {MAX_DIMS} parameters): "
-                  f"{summary['box_text']}: coverage {b['coverage']:.0%} (of the failing worlds inside the box), "
-                  f"density {b['density']:.0%} (of the {b['worlds']} worlds inside that fail; {b['base']:.0%} of "
-                  f"all worlds fail)."]
+        lines += ["", f"Where it fails (PRIM on the failing worlds, over {on}, the parameters PAWN ranks above its "
+                  f"noise floor): {summary['box_text']}: coverage {b['coverage']:.0%} (of the failing worlds inside "
+                  f"the box), density {b['density']:.0%} (of the {b['worlds']} worlds inside that fail; "
+                  f"{b['base']:.0%} of all worlds fail)."]
     elif 0 < summary["holds"] < summary["worlds"]:
-        lines += ["", f"No clear region where it fails: PRIM finds no box of at most {MAX_DIMS} parameters in "
-                  f"which {DENSITY:.0%} of the worlds fail, at least halfway from the share of all worlds that "
-                  f"fail to 100 %" + (f" (the densest: {summary['box_text']}, density {b['density']:.0%} against "
-                                      f"{b['base']:.0%} overall, coverage {b['coverage']:.0%})." if b else ".")]
+        lines += ["", (f"No clear region where it fails: PRIM over {on} (the parameters PAWN ranks above its noise "
+                       f"floor) finds no box of at least {MIN_WORLDS} worlds in which {DENSITY:.0%} of them fail, "
+                       f"at least halfway from the share of all worlds that fail to 100 %"
+                       + (f" (the densest: {summary['box_text']}, density {b['density']:.0%} against {b['base']:.0%} "
+                          f"overall, coverage {b['coverage']:.0%})." if b and summary["box_text"] else "."))
+                  if on else "No clear region where it fails: no parameter's PAWN index stands above its noise floor."]
     if summary.get("pawn"):
-        lines += ["", "What decides the effect (PAWN index of the effect in bars, SALib; median over slices, "
-                  "0: no influence):", "", "| parameter | PAWN (median) | min | max |", "|---|---|---|---|"]
-        lines += [f"| `{r['parameter']}` | {r['median']:.3f} | {r['minimum']:.3f} | {r['maximum']:.3f} |"
-                  for r in summary["pawn"][:5]]
+        floor = summary.get("pawn_floor", math.nan)
+        lines += ["", f"What decides the effect (PAWN index of the smallest effect in bars, SALib; median over "
+                  f"slices; the noise floor, the largest index of {DUMMIES} random columns no run reads, is "
+                  f"{floor:.3f}):", "", "| parameter | PAWN (median) | min | max | above the noise floor |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| `{r['parameter']}` | {r['median']:.3f} | {r['minimum']:.3f} | {r['maximum']:.3f} | "
+                  f"{'yes' if r['above_noise'] else 'no'} |" for r in summary["pawn"][:5]]
     if link:
         lines += ["", f"Details, figure and the worlds' table: [{link}]({link})."]
     return lines
@@ -556,8 +654,8 @@ def write_outputs(out: Path, table: pd.DataFrame, summary: dict, keys: Sequence[
                                   title=summary["question"])
     lines = [f"# Robustness: {summary['experiment']}", "", *section(summary), "",
              f"![robustness]({figures[-1].name})", "",
-             f"{summary['compute_seconds']:.0f} s of compute ({summary['wall_seconds']:.0f} s wall time of the last "
-             f"invocation on {summary['workers']} worker(s))."
+             f"{summary['compute_seconds']:.0f} s of compute over the worlds (summed over every chunk, whichever "
+             f"invocation and worker computed it)."
              + (f" Fixed in both cells: {', '.join(f'`{o}`' for o in summary['overrides'])}."
                 if summary["overrides"] else ""), ""]
     atomic_write_text(out / "report.md", "\n".join(lines))
@@ -598,9 +696,15 @@ def read_summary(folder: Path) -> dict | None:
 
 
 # ---------------------------------------------------------------- command line
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, as every other bad input
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="c2c-sim-robustness", description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = _Parser(prog="c2c-sim-robustness", description=__doc__.split("\n\n")[0],
+                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("experiment", help="experiment id (c2c-sim-experiment's), or all")
     ap.add_argument("--worlds", default="auto", help=f"where the worlds come from: {', '.join(WORLDS)} "
                     "(auto: calibrated when a calibration is found, else prior)")
@@ -611,8 +715,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1, help="seed of the prior sample or the calibrated subsample")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a Hydra override fixed in both cells (repeat), e.g. world.staff_per_municipality=4")
-    ap.add_argument("--calibration", type=Path, default=DEFAULT_CALIBRATION,
-                    help="folder of a calibration (its accepted.parquet)")
+    ap.add_argument("--calibration", type=Path, default=None,
+                    help="folder of a calibration (its accepted.parquet; default <results root>/calibration)")
     ap.add_argument("--results-dir", type=Path, default=None, help="results root (default $C2C_SIM_RESULTS or "
                     "./results); the output goes to <root>/<experiment>/robustness")
     ap.add_argument("--out", type=Path, default=None, help="output folder (overrides --results-dir; one experiment)")
@@ -625,7 +729,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     from .experiment import EXIT_BAD_INPUT, EXIT_FAILED, available, default_workers, results_root
 
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # --help, or a malformed argument (one line printed)
+        return int(exc.code or 0)
     ids = available() if args.experiment == "all" else [args.experiment]
     if args.out is not None and len(ids) > 1:
         print("c2c-sim-robustness: error: --out names one folder: give one experiment", file=sys.stderr)
@@ -634,8 +741,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if workers < 1:
         print(f"c2c-sim-robustness: error: --workers {workers} must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
-    root = results_root(args.results_dir)
-    root = root / "quick" if args.quick else root
+    base_root = results_root(args.results_dir)
+    root = base_root / "quick" if args.quick else base_root
+    calibration = args.calibration if args.calibration is not None else base_root / "calibration"
     samples = args.samples if args.samples is not None else (QUICK["samples"] if args.quick else DEFAULT_SAMPLES)
     reps = args.replications if args.replications is not None else (
         QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS)
@@ -647,12 +755,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = []
     for exp_id in ids:
         settings = Settings(experiment=exp_id, worlds=args.worlds, samples=samples, replications=reps,
-                            seed=args.seed, overrides=tuple(overrides), calibration=str(args.calibration))
+                            seed=args.seed, overrides=tuple(overrides), calibration=str(calibration),
+                            quick=args.quick)
         out = args.out or root / exp_id / "robustness"
         try:
             summary = run(settings, out, workers=workers)
         except (RobustnessError, ConfigError) as exc:
-            print(f"c2c-sim-robustness: error: {exc}", file=sys.stderr)
+            print(f"c2c-sim-robustness: error: {_one_line(exc)}", file=sys.stderr)
             if len(ids) == 1:
                 return EXIT_BAD_INPUT
             failed.append(exp_id)

@@ -171,7 +171,8 @@ def snapshot(data: Data, stem: Path) -> list[Path]:
                                      title=f"Multilevel hybrid network after {data.months} months (one replication)")
 
 
-ROBUSTNESS = {"question": MAIN, "treatment": {"network": "multilevel_hybrid"}, "control": {"network": "classic"},
-              "outcomes": ["circulation_caused"]}
-"""The main contrast recomputed in many worlds by ``c2c-sim-robustness spillover`` (the multilevel against
-the classic network, three Moroccan partnerships)."""
+ROBUSTNESS = {"question": MAIN, "outcomes": ["circulation_caused"],
+              "effects": [{"label": f"multilevel_hybrid - {other}", "treatment": {"network": "multilevel_hybrid"},
+                           "control": {"network": other}} for other in ("classic", "multi_actor")]}
+"""The main verdict's effects, recomputed in many worlds by ``c2c-sim-robustness spillover``: the multilevel
+network against the classic and the multi-actor one, three Moroccan partnerships (both must hold)."""
