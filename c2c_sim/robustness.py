@@ -690,9 +690,10 @@ def read_summary(folder: Path) -> dict | None:
     if not f.is_file():
         return None
     try:
-        return json.loads(f.read_text())
+        summary = json.loads(f.read_text())
     except json.JSONDecodeError:
         return None
+    return summary if "undecided" in summary else None  # a map of an older version: rerun it
 
 
 # ---------------------------------------------------------------- command line
