@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -57,7 +58,7 @@ import yaml
 
 from . import calendar, priors
 from .config import Config, ConfigError, make_config
-from .storage import MARKER, atomic_write, atomic_write_text, provenance
+from .storage import MARKER, atomic_write, atomic_write_text, claim_folder, provenance, write_chunks
 
 DEFAULT_OUT = Path("results") / "calibration"
 DEFAULT_SAMPLES = 4096
@@ -282,23 +283,10 @@ def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progre
     settings = check(settings)
     out = Path(out)
     key = settings.key()
-    meta_path = out / "calibration.json"
-    if meta_path.is_file():
-        try:
-            old = json.loads(meta_path.read_text())
-        except json.JSONDecodeError:
-            raise CalibrationError(f"'{meta_path}' is corrupt: delete the folder {out} or use another --out") from None
-        if old.get("key") != key:
-            diff = [k for k, v in dataclasses.asdict(settings).items()
-                    if k != "accept" and json.dumps(old.get("settings", {}).get(k), default=str)
-                    != json.dumps(v, default=str)]
-            why = f"other settings ({', '.join(diff)})" if diff else \
-                "another version of the model, its targets or the timeline scenario"
-            raise CalibrationError(f"'{out}' holds a calibration with {why}: use another --out, or delete it "
-                                   f"to start again")
-    else:
-        atomic_write_text(meta_path, json.dumps({"key": key, "settings": dataclasses.asdict(settings)}, indent=1,
-                                                default=str))
+    claim_folder(out / "calibration.json", key, dataclasses.asdict(settings), CalibrationError,
+                 lambda diff: "a calibration with " + (f"other settings ({', '.join(diff)})" if diff else
+                                                       "another version of the model, its targets or the timeline "
+                                                       "scenario"), ignore=("accept",))
     (out / MARKER).unlink(missing_ok=True)  # a new acceptance share rewrites the outputs
     targets = synthetic_targets(settings) if settings.synthetic else settings.targets_used()
     need_ml = any(t.name == "circulation_multilevel" for t in targets)
@@ -313,25 +301,8 @@ def run(settings: Settings, out: Path = DEFAULT_OUT, *, workers: int = 1, progre
     done_before = math.ceil(len(points) / CHUNK) - len(todo)
     if done_before:
         log(f"c2c-sim-calibrate: resuming: {done_before} of {math.ceil(len(points) / CHUNK)} chunks already done")
-    if todo:
-        if workers > 1:
-            from joblib import Parallel, delayed
-
-            it = Parallel(n_jobs=workers, return_as="generator")(
-                delayed(_chunk)(base, rows, settings.replications, need_ml) for _, rows in todo)
-        else:
-            it = (_chunk(base, rows, settings.replications, need_ml) for _, rows in todo)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=sum(len(r) for _, r in todo), desc="calibration: points", unit="point")
-        for (path, rows), result in zip(todo, it):
-            atomic_write(path, lambda p, res=result: pd.DataFrame(res).to_parquet(p, index=False))
-            if bar is not None:
-                bar.update(len(rows))
-        if bar is not None:
-            bar.close()
+    write_chunks(todo, functools.partial(_chunk, base, replications=settings.replications, need_multilevel=need_ml),
+                 workers=workers, progress=progress, desc="calibration: points", unit="point")
     ref_path = out / "defaults.parquet"  # the defaults as one more point: how far the uncalibrated model is
     if not ref_path.is_file():
         ref = _chunk(base, [{k: getattr(getattr(base, k.split(".")[0]), k.split(".")[1]) for k in settings.params}],

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import hashlib
 import inspect
 import json
@@ -63,7 +64,7 @@ import pandas as pd
 
 from . import priors, stats
 from .config import Config, ConfigError, flatten, make_config
-from .storage import MARKER, atomic_write, atomic_write_text, provenance
+from .storage import MARKER, atomic_write, atomic_write_text, claim_folder, provenance, write_chunks
 
 DEFAULT_SAMPLES = 256
 DEFAULT_REPLICATIONS = 20
@@ -504,20 +505,8 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
              .hexdigest()[:16]}
     key = settings.key(extra)
     meta_path = out / "robustness.json"
-    if meta_path.is_file():
-        try:
-            old = json.loads(meta_path.read_text())
-        except json.JSONDecodeError:
-            raise RobustnessError(f"'{meta_path}' is corrupt: delete the folder {out} or use another --out") from None
-        if old.get("key") != key:
-            mine = {**settings.recorded(), **extra}
-            diff = [k for k, v in mine.items() if json.dumps(old.get("settings", {}).get(k), default=str)
-                    != json.dumps(v, default=str)]
-            raise RobustnessError(f"'{out}' holds another robustness run (differs in: {', '.join(diff) or 'key'}): "
-                                  f"use another --out, or delete it to start again")
-    else:
-        atomic_write_text(meta_path, json.dumps({"key": key, "settings": {**settings.recorded(), **extra}},
-                                                indent=1, default=str))
+    claim_folder(meta_path, key, {**settings.recorded(), **extra}, RobustnessError,
+                 lambda diff: f"another robustness run (differs in: {', '.join(diff) or 'key'})")
     (out / MARKER).unlink(missing_ok=True)
     chunks = out / "chunks"
     n_chunks = math.ceil(len(worlds) / CHUNK)
@@ -526,7 +515,10 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
     if len(todo) < n_chunks:
         log(f"c2c-sim-robustness: resuming: {n_chunks - len(todo)} of {n_chunks} chunks already done")
     try:
-        _compute(settings, contrast, configs, keys, todo, workers, progress)
+        write_chunks(todo, functools.partial(_evaluate_in_worker, settings.experiment, configs, keys,
+                                             replications=settings.replications),
+                     workers=workers, progress=progress, desc=f"{settings.experiment} robustness: worlds",
+                     unit="world", leave=False)
     except (ValueError, KeyError, ConfigError, RuntimeError) as exc:
         if not any(chunks.glob("chunk-*.parquet")):  # nothing computed: leave no folder that refuses the fix
             meta_path.unlink(missing_ok=True)
@@ -553,37 +545,9 @@ def run(settings: Settings, out: Path | None = None, *, workers: int = 1, progre
     return summary
 
 
-def _compute(settings: Settings, contrast: Contrast, configs, keys, todo, workers: int, progress: bool) -> None:
-    """Compute the chunks in ``todo`` (path, rows), each written when done."""
-    if not todo:
-        return
-    if workers > 1:
-        from joblib import Parallel, delayed
-
-        it = Parallel(n_jobs=workers, return_as="generator")(
-            delayed(_evaluate_in_worker)(settings.experiment, configs, keys, rows, settings.replications)
-            for _, rows in todo)
-    else:
-        it = (evaluate(settings.experiment, contrast, configs, keys, rows, settings.replications) for _, rows in todo)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=sum(len(r) for _, r in todo), desc=f"{settings.experiment} robustness: worlds", unit="world",
-                   leave=False)
-    try:
-        for (path, rows), result in zip(todo, it):
-            atomic_write(path, lambda p, res=result: pd.DataFrame(res).to_parquet(p, index=False))
-            if bar is not None:
-                bar.update(len(rows))
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def _evaluate_in_worker(exp_id, configs, keys, rows, replications):
-    """``evaluate`` in a joblib worker: experiment modules are loaded from their files, so the contrast
-    (and its ``table`` function) is read again there rather than sent."""
+    """``evaluate`` of the experiment ``exp_id``, also in a joblib worker: experiment modules are loaded
+    from their files, so the contrast (and its ``table`` function) is read there rather than sent."""
     from .experiment import load
 
     return evaluate(exp_id, contrast_of(load(exp_id)), configs, keys, rows, replications)

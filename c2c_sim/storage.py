@@ -53,6 +53,54 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(text))
 
 
+def claim_folder(meta_path: Path, key: str, settings: dict, error: type[Exception],
+                 holds: Callable[[list[str]], str], ignore: tuple[str, ...] = ()) -> None:
+    """Make ``meta_path`` (a resumable run's record: its ``key`` and ``settings``) this run's, or check that
+    it is: a folder holding another run (another key) raises ``error`` naming ``holds(differing settings)``
+    (the settings in ``ignore`` not counted); an unreadable record raises ``error`` too."""
+    out = meta_path.parent
+    if not meta_path.is_file():
+        atomic_write_text(meta_path, json.dumps({"key": key, "settings": settings}, indent=1, default=str))
+        return
+    try:
+        old = json.loads(meta_path.read_text())
+    except json.JSONDecodeError:
+        raise error(f"'{meta_path}' is corrupt: delete the folder {out} or use another --out") from None
+    if old.get("key") != key:
+        diff = [k for k, v in settings.items() if k not in ignore
+                and json.dumps(old.get("settings", {}).get(k), default=str) != json.dumps(v, default=str)]
+        raise error(f"'{out}' holds {holds(diff)}: use another --out, or delete it to start again")
+
+
+def write_chunks(todo: list[tuple[Path, list[dict]]], compute: Callable[[list[dict]], list[dict]], *,
+                 workers: int = 1, progress: bool = True, desc: str = "", unit: str = "row",
+                 leave: bool = True) -> None:
+    """Compute the chunks in ``todo`` (path, rows): ``compute(rows)`` in ``workers`` processes (joblib; it
+    must pickle, e.g. a ``functools.partial`` of a module-level function), each chunk's rows written to its
+    parquet file as soon as it is done, so an interrupted run keeps what it finished; a tqdm bar."""
+    if not todo:
+        return
+    if workers > 1:
+        from joblib import Parallel, delayed
+
+        it = Parallel(n_jobs=workers, return_as="generator")(delayed(compute)(rows) for _, rows in todo)
+    else:
+        it = (compute(rows) for _, rows in todo)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(len(r) for _, r in todo), desc=desc, unit=unit, leave=leave)
+    try:
+        for (path, rows), result in zip(todo, it):
+            atomic_write(path, lambda p, res=result: pd.DataFrame(res).to_parquet(p, index=False))
+            if bar is not None:
+                bar.update(len(rows))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def config_hash(cfg: Config) -> str:
     """Hash of everything that changes what the replications compute (not the label or worker count): the
     configuration and the model's sources (:data:`c2c_sim.compiled.SOURCES`), so a job run by another
