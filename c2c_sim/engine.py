@@ -272,7 +272,7 @@ class Engine:
         self.state = build_state(w, cfg)
         self._shared = shared_arrays(self.state)
         self._rows = _metric_rows(w.n_domains)
-        self.initiative_log: list[tuple[int, int, int]] = []  # (cso row, start month, stall month)
+        self.initiative_log: list[np.ndarray] = []  # blocks of rows (cso row, start month, stall month)
         self._link_generators()
         self._tables = np.zeros((cfg.months + 1,) + self.state.table.shape)  # every month's outcomes
         self._gains = np.zeros((cfg.months + 1,) + self.state.gains.shape)
@@ -351,7 +351,7 @@ class Engine:
 
     def _log_stalls(self, n: int) -> None:
         if n:
-            self.initiative_log.extend(map(tuple, self.state.tally.stall_log[:n].tolist()))
+            self.initiative_log.append(self.state.tally.stall_log[:n].copy())
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -413,12 +413,13 @@ class Engine:
     def initiative_records(self) -> np.ndarray:
         """(n, 5) int array: replication, CSO row (within its replication), start, end, stalled (1) or censored (0)."""
         w = self.world
-        rows = [(c, s, e, 1) for c, s, e in self.initiative_log]
-        for i in np.flatnonzero(w.initiative_start >= 0):
-            rows.append((w.cso_start + int(i), int(w.initiative_start[i]), self.month, 0))
-        if not rows:
+        running = np.flatnonzero(w.initiative_start >= 0)
+        censored = np.column_stack([w.cso_start + running, w.initiative_start[running],
+                                    np.full(len(running), self.month), np.zeros(len(running))]).astype(np.int64)
+        stalled = [np.column_stack([block, np.ones(len(block), np.int64)]) for block in self.initiative_log]
+        arr = np.concatenate(stalled + [censored.reshape(-1, 4)])
+        if not len(arr):
             return np.zeros((0, 5), np.int64)
-        arr = np.array(rows, np.int64)
         rep = w.rep[arr[:, 0]]
         per_rep = self.state.layout.csos
         local = (arr[:, 0] - w.cso_start) % per_rep + w.cso_start // self.R

@@ -276,20 +276,22 @@ def measure(kn, actors, ties, use, orgs, pt, inits, rep, prm, month, activity, g
     ever_sum = np.zeros(4)
     ever_n = np.zeros(4)
     for e in indices(rep.tie0, rep.tie1):
-        if programme[e] >= 0:  # country programme ties (7.15) are not in the trust or activity outcomes
+        # never in use: in none of the sums (the ties in use, now or at month 0, have been: enable_ties);
+        # country programme ties (7.15) are not in the trust or activity outcomes
+        if not ever[e] or programme[e] >= 0:
             continue
         k = kind[e]
+        t_e = trust[e]
+        ever_sum[k] += t_e
+        ever_n[k] += 1.0
         if enabled[e]:
-            trust_sum[k] += trust[e]
+            trust_sum[k] += t_e
             trust_n[k] += 1.0
             if last_contact[e] > month - prm.active_window:
                 active += 1.0
         if panel[e]:
-            panel_sum[k] += trust[e]
+            panel_sum[k] += t_e
             panel_n[k] += 1.0
-        if ever[e]:
-            ever_sum[k] += trust[e]
-            ever_n[k] += 1.0
     s_all = trust_sum[0] + trust_sum[1] + trust_sum[2] + trust_sum[3]
     n_all = trust_n[0] + trust_n[1] + trust_n[2] + trust_n[3]
     by_type = np.full(4, np.nan)

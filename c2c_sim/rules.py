@@ -439,12 +439,14 @@ def routine_contacts(use, u, e0, e1, contacts, n, initiative_start, country_on, 
     programme = use.programme_country
     c_tie, c_f2f, c_facilitated, c_context = contacts
     for e in indices(e0, e1):
+        if not enabled[e] or u[e] >= rate[e]:  # no contact at the full rate, none at a lower one (idle_contact <= 1)
+            continue
         a, b = cso_ends[e, 0], cso_ends[e, 1]
         running = (a >= 0 and initiative_start[a] >= 0) or (b >= 0 and initiative_start[b] >= 0)
         p = rate[e] if (running or (a < 0 and b < 0)) else rate[e] * prm.idle_contact
         if programme[e] >= 0 and not country_on[programme[e]]:
             p = 0.0
-        if enabled[e] and u[e] < p:
+        if u[e] < p:
             c_tie[n] = e
             c_f2f[n] = f2f[e]
             c_facilitated[n] = False
@@ -484,18 +486,20 @@ def learned(k_receiver, k_source, rate, agenda_weight, prm):
 
 
 @inline_rule
-def learn_layer(level, a, s, rate, agenda_row, matched, inc, best, booked, ch, weight, prm) -> None:
+def learn_layer(level, a, s, rate, agenda_row, matched, inc, best, book, r, side, ch, prm) -> None:
     """One directed contact in one layer (explicit or tacit): receiver ``a`` learns from source ``s`` in
     every domain (:func:`learned`), in domain ``matched`` (the counterparts' shared field; -1: none)
     ``1 + programme.matching`` times as much; the increments and the best source add up in ``inc`` and
-    ``best``, and ``weight`` times each increment in channel ``ch`` of ``booked`` (a side's row of the
-    ledger; weight 0 for an actor on no side)."""
+    ``best``. A receiver on a side (``side`` 0 or 1) books half of each increment (a gain is the mean of
+    the two layers) in channel ``ch`` of the ledger ``book`` of replication ``r``."""
+    booked = side < 2
     for d in range(level.shape[1]):
         boost = 1.0 + prm.matching if d == matched else 1.0
         gain, source = learned(level[a, d], level[s, d], rate, agenda_row[d] * boost, prm)
         inc[a, d] += gain
         best[a, d] = max(best[a, d], source)
-        booked[d, ch] += weight * gain
+        if booked:
+            book[r, side, d, ch] += 0.5 * gain
 
 
 @inline_rule
@@ -560,25 +564,29 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work,
             open_a = min(openness[a] * motive[row], 1.0) if north[a] else openness[a]
             closeness = (1.0 - distance[e] * near[row] * (1.0 - prm.bridge * bridged)) * w * open_a
             ch = EXCHANGE if i < n_events else tie_channel[e]
-            side = group[a]  # a side's actor books half of each layer's gain (gain = mean of the layers)
-            booked, weight = (book[r, side], 0.5) if side < 2 else (book[r, 0], 0.0)
+            side = group[a]
             # colleague matching (R3): at a peer exchange, counterparts of the same field learn more in it
             matched = field[a] if (i < n_events and not prm.donor and field[a] >= 0 and field[a] == field[s]) else -1
             rate = prm.explicit_rate * trust[e] * closeness
-            learn_layer(explicit, a, s, rate, agenda[row], matched, inc_e, best_e, booked, ch, weight, prm)
+            learn_layer(explicit, a, s, rate, agenda[row], matched, inc_e, best_e, book, r, side, ch, prm)
             if f2f[i]:  # tacit knowledge moves face to face only
                 rate = prm.tacit_rate * power(trust[e], prm.tacit_exponent) * closeness
-                learn_layer(tacit, a, s, rate, agenda[row], matched, inc_t, best_t, booked, ch, weight, prm)
+                learn_layer(tacit, a, s, rate, agenda[row], matched, inc_t, best_t, book, r, side, ch, prm)
     for j in range(n_touched):  # the month's learning, capped by the best source; work arrays cleaned
         a = touched[j]
         side = group[a]
         for d in range(D):
-            e_now, t_now = explicit[a, d], tacit[a, d]
-            explicit[a, d] = min(e_now + absorbed(inc_e[a, d], prm), max(best_e[a, d], e_now))
-            tacit[a, d] = min(t_now + absorbed(inc_t[a, d], prm), max(best_t[a, d], t_now))
-            if side < 2:  # what the month's limits cut from the increments booked above
-                book[r, side, d, CAPPED] += 0.5 * ((explicit[a, d] - e_now - inc_e[a, d])
-                                                   + (tacit[a, d] - t_now - inc_t[a, d]))
+            cut_e = cut_t = 0.0  # what the month's limits cut from the increments booked above
+            if inc_e[a, d] != 0.0:  # (no increment leaves the level as it is: skip the arithmetic)
+                e_now = explicit[a, d]
+                explicit[a, d] = min(e_now + absorbed(inc_e[a, d], prm), max(best_e[a, d], e_now))
+                cut_e = explicit[a, d] - e_now - inc_e[a, d]
+            if inc_t[a, d] != 0.0:
+                t_now = tacit[a, d]
+                tacit[a, d] = min(t_now + absorbed(inc_t[a, d], prm), max(best_t[a, d], t_now))
+                cut_t = tacit[a, d] - t_now - inc_t[a, d]
+            if side < 2:
+                book[r, side, d, CAPPED] += 0.5 * (cut_e + cut_t)
             inc_e[a, d] = 0.0
             inc_t[a, d] = 0.0
             best_e[a, d] = -1.0
