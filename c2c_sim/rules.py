@@ -486,16 +486,16 @@ def learned(k_receiver, k_source, rate, agenda_weight, prm):
 
 
 @inline_rule
-def learn_layer(level, a, s, rate, agenda_row, matched, inc, best, book, r, side, ch, prm) -> None:
+def learn_layer(level, a, s, rate, agenda, row, matched, inc, best, book, r, side, ch, prm) -> None:
     """One directed contact in one layer (explicit or tacit): receiver ``a`` learns from source ``s`` in
-    every domain (:func:`learned`), in domain ``matched`` (the counterparts' shared field; -1: none)
-    ``1 + programme.matching`` times as much; the increments and the best source add up in ``inc`` and
+    every domain (:func:`learned`, at the domain's weight in row ``row`` of ``agenda``), in domain
+    ``matched`` (the counterparts' shared field; -1: none) ``1 + programme.matching`` times as much; the increments and the best source add up in ``inc`` and
     ``best``. A receiver on a side (``side`` 0 or 1) books half of each increment (a gain is the mean of
     the two layers) in channel ``ch`` of the ledger ``book`` of replication ``r``."""
     booked = side < 2
     for d in range(level.shape[1]):
         boost = 1.0 + prm.matching if d == matched else 1.0
-        gain, source = learned(level[a, d], level[s, d], rate, agenda_row[d] * boost, prm)
+        gain, source = learned(level[a, d], level[s, d], rate, agenda[row, d] * boost, prm)
         inc[a, d] += gain
         best[a, d] = max(best[a, d], source)
         if booked:
@@ -568,10 +568,10 @@ def transfer_knowledge(kn, actors, ties, contacts, n, n_events, plan, prm, work,
             # colleague matching (R3): at a peer exchange, counterparts of the same field learn more in it
             matched = field[a] if (i < n_events and not prm.donor and field[a] >= 0 and field[a] == field[s]) else -1
             rate = prm.explicit_rate * trust[e] * closeness
-            learn_layer(explicit, a, s, rate, agenda[row], matched, inc_e, best_e, book, r, side, ch, prm)
+            learn_layer(explicit, a, s, rate, agenda, row, matched, inc_e, best_e, book, r, side, ch, prm)
             if f2f[i]:  # tacit knowledge moves face to face only
                 rate = prm.tacit_rate * power(trust[e], prm.tacit_exponent) * closeness
-                learn_layer(tacit, a, s, rate, agenda[row], matched, inc_t, best_t, book, r, side, ch, prm)
+                learn_layer(tacit, a, s, rate, agenda, row, matched, inc_t, best_t, book, r, side, ch, prm)
     for j in range(n_touched):  # the month's learning, capped by the best source; work arrays cleaned
         a = touched[j]
         side = group[a]
