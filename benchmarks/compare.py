@@ -11,12 +11,20 @@ Workloads (``--only`` to choose):
 
 * ``batched``: ``run_replications(make_config(), replications=200, workers=1)``, the default scenario;
 * ``single``: ``c2c_sim.run(seed=s)`` for 40 seeds (one run at a time, the EMA Workbench way);
-* ``model``: ``C2CModel(seed=s).run()`` for 10 seeds (Mesa, DataCollector every month).
+* ``model``: ``C2CModel(seed=s).run()`` for 10 seeds (Mesa, DataCollector every month);
+* ``caused``: ``batched`` with ``caused=true`` (each replication and its twin; trees from d61ce9b on).
+  With ``batched`` in the same run, the cost of the twin in each tree is printed (caused / batched).
 
 Usage::
 
     python3 benchmarks/compare.py                    # against HEAD (the last commit)
     python3 benchmarks/compare.py --against HEAD~3 --repeats 7
+    python3 benchmarks/compare.py --against HEAD --only batched --only caused   # and the twin's cost
+    python3 benchmarks/compare.py --against HEAD --patch benchmarks/no_outputs.patch --only batched
+
+``--patch`` applies a patch to the other tree before timing it: ``benchmarks/no_outputs.patch`` takes
+issue 10's outputs out of the model (the ledger's bookings, the per-municipality and per-partnership
+measurements, the channel and place tables), so the comparison says what those outputs cost.
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ WORKLOADS = {
     "single": ("import c2c_sim\nc2c_sim.run(seed=0)\n", "for s in range(40):\n    c2c_sim.run(seed=s)", 40),
     "model": ("import c2c_sim\nc2c_sim.C2CModel(seed=0, months=2).run()\n",
               "for s in range(10):\n    c2c_sim.C2CModel(seed=s).run()", 10),
+    "caused": ("import c2c_sim\ncfg = c2c_sim.make_config({'caused': True})\nc2c_sim.run_replications(cfg, replications=4)\n",
+               "c2c_sim.run_replications(cfg, replications=200, workers=1)", 200),
 }
 
 TIMER = """
@@ -69,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--against", default="HEAD", help="commit to compare with (default: HEAD)")
     ap.add_argument("--repeats", type=int, default=5, help="timed processes per tree and workload")
     ap.add_argument("--only", action="append", choices=sorted(WORKLOADS), help="workloads to run (default: all)")
+    ap.add_argument("--patch", type=Path, help="a patch applied to the other tree before it is timed")
     args = ap.parse_args(argv)
     names = args.only or list(WORKLOADS)
     with tempfile.TemporaryDirectory(prefix="c2c_compare_") as tmp:
@@ -78,10 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             sha = subprocess.run(["git", "-C", str(other), "rev-parse", "--short", "HEAD"], capture_output=True,
                                  text=True, check=True).stdout.strip()
+            if args.patch:
+                applied = subprocess.run(["git", "-C", str(other), "apply", str(args.patch.resolve())],
+                                         capture_output=True, text=True, check=False)
+                if applied.returncode:
+                    raise SystemExit(f"{args.patch} does not apply to {args.against}: {applied.stderr.strip()}")
+                sha += f" + {args.patch.name}"
             trees = {"this checkout": (ROOT, Path(tmp) / "cache_this"), f"{args.against} ({sha})":
                      (other, Path(tmp) / "cache_other")}
             print(f"comparing this checkout with {args.against} ({sha}); best CPU seconds of {args.repeats} "
                   "alternating processes each", flush=True)
+            seen = {}
             for name in names:
                 for tree, cache in trees.values():
                     run_once(tree, cache, name)  # compile or load the numba cache; not timed
@@ -91,9 +109,13 @@ def main(argv: list[str] | None = None) -> int:
                         best[label] = min(best[label], run_once(tree, cache, name)["cpu"])
                 runs = WORKLOADS[name][2]
                 mine, theirs = best.values()
+                seen[name] = best
                 print(f"  {name:8s}: " + "; ".join(f"{label} {t:.3f} s ({1e3 * t / runs:.2f} ms a run)"
                                                    for label, t in best.items())
                       + f"  ->  this / other = {mine / theirs:.3f}", flush=True)
+            if "batched" in seen and "caused" in seen:
+                print("  the twin's cost (caused / batched): " + "; ".join(
+                    f"{label} {seen['caused'][label] / seen['batched'][label]:.2f}x" for label in trees), flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)],
                            capture_output=True, check=False)
