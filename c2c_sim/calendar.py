@@ -81,7 +81,7 @@ def is_date(value) -> bool:
 
 
 def _first_date(value) -> int:
-    month = month_of(str(value))
+    month = month_number(str(value))  # one message for every date before 2000-01 (month_of's allows 1999-12)
     if month < 1:
         raise ValueError(f"'{value}' is before the calendar: dates start at {label(1)} (month 1)")
     return month

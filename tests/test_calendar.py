@@ -90,6 +90,9 @@ def test_a_date_means_the_same_in_yaml_and_on_the_command_line(tmp_path):
     assert rules.programme_budget(prm, calendar.month_of("2012-01")) > 0  # the first paid month is the date
     with pytest.raises(Exception, match="before the calendar"):
         OmegaConf.to_container(OmegaConf.create({"a": "${c2c.paid_from:1999-12}"}), resolve=True)
+    for early in ("1999-12", "1999-05"):  # one message for every date before the calendar
+        with pytest.raises(Exception, match="before the calendar: dates start at 2000-01"):
+            OmegaConf.to_container(OmegaConf.create({"a": f"${{c2c.month:{early}}}"}), resolve=True)
     res = subprocess.run(["c2c-sim", "--cfg", "job", "scenario=timeline", "programme.successor_start=2012-01"],
                          capture_output=True, text=True, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
