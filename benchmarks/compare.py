@@ -20,11 +20,13 @@ Usage::
     python3 benchmarks/compare.py                    # against HEAD (the last commit)
     python3 benchmarks/compare.py --against HEAD~3 --repeats 7
     python3 benchmarks/compare.py --against HEAD --only batched --only caused   # and the twin's cost
-    python3 benchmarks/compare.py --against HEAD --patch benchmarks/no_outputs.patch --only batched
+    python3 benchmarks/compare.py --against 62d257b --patch benchmarks/no_outputs.patch --only batched
 
 ``--patch`` applies a patch to the other tree before timing it: ``benchmarks/no_outputs.patch`` takes
 issue 10's outputs out of the model (the ledger's bookings, the per-municipality and per-partnership
-measurements, the channel and place tables), so the comparison says what those outputs cost.
+measurements, the channel and place tables, learning on objectives, the trust panels), so the comparison
+says what those outputs cost. It is written against the model of 62d257b (it applies to later commits as
+long as those parts are unchanged; the script says when it does not).
 """
 
 from __future__ import annotations
