@@ -417,7 +417,7 @@ class Engine:
         censored = np.column_stack([w.cso_start + running, w.initiative_start[running],
                                     np.full(len(running), self.month), np.zeros(len(running))]).astype(np.int64)
         stalled = [np.column_stack([block, np.ones(len(block), np.int64)]) for block in self.initiative_log]
-        arr = np.concatenate(stalled + [censored.reshape(-1, 4)])
+        arr = np.concatenate(stalled + [censored])
         if not len(arr):
             return np.zeros((0, 5), np.int64)
         rep = w.rep[arr[:, 0]]

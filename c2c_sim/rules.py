@@ -489,9 +489,10 @@ def learned(k_receiver, k_source, rate, agenda_weight, prm):
 def learn_layer(level, a, s, rate, agenda, row, matched, inc, best, book, r, side, ch, prm) -> None:
     """One directed contact in one layer (explicit or tacit): receiver ``a`` learns from source ``s`` in
     every domain (:func:`learned`, at the domain's weight in row ``row`` of ``agenda``), in domain
-    ``matched`` (the counterparts' shared field; -1: none) ``1 + programme.matching`` times as much; the increments and the best source add up in ``inc`` and
-    ``best``. A receiver on a side (``side`` 0 or 1) books half of each increment (a gain is the mean of
-    the two layers) in channel ``ch`` of the ledger ``book`` of replication ``r``."""
+    ``matched`` (the counterparts' shared field; -1: none) ``1 + programme.matching`` times as much; the
+    increments and the best source add up in ``inc`` and ``best``. A receiver on a side (``side`` 0 or 1)
+    books half of each increment (a gain is the mean of the two layers) in channel ``ch`` of the ledger
+    ``book`` of replication ``r``."""
     booked = side < 2
     for d in range(level.shape[1]):
         boost = 1.0 + prm.matching if d == matched else 1.0

@@ -213,8 +213,9 @@ def test_the_page_steps_plays_resets_and_takes_a_slider_in_chromium(served, tmp_
             while time.monotonic() - since < 3.0:
                 assert time.monotonic() - t0 < 20.0, "the model went on after Pause"
                 time.sleep(0.25)
-                if month.inner_text() != shown:
-                    shown, since = month.inner_text(), time.monotonic()
+                now = month.inner_text()
+                if now != shown:
+                    shown, since = now, time.monotonic()
             assert int(shown.split()[-1]) <= at_pause + 2, f"paused at {at_pause}, the model went on to {shown}"
             reset()
             if os.environ.get("C2C_SIM_VIZ_SCREENSHOT"):
